@@ -1,0 +1,93 @@
+"""The one entry point every edge (CLI, flake8, pre-commit, the Action) calls.
+
+source texts → extract (libcst) → model → diff → rules → findings.  Never imports or runs user code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from patchlint.findings import Finding
+from patchlint.model.program import ModuleModel, Workflow
+
+
+@dataclass
+class Report:
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    workflows: int = 0
+    # (old, new) workflow models that were compared, for reports that draw them.
+    pairs: list[tuple[Workflow | None, Workflow | None]] = field(default_factory=list)
+
+    def has_errors(self) -> bool:
+        return any(f.severity.value == "error" for f in self.findings)
+
+
+def analyze_revisions(
+    old_files: Mapping[str, str],
+    new_files: Mapping[str, str],
+    *,
+    config=None,
+    repo=None,
+    has_base: bool = True,
+    context_files: Mapping[str, Mapping[str, str]] | None = None,
+) -> Report:
+    """Compare two revisions given as ``{repo-relative path: source text}``.
+
+    ``old_files``/``new_files`` hold the changed files of each revision; workflows are matched by
+    engine and type name across files, so moves and renames are followed. ``context_files`` may
+    give, per revision (``"old"``/``"new"``), other modules of the repository that helpers and
+    activity definitions are resolved from (read lazily only when a changed file imports them).
+    Raises ``InputError`` for source that cannot be parsed.
+    """
+    from patchlint.config import Config
+    from patchlint.diff.analyze import diff_models
+    from patchlint.extract import extract_revision
+    from patchlint.rules import all_rules
+    from patchlint.rules.context import RuleContext
+
+    config = config or Config()
+    context_files = context_files or {}
+    old_models = extract_revision(old_files, config, context_files.get("old")) if has_base else []
+    new_models = extract_revision(new_files, config, context_files.get("new"))
+    changes, pairs = diff_models(old_models, new_models, config)
+    ctx = RuleContext(
+        changes=changes, old=old_models, new=new_models, config=config, has_base=has_base, repo=repo
+    )
+    findings: list[Finding] = []
+    for rule in all_rules():
+        if not config.rule_enabled(rule.code) or (rule.needs_base and not has_base):
+            continue
+        for finding in rule().check(ctx):
+            findings.append(config.apply_severity(finding))
+    findings = sorted(set(findings), key=lambda f: f.sort_key())
+    return Report(
+        findings=findings,
+        files=len(set(old_files) | set(new_files)),
+        workflows=len({(w.engine, w.name) for m in new_models for w in m.workflows}),
+        pairs=pairs,
+    )
+
+
+def analyze_texts(
+    old_text: str | None,
+    new_text: str,
+    path: str = "workflow.py",
+    *,
+    old_path: str | None = None,
+    config=None,
+) -> Report:
+    """Compare two revisions of one file. ``old_text=None``: the file is new (single-revision rules)."""
+    old_files = {} if old_text is None else {old_path or path: old_text}
+    return analyze_revisions(
+        old_files, {path: new_text}, config=config, has_base=old_text is not None
+    )
+
+
+def models_of(files: Mapping[str, str], config=None) -> list[ModuleModel]:
+    """The step programs of every workflow in ``files`` (for the runtime and the lifecycle)."""
+    from patchlint.config import Config
+    from patchlint.extract import extract_revision
+
+    return extract_revision(files, config or Config(), None)

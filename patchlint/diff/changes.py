@@ -1,0 +1,36 @@
+"""What the diff hands to the rules: one ``Change`` per divergence between old and new programs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from patchlint.model.program import Span, Step
+
+# Change kinds (each is turned into findings by exactly one rule module).
+INSERTED = "inserted"  # PAT101
+REMOVED = "removed"  # PAT102
+REORDERED = "reordered"  # PAT103
+REPLACED = "replaced"  # PAT104
+BAD_OLD_BRANCH = "bad_old_branch"  # PAT105
+WORKFLOW_REMOVED = "workflow_removed"  # PAT106
+PATCH_BEFORE_BLOCKED = "patch_before_blocked"  # PAT107
+COMPLETED_ONLY = "completed_only"  # PAT110
+SILENT = "silent"  # PAT111
+PATCH_REMOVED = "patch_removed"  # PAT201
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    engine: str
+    workflow: str
+    path: str  # new revision's file
+    span: Span  # where to report, in the new revision
+    breaks_in_flight: bool  # some open workflow recorded by the base revision fails on replay
+    old_steps: tuple[Step, ...]  # the old sequence around the change
+    new_steps: tuple[Step, ...]  # the new sequence around the change
+    old_focus: tuple[Step, ...] = ()  # the old steps this change is about
+    new_focus: tuple[Step, ...] = ()  # the new steps this change is about
+    engine_message: str = ""  # what the engine says to an in-flight workflow
+    patch_id: str | None = None
+    detail: str = ""

@@ -1,0 +1,163 @@
+"""``git`` through subprocess: revisions, changed files (renames followed) and file contents."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchlint.errors import InputError
+
+WORKTREE = None  # the head "revision" meaning the working tree
+
+
+def run_git(root: Path | str, *args: str, check: bool = True) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
+        )
+    except FileNotFoundError:
+        raise InputError("git is not installed or not on PATH") from None
+    if check and proc.returncode != 0:
+        message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise InputError(f"git {' '.join(args)}: {message[-1] if message else 'failed'}")
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def repo_root(start: Path | str = ".") -> Path:
+    proc = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=start, capture_output=True, text=True
+    )
+    if proc.returncode != 0:
+        raise InputError(f"not inside a git repository: {Path(start).resolve()} (use `patchlint diff OLD NEW` for two files)")
+    return Path(proc.stdout.strip())
+
+
+def is_shallow(root: Path) -> bool:
+    return run_git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+
+
+def resolve(root: Path, rev: str) -> str:
+    """The commit id of ``rev``; a clear error for unknown revisions and shallow clones."""
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
+        cwd=root, capture_output=True, text=True,
+    )
+    if proc.returncode == 0:
+        return proc.stdout.strip()
+    if is_shallow(root):
+        raise InputError(
+            f"revision {rev!r} is not in this shallow clone; fetch it first, e.g. "
+            f"`git fetch --deepen=50 origin` or `git fetch origin {rev}` (in CI: actions/checkout with fetch-depth: 0 or 2)"
+        )
+    raise InputError(f"unknown revision {rev!r}")
+
+
+@dataclass(frozen=True)
+class FileChange:
+    old_path: str | None  # None: added
+    new_path: str | None  # None: deleted
+
+
+def changed_files(root: Path, base: str, head: str | None) -> list[FileChange]:
+    """Python files changed between ``base`` and ``head`` (``None``: the working tree), renames followed."""
+    args = ["diff", "--name-status", "-M", "--no-color", "-z", base]
+    if head is not None:
+        args.append(head)
+    args += ["--", "*.py"]
+    fields = run_git(root, *args).split("\0")
+    changes: list[FileChange] = []
+    i = 0
+    while i < len(fields) and fields[i]:
+        status = fields[i]
+        if status.startswith(("R", "C")):
+            changes.append(FileChange(fields[i + 1], fields[i + 2]))
+            i += 3
+            continue
+        path = fields[i + 1]
+        if status.startswith("A"):
+            changes.append(FileChange(None, path))
+        elif status.startswith("D"):
+            changes.append(FileChange(path, None))
+        else:
+            changes.append(FileChange(path, path))
+        i += 2
+    if head is None:  # untracked files are part of the working tree too
+        for path in run_git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", "*.py").split("\0"):
+            if path:
+                changes.append(FileChange(None, path))
+    return changes
+
+
+def decode(data: bytes, where: str) -> str:
+    if b"\0" in data:
+        raise InputError("binary file, not Python source", where)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not valid UTF-8 (byte {exc.start}): patchlint reads Python source as UTF-8", where) from None
+
+
+def show(root: Path, rev: str, path: str) -> str:
+    proc = subprocess.run(["git", "show", f"{rev}:{path}"], cwd=root, capture_output=True)
+    if proc.returncode != 0:
+        raise InputError(f"not found in revision {rev}", path)
+    return decode(proc.stdout, f"{path} (at {rev})")
+
+
+def read_worktree(root: Path, path: str) -> str:
+    file = root / path
+    try:
+        data = file.read_bytes()
+    except FileNotFoundError:
+        raise InputError("file vanished while patchlint was reading it", path) from None
+    except IsADirectoryError:
+        raise InputError("is a directory, not a Python file", path) from None
+    return decode(data, path)
+
+
+class RevisionFiles(Mapping):
+    """The Python files of one revision (or the working tree), read only when asked for."""
+
+    def __init__(self, root: Path, rev: str | None):
+        self.root, self.rev = root, rev
+        self._cache: dict[str, str | None] = {}
+        self._listing: list[str] | None = None
+
+    def _list(self) -> list[str]:
+        if self._listing is None:
+            if self.rev is None:
+                out = run_git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.py")
+            else:
+                out = run_git(self.root, "ls-tree", "-r", "-z", "--name-only", self.rev, "--", ".")
+            self._listing = [p for p in out.split("\0") if p.endswith(".py")]
+        return self._listing
+
+    def get(self, path, default=None):
+        if path not in self._cache:
+            try:
+                self._cache[path] = (
+                    read_worktree(self.root, path) if self.rev is None else show(self.root, self.rev, path)
+                )
+            except InputError:
+                self._cache[path] = None
+        value = self._cache[path]
+        return default if value is None else value
+
+    def __getitem__(self, path):
+        value = self.get(path)
+        if value is None:
+            raise KeyError(path)
+        return value
+
+    def __contains__(self, path):
+        return self.get(path) is not None
+
+    def __iter__(self):
+        return iter(self._list())
+
+    def __len__(self):
+        return len(self._list())

@@ -1,0 +1,1 @@
+"""The step program of each workflow (see ``program``)."""

@@ -1,0 +1,218 @@
+"""The step program of a workflow: a plain, immutable tree that every later stage walks.
+
+Extraction (libcst) builds it; the diff, the runtime and the reports only read it.
+Nothing here knows about source text beyond the positions it carries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Union
+
+# Step kinds. Temporal commands:
+ACTIVITY = "activity"
+LOCAL_ACTIVITY = "local_activity"
+TIMER = "timer"
+CHILD_WORKFLOW = "child_workflow"
+SIGNAL_EXTERNAL = "signal_external"
+CANCEL_EXTERNAL = "cancel_external"
+CONTINUE_AS_NEW = "continue_as_new"
+UPSERT_SEARCH_ATTRIBUTES = "upsert_search_attributes"
+# DBOS operations: every one takes a function_id; ``slots`` says how many.
+DBOS_STEP = "dbos_step"  # @DBOS.step / @DBOS.transaction / child @DBOS.workflow / DBOS.* built-ins
+
+TEMPORAL_KINDS = (
+    ACTIVITY,
+    LOCAL_ACTIVITY,
+    TIMER,
+    CHILD_WORKFLOW,
+    SIGNAL_EXTERNAL,
+    CANCEL_EXTERNAL,
+    CONTINUE_AS_NEW,
+    UPSERT_SEARCH_ATTRIBUTES,
+)
+
+# Temporal steps after which a workflow can sit paused (the workflow task ends waiting on them).
+# Search-attribute upserts and patch markers ride along with the next command.
+BLOCKING_KINDS = frozenset(
+    {ACTIVITY, LOCAL_ACTIVITY, TIMER, CHILD_WORKFLOW, SIGNAL_EXTERNAL, CANCEL_EXTERNAL}
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where a node sits in its source file: 1-based lines, 0-based columns."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+NOWHERE = Span(0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command (Temporal) or one numbered operation (DBOS) the workflow issues.
+
+    ``kind`` and ``name`` are the identity the engine checks on replay; ``args`` is the source text
+    of the arguments, which the engine does not check (used only to spot silent same-type reorders).
+    ``slots`` is how many DBOS function ids the operation takes (``recv``/``get_event`` take two:
+    the call and its timeout sleep, the sleep's row written first).
+    """
+
+    kind: str
+    name: str
+    span: Span = NOWHERE
+    args: str = ""
+    slots: int = 1
+    path: str = ""  # file the step's call is written in (helpers may live in other modules)
+
+    @property
+    def identity(self) -> tuple[str, str]:
+        return (self.kind, self.name)
+
+    def label(self) -> str:
+        if self.kind == TIMER:
+            return "timer"
+        if self.kind == DBOS_STEP:
+            return self.name
+        return f"{self.kind.replace('_', ' ')} {self.name}"
+
+
+@dataclass(frozen=True)
+class Seq:
+    items: tuple["Node", ...] = ()
+
+
+@dataclass(frozen=True)
+class If:
+    """A plain branch. ``cond`` is the normalised source text of the test: the same text in old and
+    new revisions means the same outcome for the same run."""
+
+    cond: str
+    then: Seq
+    orelse: Seq
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Patched:
+    """``if workflow.patched(id): new else: old`` (or ``DBOS.patch``). Stacked patches nest in
+    ``old``. ``id`` is None when the id is not a string literal."""
+
+    id: str | None
+    new: Seq
+    old: Seq
+    span: Span = NOWHERE
+    negated: bool = False  # written as ``if not patched(id): old else: new``
+
+
+@dataclass(frozen=True)
+class DeprecatePatch:
+    id: str | None
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Loop:
+    """``for``/``while``: the body runs 0, 1, 2… times; ``cond`` is the loop header text."""
+
+    cond: str
+    body: Seq
+    orelse: Seq = Seq()
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Try:
+    body: Seq
+    handlers: tuple[Seq, ...] = ()
+    orelse: Seq = Seq()
+    final: Seq = Seq()
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Parallel:
+    """``asyncio.gather``/``asyncio.wait``/a set of started handles: branches start in order."""
+
+    branches: tuple[Seq, ...]
+    span: Span = NOWHERE
+
+
+@dataclass(frozen=True)
+class Return:
+    """An early return (or raise): nothing after it in the enclosing workflow runs."""
+
+    span: Span = NOWHERE
+
+
+Node = Union[Step, Seq, If, Patched, DeprecatePatch, Loop, Try, Parallel, Return]
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """One workflow type: its engine, type name, where it is defined, and its step program.
+
+    For Temporal the program is the ``@workflow.run`` method (handlers are kept apart in
+    ``handlers`` since their commands interleave with the main program at signal time)."""
+
+    engine: str  # "temporal" | "dbos"
+    name: str
+    path: str
+    span: Span
+    program: Seq
+    handlers: tuple[tuple[str, Seq], ...] = ()
+    is_async: bool = True
+
+
+@dataclass(frozen=True)
+class ModuleModel:
+    path: str
+    workflows: tuple[Workflow, ...] = field(default_factory=tuple)
+
+
+def walk(node: Node):
+    """Yield every node of a program, depth first, in source order."""
+    yield node
+    if isinstance(node, Seq):
+        for item in node.items:
+            yield from walk(item)
+    elif isinstance(node, If):
+        yield from walk(node.then)
+        yield from walk(node.orelse)
+    elif isinstance(node, Patched):
+        yield from walk(node.new)
+        yield from walk(node.old)
+    elif isinstance(node, Loop):
+        yield from walk(node.body)
+        yield from walk(node.orelse)
+    elif isinstance(node, Try):
+        yield from walk(node.body)
+        for handler in node.handlers:
+            yield from walk(handler)
+        yield from walk(node.orelse)
+        yield from walk(node.final)
+    elif isinstance(node, Parallel):
+        for branch in node.branches:
+            yield from walk(branch)
+
+
+def steps_of(node: Node) -> list[Step]:
+    return [n for n in walk(node) if isinstance(n, Step)]
+
+
+def patch_ids(node: Node) -> set[str]:
+    """Ids of every ``patched``/``deprecate_patch`` call in a program."""
+    return {
+        n.id for n in walk(node) if isinstance(n, (Patched, DeprecatePatch)) and n.id is not None
+    }
+
+
+def is_empty(node: Node) -> bool:
+    """True when a program issues no step, patch or early return at all."""
+    return not any(
+        isinstance(n, (Step, Patched, DeprecatePatch, Return)) for n in walk(node)
+    )
