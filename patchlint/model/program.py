@@ -52,6 +52,20 @@ class Span:
 NOWHERE = Span(0, 0, 0, 0)
 
 
+def _origin():
+    """Where a node came from (the libcst node and its module), kept out of equality and repr so
+    that positions can be computed lazily, only for the nodes a finding reports."""
+    return field(default=None, compare=False, hash=False, repr=False)
+
+
+def locate(obj) -> Span:
+    """The source span of a model node: computed on demand from its origin, else its ``span``."""
+    src = getattr(obj, "src", None)
+    if src is not None:
+        return src.span(obj.node)
+    return getattr(obj, "span", NOWHERE)
+
+
 @dataclass(frozen=True)
 class Step:
     """One command (Temporal) or one numbered operation (DBOS) the workflow issues.
@@ -68,6 +82,8 @@ class Step:
     args: str = ""
     slots: int = 1
     path: str = ""  # file the step's call is written in (helpers may live in other modules)
+    node: object = _origin()
+    src: object = _origin()
 
     @property
     def identity(self) -> tuple[str, str]:
@@ -107,12 +123,18 @@ class Patched:
     old: Seq
     span: Span = NOWHERE
     negated: bool = False  # written as ``if not patched(id): old else: new``
+    path: str = ""
+    node: object = _origin()
+    src: object = _origin()
 
 
 @dataclass(frozen=True)
 class DeprecatePatch:
     id: str | None
     span: Span = NOWHERE
+    path: str = ""
+    node: object = _origin()
+    src: object = _origin()
 
 
 @dataclass(frozen=True)
@@ -166,6 +188,8 @@ class Workflow:
     program: Seq
     handlers: tuple[tuple[str, Seq], ...] = ()
     is_async: bool = True
+    node: object = _origin()  # the name of the class / function
+    src: object = _origin()
 
 
 @dataclass(frozen=True)

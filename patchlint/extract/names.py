@@ -1,0 +1,105 @@
+"""Resolve names from a module's own import statements, without libcst's QualifiedNameProvider.
+
+``QualifiedNameProvider`` needs ``ScopeProvider`` and costs ~8x the parse; workflow code resolves
+engine APIs through plain imports, so an import table is enough. Tests check this resolver against
+``QualifiedNameProvider`` on the fixtures.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, else None."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted(node.value)
+        return f"{base}.{node.attr.value}" if base else None
+    return None
+
+
+def _module_name(node: cst.BaseExpression | None) -> str:
+    return dotted(node) or "" if node is not None else ""
+
+
+@dataclass
+class ImportTable:
+    """Local name → fully qualified dotted name, from the module's import statements."""
+
+    module: str  # this module's dotted name, derived from its path
+    names: dict[str, str] = field(default_factory=dict)
+
+    def qualify(self, node: cst.BaseExpression) -> str | None:
+        """The qualified name of an expression like ``wf.execute_activity`` or ``run``."""
+        text = dotted(node)
+        if text is None:
+            return None
+        head, _, rest = text.partition(".")
+        if head in self.names:
+            base = self.names[head]
+            return f"{base}.{rest}" if rest else base
+        return f"{self.module}.{text}" if self.module else text
+
+
+def module_name_for(path: str) -> str:
+    stem = path[:-3] if path.endswith(".py") else path
+    parts = [p for p in stem.replace("\\", "/").split("/") if p]
+    if parts and parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _resolve_relative(module: str, path: str, level: int, name: str) -> str:
+    """``from ..x import y`` inside ``a/b/c.py`` → ``a.x``."""
+    parts = module.split(".") if module else []
+    package = parts if path.endswith("__init__.py") else parts[:-1]
+    base = package[: max(len(package) - (level - 1), 0)]
+    return ".".join([*base, name] if name else base)
+
+
+def collect_imports(tree: cst.Module, path: str) -> ImportTable:
+    """Every import in the module, including those inside ``with workflow.unsafe.imports_passed_through()``
+    and ``if TYPE_CHECKING`` blocks (imports anywhere count: code may import inside functions)."""
+    table = ImportTable(module=module_name_for(path))
+
+    class Visitor(cst.CSTVisitor):
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                full = _module_name(alias.name)
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    table.names[alias.asname.name.value] = full
+                else:
+                    head = full.split(".")[0]
+                    table.names.setdefault(head, head)
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            base = _module_name(node.module)
+            if node.relative:
+                base = _resolve_relative(table.module, path, len(node.relative), base)
+            if isinstance(node.names, cst.ImportStar):
+                return
+            for alias in node.names:
+                name = _module_name(alias.name)
+                local = name
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    local = alias.asname.name.value
+                table.names[local] = f"{base}.{name}" if base else name
+
+    tree.visit(Visitor())
+    return table
+
+
+def module_path_candidates(qualified_module: str, importer: str) -> list[str]:
+    """Repo-relative file paths a dotted module name may live at (also relative to the importer's
+    folder, for scripts run from their own directory)."""
+    rel = qualified_module.replace(".", "/")
+    folder = posixpath.dirname(importer)
+    candidates = [f"{rel}.py", f"{rel}/__init__.py"]
+    if folder:
+        candidates += [posixpath.join(folder, f"{rel}.py"), posixpath.join(folder, rel, "__init__.py")]
+    return candidates

@@ -1,0 +1,149 @@
+"""When each patch id entered each stage, read from ``git log`` of the files that hold it.
+
+Cost: one ``git log --follow -G<patch call>`` per file that holds a patch id, and one ``git show``
+per commit of that file that touched a patch call line, so it grows with the patched files and
+their patch edits, never with the size of the repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from patchlint.errors import InputError
+from patchlint.integrations.git import read_worktree, run_git
+from patchlint.lifecycle.calls import ABSENT, DEPRECATED, GIT_FILTER, PATCHED, PatchCalls, scan
+
+_RECORD = "\x1e"
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One revision of a file in which its patch calls changed (or the working tree)."""
+
+    commit: str | None  # None: the working tree
+    when: datetime
+    path: str
+    calls: PatchCalls
+
+    def label(self) -> str:
+        where = "working tree" if self.commit is None else self.commit[:10]
+        return f"{self.when.date().isoformat()} ({where})"
+
+
+@dataclass(frozen=True)
+class Era:
+    """The current life of one patch id in one file, from its first ``patched`` on.
+
+    ``reused_after``: the id had been removed entirely at that revision before this era began.
+    ``grew_at``: a further ``patched(id)`` call site was added while the id was already live, so
+    runs of the earlier patched era hold the marker but ran the old code at the new site.
+    """
+
+    id: str
+    patched_since: Revision | None = None
+    deprecated_since: Revision | None = None
+    removed_at: Revision | None = None
+    grew_at: Revision | None = None
+    reused_after: Revision | None = None
+    ever_patched: bool = False
+
+    @property
+    def stage(self) -> str:
+        if self.removed_at is not None:
+            return ABSENT
+        return DEPRECATED if self.deprecated_since is not None else PATCHED
+
+
+def _utc(seconds: str) -> datetime:
+    return datetime.fromtimestamp(int(seconds), tz=timezone.utc)
+
+
+def _log(root: Path, path: str, rev: str) -> list[tuple[str, datetime, str]]:
+    """(commit, committer date, path at that commit) of every commit touching a patch call, oldest first."""
+    out = run_git(
+        root, "log", "--follow", "-M", "-E", f"-G{GIT_FILTER}", "--name-status", "--no-color",
+        f"--format={_RECORD}%H %ct", rev, "--", path, check=False,
+    )
+    entries = []
+    for record in out.split(_RECORD)[1:]:
+        lines = [ln for ln in record.splitlines() if ln.strip()]
+        commit, seconds = lines[0].split()
+        status = lines[1].split("\t") if len(lines) > 1 else []
+        if status and status[0].startswith("D"):
+            continue  # the file was deleted here: the deletion is seen as the next state
+        entries.append((commit, _utc(seconds), status[-1] if status else path))
+    return entries[::-1]
+
+
+def commit_time(root: Path, rev: str) -> datetime:
+    return _utc(run_git(root, "log", "-1", "--format=%ct", rev).strip())
+
+
+def has_head(root: Path) -> bool:
+    return bool(run_git(root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip())
+
+
+class History:
+    """The patch history of the files of one repository, read once per (file, revision)."""
+
+    def __init__(self, root: Path | str, now: datetime | None = None):
+        self.root = Path(root)
+        self.now = now or datetime.now(timezone.utc)
+        self._cache: dict[tuple[str, str | None], tuple[Revision, ...]] = {}
+
+    def revisions(self, path: str, rev: str | None) -> tuple[Revision, ...]:
+        """The revisions of ``path`` up to ``rev`` (``None``: the working tree) where patch calls changed."""
+        key = (path, rev)
+        if key not in self._cache:
+            self._cache[key] = tuple(self._read(path, rev))
+        return self._cache[key]
+
+    def _read(self, path: str, rev: str | None):
+        start = rev if rev is not None else ("HEAD" if has_head(self.root) else None)
+        if start is not None:
+            for commit, when, at_path in _log(self.root, path, start):
+                text = run_git(self.root, "show", f"{commit}:{at_path}", check=False)
+                yield Revision(commit, when, at_path, scan(text))
+        if rev is None:
+            try:
+                text = read_worktree(self.root, path)
+            except InputError:
+                text = ""
+            yield Revision(None, self.now, path, scan(text))
+
+    def era(self, path: str, rev: str | None, patch_id: str) -> Era | None:
+        return era_of(self.revisions(path, rev), patch_id)
+
+    def ever_patched(self, path: str, rev: str | None, patch_id: str) -> bool:
+        return any(r.calls.patched.get(patch_id) for r in self.revisions(path, rev))
+
+
+def era_of(revisions: tuple[Revision, ...] | list[Revision], patch_id: str) -> Era | None:
+    """Walk the revisions oldest first and keep the id's current era (None: never called)."""
+    era: Era | None = None
+    sites = 0
+    ever = False
+    for rev in revisions:
+        state = rev.calls.state(patch_id)
+        count = rev.calls.patched.get(patch_id, 0)
+        if state == PATCHED:
+            ever = True
+            if era is None or era.removed_at is not None:
+                reused = era.removed_at if era is not None else None
+                era, sites = Era(patch_id, patched_since=rev, reused_after=reused), count
+            elif era.deprecated_since is not None:  # deprecation reverted: back to patched
+                era = replace(era, deprecated_since=None, patched_since=era.patched_since or rev)
+                sites = count
+            elif count > sites:
+                era, sites = replace(era, grew_at=rev), count
+        elif state == DEPRECATED:
+            if era is None or era.removed_at is not None:
+                reused = era.removed_at if era is not None else None
+                era = Era(patch_id, deprecated_since=rev, reused_after=reused)
+            elif era.deprecated_since is None:
+                era = replace(era, deprecated_since=rev)
+        elif era is not None and era.removed_at is None:
+            era = replace(era, removed_at=rev)
+    return None if era is None else replace(era, ever_patched=ever)

@@ -1,0 +1,46 @@
+"""``--format github``: GitHub Actions workflow commands, one annotation per finding.
+
+GitHub turns each ``::error file=…,line=…::message`` line a step prints into an annotation on the
+pull request's diff. The escaping is exactly what ``@actions/core`` does (``command.ts``): without it a
+message holding a newline would end the command early, and a path holding ``,`` or ``:`` would be
+read as the next property. Worst findings come first because GitHub shows only the first few
+annotations of each severity per step.
+"""
+
+from __future__ import annotations
+
+from patchlint.api import Report
+from patchlint.findings import Finding
+
+COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    """The message part, as ``escapeData`` in ``@actions/core``."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A ``key=value`` property, as ``escapeProperty`` in ``@actions/core``."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding) -> str:
+    """One workflow command. Columns are 1-based there; GitHub accepts them only on one-line spans."""
+    props = [("file", finding.path), ("line", finding.line)]
+    single_line = finding.end_line in (0, finding.line)
+    if single_line:
+        props.append(("col", finding.column + 1))
+    if finding.end_line and finding.end_line != finding.line:
+        props.append(("endLine", finding.end_line))
+    elif single_line and finding.end_column > finding.column:
+        props += [("endLine", finding.line), ("endColumn", finding.end_column + 1)]
+    props.append(("title", finding.code))
+    rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)
+    command = COMMANDS[finding.severity.value]
+    return f"::{command} {rendered}::{escape_data(finding.message)}"
+
+
+def render(report: Report, **_options) -> str:
+    findings = sorted(report.findings, key=lambda f: f.sort_key())
+    return "".join(annotation(f) + "\n" for f in findings)
