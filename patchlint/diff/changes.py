@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from patchlint.model.program import Span, Step
+from patchlint.model.program import Span
 
 # Change kinds (each is turned into findings by exactly one rule module).
 INSERTED = "inserted"  # PAT101
@@ -27,10 +27,12 @@ class Change:
     path: str  # new revision's file
     span: Span  # where to report, in the new revision
     breaks_in_flight: bool  # some open workflow recorded by the base revision fails on replay
-    old_steps: tuple[Step, ...]  # the old sequence around the change
-    new_steps: tuple[Step, ...]  # the new sequence around the change
-    old_focus: tuple[Step, ...] = ()  # the old steps this change is about
-    new_focus: tuple[Step, ...] = ()  # the new steps this change is about
+    old_steps: tuple[str, ...]  # the old run's steps (labels), on the path that shows the change
+    new_steps: tuple[str, ...]  # the new run's steps on the same path
+    old_focus: tuple[str, ...] = ()  # the old steps this change is about
+    new_focus: tuple[str, ...] = ()  # the new steps this change is about
     engine_message: str = ""  # what the engine says to an in-flight workflow
+    cut: str = ""  # the open (or completed) run that fails, e.g. "paused after `activity charge`"
     patch_id: str | None = None
-    detail: str = ""
+    before: str = ""  # label of the old step the change sits before ("" at the end)
+    path_note: str = ""  # the branch choices of the path, when not the only one

@@ -1,0 +1,298 @@
+"""Old vs new step programs → ``Change`` records, one per divergence, with its effect on open runs.
+
+For every choice of branches, the base program is recorded (patches live) and the head program is
+replayed against that record. The two event sequences are aligned (difflib); each difference is
+judged on its own: would a run recorded by the base and paused after any of its steps fail with
+only this difference applied?
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from difflib import SequenceMatcher
+
+from patchlint.diff import changes as C
+from patchlint.diff.engines import (
+    dbos_breaks,
+    dbos_message,
+    temporal_breaks,
+    temporal_message,
+    temporal_normalise,
+    temporal_pause_points,
+)
+from patchlint.diff.trace import Ev, assignments, choice_keys, record, replay_against, replay_rows, slot_rows
+from patchlint.model.program import ModuleModel, Patched, Seq, Span, Workflow, locate, patch_ids, steps_of, walk
+
+MAX_LABELS = 60
+
+
+def diff_models(old_models: list[ModuleModel], new_models: list[ModuleModel], config=None):
+    old = {(w.engine, w.name): w for m in old_models for w in m.workflows}
+    new = {(w.engine, w.name): w for m in new_models for w in m.workflows}
+    changes: list[C.Change] = []
+    pairs = []
+    for key in sorted(old.keys() | new.keys()):
+        o, n = old.get(key), new.get(key)
+        pairs.append((o, n))
+        if o is not None and n is not None:
+            changes += diff_workflow(o, n)
+            handlers_new = dict(n.handlers)
+            for name, program in o.handlers:
+                if name in handlers_new:
+                    changes += diff_programs(o, n, program, handlers_new[name])
+        elif o is not None:
+            changes.append(_removed_workflow(o, {k: w for k, w in new.items() if k not in old}))
+    return changes, pairs
+
+
+def diff_workflow(old: Workflow, new: Workflow) -> list[C.Change]:
+    return diff_programs(old, new, old.program, new.program)
+
+
+def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> list[C.Change]:
+    engine = new_wf.engine
+    found: dict[tuple, C.Change] = {}
+    base_ids, head_ids = patch_ids(old), patch_ids(new)
+    for choices in assignments(choice_keys(old, new)):
+        old_ev = record(engine, old, choices)
+        new_ev = replay_against(engine, new, choices, old_ev)
+        if engine == "temporal":
+            old_ev = temporal_normalise(old_ev, new_ev)
+        judge = _Judge(old_wf, new_wf, old_ev, new_ev, base_ids, head_ids)
+        judge.retrace = lambda rows, choices=choices: replay_rows(new, choices, rows)
+        for change in judge.changes():
+            key = (change.kind, change.span, change.new_focus, change.old_focus)
+            if key not in found or (change.breaks_in_flight and not found[key].breaks_in_flight):
+                found[key] = change
+    return list(found.values())
+
+
+class _Judge:
+    """The changes between one old trace and the new trace replayed against it."""
+
+    def __init__(self, old_wf, new_wf, old_ev: list[Ev], new_ev: list[Ev], base_ids, head_ids):
+        self.old_wf, self.new_wf = old_wf, new_wf
+        self.engine = new_wf.engine
+        self.old, self.new = old_ev, new_ev
+        self.base_ids, self.head_ids = base_ids, head_ids
+
+    def changes(self) -> list[C.Change]:
+        ok, nk = [e.key for e in self.old], [e.key for e in self.new]
+        out: list[C.Change] = []
+        if ok != nk:
+            ops = [op for op in SequenceMatcher(None, ok, nk, autojunk=False).get_opcodes() if op[0] != "equal"]
+            for kind, i1, i2, j1, j2 in _pair_moves(ops, ok, nk):
+                change = self._judge(kind, i1, i2, j1, j2)
+                if change is not None:
+                    out.append(change)
+        if self.engine == "dbos":
+            out += self._patch_before_blocked()
+        return out + self._silent_reorders()
+
+    # -- one difference --------------------------------------------------------------------------
+    def _judge(self, kind, i1, i2, j1, j2) -> C.Change | None:
+        hyp = self.old[:i1] + self.new[j1:j2] + self.old[i2:]
+        if self.engine == "temporal":
+            open_break, completed_break, d = temporal_breaks(self.old, hyp)
+            message = temporal_message(_at(self.old, d), _at(hyp, d)) if d is not None else ""
+            cut = self._temporal_cut(d) if open_break else ("completed" if completed_break else "")
+        else:
+            open_break, slot = dbos_breaks(self.old, hyp)
+            completed_break = False
+            message, cut = self._dbos_message(hyp, slot)
+        change_kind = self._kind(kind, i1, i2, j1, j2)
+        if not open_break:
+            if self.engine == "temporal" and completed_break:
+                change_kind = C.COMPLETED_ONLY
+            elif self.engine == "dbos" and kind == "insert" and i1 == len(self.old):
+                change_kind, cut = C.SILENT, "blocked in its last step"
+            else:
+                return None
+        return self._make(change_kind, open_break, i1, i2, j1, j2, message, cut)
+
+    def _kind(self, kind, i1, i2, j1, j2) -> str:
+        removed_markers = [e for e in self.old[i1:i2] if e.is_marker and e.patch is not None]
+        if any(getattr(e.patch, "id", None) not in self.head_ids for e in removed_markers):
+            return C.PATCH_REMOVED
+        if self._bad_patch(j1, j2) is not None:
+            return C.BAD_OLD_BRANCH
+        return {"insert": C.INSERTED, "delete": C.REMOVED, "replace": C.REPLACED, "move": C.REORDERED}[kind]
+
+    def _bad_patch(self, j1, j2):
+        """The head-only patch whose old branch the difference sits in, if any."""
+        window = self.new[max(j1 - 1, 0) : j2 + 1] if j2 > j1 else self.new[max(j1 - 1, 0) : j1 + 1]
+        for ev in window:
+            for patch_id, branch in ev.origin:
+                if branch == "old" and patch_id not in self.base_ids:
+                    return patch_id
+        return None
+
+    def _make(self, kind, open_break, i1, i2, j1, j2, message, cut) -> C.Change:
+        span, patch_id = self._where(kind, j1, j2)
+        return C.Change(
+            kind=kind,
+            engine=self.engine,
+            workflow=self.new_wf.name,
+            path=self.new_wf.path,
+            span=span,
+            breaks_in_flight=open_break,
+            old_steps=_labels(self.old),
+            new_steps=_labels(self.new),
+            old_focus=tuple(e.label() for e in self.old[i1:i2]),
+            new_focus=tuple(e.label() for e in self.new[j1:j2]),
+            engine_message=message,
+            cut=cut,
+            patch_id=patch_id,
+            before=self.old[i2].label() if i2 < len(self.old) else "",
+        )
+
+    def _where(self, kind, j1, j2):
+        if kind == C.PATCH_REMOVED:
+            return locate(self.new_wf), None
+        if kind == C.BAD_OLD_BRANCH:
+            patch_id = self._bad_patch(j1, j2)
+            node = _patch_node(self.new_wf.program, patch_id)
+            return (locate(node) if node is not None else locate(self.new_wf)), patch_id
+        if j1 < len(self.new):
+            ev = self.new[j1]
+            return locate(ev.step if ev.step is not None else ev.patch), None
+        return locate(self.new_wf), None
+
+    # -- engine wording -------------------------------------------------------------------------
+    def _temporal_cut(self, d: int) -> str:
+        length = next(length for length in temporal_pause_points(self.old) if length > d)
+        return f"paused after step {length} (`{self.old[length - 1].label()}`)"
+
+    def _dbos_message(self, hyp: list[Ev], slot: int | None) -> tuple[str, str]:
+        if slot is None:
+            return "", ""
+        recorded, issued = slot_rows(self.old), slot_rows(hyp)
+        last = max(recorded)
+        cut = f"paused after step {last} (`{recorded[last]}`)"
+        return dbos_message(self.new_wf.name, slot, recorded[slot], issued[slot]), cut
+
+    # -- DBOS: a new patch written into the slot a blocked recv/get_event left empty -------------
+    def _patch_before_blocked(self) -> list[C.Change]:
+        out = []
+        slot = 1
+        for ev in self.old:
+            if ev.slots == 2:  # blocked here: rows < slot and the sleep row slot+1 are recorded
+                rows = {s: name for s, name in slot_rows(self.old).items() if s < slot}
+                rows[slot + 1] = "DBOS.sleep"
+                out += self._gap_cut_failures(rows, slot, ev)
+            slot += ev.slots
+        return out
+
+    def _gap_cut_failures(self, rows: dict[int, str], gap: int, blocked: Ev) -> list[C.Change]:
+        issued, slot = {}, 1
+        for ev in self.retrace(rows):
+            issued[slot] = ev
+            slot += ev.slots
+        at_gap = issued.get(gap)
+        if at_gap is None or not at_gap.is_marker or at_gap.patch is None:
+            return []
+        patch_id = getattr(at_gap.patch, "id", None)
+        if patch_id in self.base_ids:
+            return []
+        after = issued.get(gap + 1)
+        expected = after.key[1] if after is not None else None
+        if expected == "DBOS.sleep" or expected is None:
+            return []
+        message = dbos_message(self.new_wf.name, gap + 1, "DBOS.sleep", expected)
+        retraced = self.retrace(rows)
+        return [
+            C.Change(
+                kind=C.PATCH_BEFORE_BLOCKED, engine="dbos", workflow=self.new_wf.name, path=self.new_wf.path,
+                span=locate(at_gap.patch), breaks_in_flight=True, old_steps=_labels(self.old),
+                new_steps=_labels(retraced), old_focus=(blocked.label(),), new_focus=(at_gap.label(),),
+                engine_message=message, cut=f"blocked in `{blocked.label()}` (step {gap})", patch_id=patch_id,
+                before=blocked.label(),
+            )
+        ]
+
+    # -- same type, different arguments, new order ----------------------------------------------
+    def _silent_reorders(self) -> list[C.Change]:
+        out = []
+        by_key_old: dict[tuple, list[str]] = {}
+        by_key_new: dict[tuple, list[tuple[str, Ev]]] = {}
+        for ev in self.old:
+            if ev.step is not None:
+                by_key_old.setdefault(ev.key, []).append(ev.step.args)
+        for ev in self.new:
+            if ev.step is not None:
+                by_key_new.setdefault(ev.key, []).append((ev.step.args, ev))
+        for key, new_args in by_key_new.items():
+            old_args = by_key_old.get(key, [])
+            args = [a for a, _ in new_args]
+            if len(args) < 2 or len(old_args) != len(args) or args == old_args:
+                continue
+            if Counter(args) != Counter(old_args):
+                continue  # arguments changed, not reordered: nothing to say
+            first = next(ev for (a, ev), b in zip(new_args, old_args) if a != b)
+            out.append(
+                C.Change(
+                    kind=C.SILENT, engine=self.engine, workflow=self.new_wf.name, path=self.new_wf.path,
+                    span=locate(first.step), breaks_in_flight=False, old_steps=_labels(self.old),
+                    new_steps=_labels(self.new), old_focus=tuple(f"{key[1]}({a})" for a in old_args),
+                    new_focus=tuple(f"{key[1]}({a})" for a in args), cut="reordered arguments",
+                )
+            )
+        return out
+
+
+def _pair_moves(ops, ok, nk):
+    """Turn difflib's delete+insert of the same steps into one move; equal-content replaces too."""
+    out = []
+    inserts = [op for op in ops if op[0] == "insert"]
+    used = set()
+    for op in ops:
+        tag, i1, i2, j1, j2 = op
+        if tag == "replace" and Counter(ok[i1:i2]) == Counter(nk[j1:j2]):
+            out.append(("move", i1, i2, j1, j2))
+        elif tag == "delete":
+            twin = next((ins for ins in inserts if ins not in used and nk[ins[3]:ins[4]] == ok[i1:i2]), None)
+            if twin is not None:
+                used.add(twin)
+                # the move, located where the moved steps now stand
+                lo, hi = min(i1, twin[1]), max(i2, twin[1])
+                out.append(("move", lo, hi, min(j1, twin[3]), max(j2, twin[4])))
+            else:
+                out.append(op)
+        elif tag == "insert":
+            continue
+        else:
+            out.append(op)
+    out += [op for op in inserts if op not in used]
+    return sorted(out, key=lambda op: (op[1], op[3]))
+
+
+def _at(events: list[Ev], index: int | None) -> Ev | None:
+    return events[index] if index is not None and index < len(events) else None
+
+
+def _labels(events: list[Ev]) -> tuple[str, ...]:
+    return tuple(e.label() for e in events[:MAX_LABELS])
+
+
+def _patch_node(program, patch_id):
+    return next((n for n in walk(program) if isinstance(n, Patched) and n.id == patch_id), None)
+
+
+def _removed_workflow(old: Workflow, added: dict) -> C.Change:
+    """A workflow type that is gone; located at a new workflow with the same steps (a rename) if any."""
+    old_ids = [s.identity for s in steps_of(old.program)]
+    twin = next(
+        (w for (engine, _), w in sorted(added.items())
+         if engine == old.engine and [s.identity for s in steps_of(w.program)] == old_ids),
+        None,
+    )
+    if twin is not None:
+        path, span = twin.path, locate(twin)
+    else:
+        path, span = old.path, Span(1, 0, 1, 0)
+    return C.Change(
+        kind=C.WORKFLOW_REMOVED, engine=old.engine, workflow=old.name, path=path, span=span,
+        breaks_in_flight=True, old_steps=tuple(s.label() for s in steps_of(old.program))[:MAX_LABELS],
+        new_steps=tuple(s.label() for s in steps_of(twin.program))[:MAX_LABELS] if twin else (),
+        new_focus=(twin.name,) if twin else (),
+    )

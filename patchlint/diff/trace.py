@@ -1,0 +1,255 @@
+"""Flatten a step program into the sequence of events one run records, for one choice of branches.
+
+Branch outcomes are keyed by condition text, shared by old and new programs (``if x:`` means the same
+in both). Old programs are *recorded* (patches live); new programs are *replayed* against an old
+trace (a patch is taken when the old trace holds its marker).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from patchlint.model.program import (
+    BLOCKING_KINDS,
+    DBOS_STEP,
+    DeprecatePatch,
+    If,
+    Loop,
+    Node,
+    Parallel,
+    Patched,
+    Return,
+    Seq,
+    Step,
+    Try,
+    walk,
+)
+
+MARKER = "marker"
+MAX_PATHS = 64
+LOOP_COUNTS = (0, 1, 2)
+
+
+@dataclass(frozen=True)
+class Ev:
+    """One recorded command (Temporal) or row (DBOS)."""
+
+    key: tuple[str, str]  # what the engine compares: (kind, type name)
+    step: Step | None = None  # the step that issued it (None for patch markers)
+    patch: object = None  # the Patched/DeprecatePatch node behind a marker
+    pausable: bool = True  # Temporal: a workflow task may end after it
+    deprecated: bool = False  # Temporal marker written by deprecate_patch
+    slots: int = 1
+    origin: tuple[tuple[str | None, str], ...] = ()  # enclosing (patch id, "new"|"old") branches
+
+    @property
+    def is_marker(self) -> bool:
+        return self.key[0] == MARKER or self.key[1].startswith("DBOS.patch-")
+
+    def label(self) -> str:
+        if self.step is not None:
+            return self.step.label()
+        kind = "deprecate_patch" if self.deprecated else "patched"
+        return f"{kind}({self.key[1].removeprefix('DBOS.patch-')!r}) marker"
+
+
+# ---- choices ------------------------------------------------------------------------------------
+
+def choice_keys(*programs: Node) -> dict[str, tuple]:
+    """Every branch point of the programs and the outcomes it can take."""
+    keys: dict[str, tuple] = {}
+    for program in programs:
+        tries = 0
+        for node in walk(program):
+            if isinstance(node, If):
+                keys[node.cond] = (True, False)
+            elif isinstance(node, Loop):
+                keys[f"loop {node.cond}"] = LOOP_COUNTS
+            elif isinstance(node, Try):
+                keys[f"try#{tries}"] = tuple(range(-1, len(node.handlers)))
+                tries += 1
+    return keys
+
+
+def assignments(keys: dict[str, tuple]) -> list[dict]:
+    """All combinations when few; otherwise a default run plus every single deviation from it."""
+    names = sorted(keys)
+    total = 1
+    for name in names:
+        total *= len(keys[name])
+        if total > MAX_PATHS:
+            break
+    if total <= MAX_PATHS:
+        return [dict(zip(names, combo)) for combo in itertools.product(*(keys[n] for n in names))]
+    default = {n: keys[n][0] if keys[n][0] is not True else True for n in names}
+    default = {n: (1 if keys[n] == LOOP_COUNTS else keys[n][0]) for n in names}
+    out = [default]
+    for name in names:
+        for value in keys[name]:
+            if value != default[name]:
+                out.append({**default, name: value})
+    for value in (False, True):  # all branches one way
+        out.append({**default, **{n: value for n in names if keys[n] == (True, False)}})
+    return out
+
+
+# ---- traces -------------------------------------------------------------------------------------
+
+class _Stop(Exception):
+    pass
+
+
+class Tracer:
+    """Walk a program for one assignment. ``decide(node, events_so_far)`` says whether a patch is
+    taken and whether it records a marker; the default records (base revision, patches live)."""
+
+    def __init__(self, engine: str, choices: dict, decide=None):
+        self.engine = engine
+        self.choices = choices
+        self.decide = decide or self._record
+        self.events: list[Ev] = []
+        self.seen_patches: dict[str, bool] = {}
+        self.tries = 0
+
+    def run(self, program: Node) -> list[Ev]:
+        try:
+            self.node(program, ())
+        except _Stop:
+            pass
+        return self.events
+
+    def _record(self, node, events):
+        """Base revision running live: patched → True and a marker (once per id for Temporal)."""
+        if isinstance(node, DeprecatePatch):
+            return True, self.engine == "temporal"
+        return True, True
+
+    def node(self, node: Node, origin) -> None:
+        if isinstance(node, Step):
+            self.events.append(
+                Ev(node.identity, node, pausable=node.kind in BLOCKING_KINDS or node.kind == DBOS_STEP,
+                   slots=node.slots, origin=origin)
+            )
+        elif isinstance(node, Seq):
+            for item in node.items:
+                self.node(item, origin)
+        elif isinstance(node, If):
+            self.node(node.then if self.choices.get(node.cond, True) else node.orelse, origin)
+        elif isinstance(node, Patched):
+            self.patched(node, origin)
+        elif isinstance(node, DeprecatePatch):
+            self.deprecate(node, origin)
+        elif isinstance(node, Loop):
+            for _ in range(self.choices.get(f"loop {node.cond}", 1)):
+                self.node(node.body, origin)
+            self.node(node.orelse, origin)
+        elif isinstance(node, Try):
+            self.try_(node, origin)
+        elif isinstance(node, Parallel):
+            self.parallel(node, origin)
+        elif isinstance(node, Return):
+            raise _Stop
+
+    def _marker(self, node, deprecated: bool, origin) -> Ev:
+        if self.engine == "temporal":
+            return Ev((MARKER, node.id or "?"), patch=node, pausable=False, deprecated=deprecated, origin=origin)
+        return Ev((DBOS_STEP, f"DBOS.patch-{node.id or '?'}"), patch=node, origin=origin)
+
+    def patched(self, node: Patched, origin) -> None:
+        if self.engine == "temporal" and node.id in self.seen_patches:
+            taken, marker = self.seen_patches[node.id], False  # memoized per id for the run
+        else:
+            taken, marker = self.decide(node, self.events)
+            self.seen_patches[node.id] = taken
+        if marker:
+            self.events.append(self._marker(node, False, origin))
+        branch = "new" if taken else "old"
+        self.node(node.new if taken else node.old, (*origin, (node.id, branch)))
+
+    def deprecate(self, node: DeprecatePatch, origin) -> None:
+        if self.engine == "temporal" and node.id in self.seen_patches:
+            return
+        _, marker = self.decide(node, self.events)
+        self.seen_patches[node.id] = True
+        if marker:
+            self.events.append(self._marker(node, True, origin))
+
+    def try_(self, node: Try, origin) -> None:
+        handler = self.choices.get(f"try#{self.tries}", -1)
+        self.tries += 1
+        self.node(node.body, origin)
+        if handler >= 0:
+            self.node(node.handlers[handler], origin)
+        else:
+            self.node(node.orelse, origin)
+        self.node(node.final, origin)
+
+    def parallel(self, node: Parallel, origin) -> None:
+        """Branches start in order: their first events are issued together, the rest follow."""
+        traces = []
+        for branch in node.branches:
+            sub = Tracer(self.engine, self.choices, self.decide)
+            sub.seen_patches, sub.tries = self.seen_patches, self.tries
+            sub.events = []
+            sub.node(branch, origin)
+            traces.append(sub.events)
+        firsts = [t[0] for t in traces if t]
+        for i, ev in enumerate(firsts):
+            last = i == len(firsts) - 1
+            self.events.append(ev if last or self.engine != "temporal" else _unpausable(ev))
+        for t in traces:
+            self.events.extend(t[1:])
+
+
+def _unpausable(ev: Ev) -> Ev:
+    return Ev(ev.key, ev.step, ev.patch, False, ev.deprecated, ev.slots, ev.origin)
+
+
+def record(engine: str, program: Node, choices: dict) -> list[Ev]:
+    return Tracer(engine, choices).run(program)
+
+
+def replay_against(engine: str, program: Node, choices: dict, history: list[Ev]) -> list[Ev]:
+    """The events the new program issues when replaying ``history`` (a recorded old trace)."""
+    if engine == "temporal":
+        markers = {ev.key[1] for ev in history if ev.key[0] == MARKER}
+
+        def decide(node, events):
+            present = node.id in markers
+            return present, present
+
+        return Tracer(engine, choices, decide).run(program)
+    return replay_rows(program, choices, slot_rows(history))
+
+
+def replay_rows(program: Node, choices: dict, rows: dict[int, str]) -> list[Ev]:
+    """DBOS: the events the program issues when recovering a workflow that recorded ``rows``."""
+
+    def decide_dbos(node, events):
+        slot = next_slot(events)
+        recorded = rows.get(slot)
+        mine = f"DBOS.patch-{node.id or '?'}"
+        if isinstance(node, DeprecatePatch):
+            return True, recorded == mine
+        if recorded is None:
+            return True, True  # an empty slot: the patch is written now
+        return (True, True) if recorded == mine else (False, False)
+
+    return Tracer("dbos", choices, decide_dbos).run(program)
+
+
+def next_slot(events: list[Ev]) -> int:
+    return 1 + sum(ev.slots for ev in events)
+
+
+def slot_rows(events: list[Ev]) -> dict[int, str]:
+    """DBOS function id → recorded name; ``recv``/``get_event`` take the call's id and the next."""
+    rows: dict[int, str] = {}
+    slot = 1
+    for ev in events:
+        rows[slot] = ev.key[1]
+        if ev.slots == 2:
+            rows[slot + 1] = "DBOS.sleep"
+        slot += ev.slots
+    return rows

@@ -1,0 +1,75 @@
+from patchlint.diff.changes import INSERTED
+from patchlint.findings import Severity
+from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding, guard, impact, quote, sequences
+
+
+class StepInserted(Rule):
+    """
+    ## What it does
+    Finds a step (activity, timer, child workflow, DBOS step…) that the new revision issues *before*
+    steps that workflows started on the old revision have already recorded.
+
+    ## Why is this bad?
+    On replay the engine meets the recorded step where the code now issues the new one. Temporal
+    fails the workflow task with a non-determinism error; DBOS raises `DBOSUnexpectedStepError`.
+    Every workflow paused after the insertion point is stuck until the code is fixed.
+    """
+
+    code = "PAT101"
+    name = "step-inserted"
+    summary = "A step was inserted before steps that open workflows already recorded"
+    severity = Severity.ERROR
+
+    INVALID = [
+        Example(
+            old='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("reserve")
+                    await workflow.execute_activity("charge")
+            ''',
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("reserve")
+                    await workflow.execute_activity("check_fraud")
+                    await workflow.execute_activity("charge")
+            ''',
+            expect=(("PAT101", 8),),
+        ),
+    ]
+    VALID = [
+        Example(
+            old=INVALID[0].old,
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("reserve")
+                    if workflow.patched("add-check-fraud"):
+                        await workflow.execute_activity("check_fraud")
+                    await workflow.execute_activity("charge")
+            ''',
+        ),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(INSERTED):
+            before = f" before `{change.before}`" if change.before else " at the end"
+            yield finding(
+                change, self.code, self.severity,
+                f"{change.workflow}: {quote(change.new_focus)} inserted{before}; {impact(change)}. "
+                f"{guard(change, 'add').capitalize()}. ({sequences(change)})",
+            )

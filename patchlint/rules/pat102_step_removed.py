@@ -1,0 +1,96 @@
+from patchlint.diff.changes import REMOVED
+from patchlint.findings import Severity
+from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding, guard, impact, quote, sequences
+
+
+class StepRemoved(Rule):
+    """
+    ## What it does
+    Finds a step that workflows started on the old revision recorded, and that the new revision no
+    longer issues at that point.
+
+    ## Why is this bad?
+    Replay reaches the recorded step and the code issues something else (or finishes). Temporal
+    reports a non-determinism error; DBOS finds a different function recorded at that step number.
+    (DBOS never checks rows the code no longer reaches, so removing a DBOS workflow's *last* step
+    is not reported.)
+    """
+
+    code = "PAT102"
+    name = "step-removed"
+    summary = "A step that open workflows already recorded was removed"
+    severity = Severity.ERROR
+
+    INVALID = [
+        Example(
+            old='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def reserve(): ...
+
+            @DBOS.step()
+            def notify(): ...
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.workflow()
+            def order():
+                reserve()
+                notify()
+                charge()
+            ''',
+            new='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def reserve(): ...
+
+            @DBOS.step()
+            def notify(): ...
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.workflow()
+            def order():
+                reserve()
+                charge()
+            ''',
+            expect=(("PAT102", 15),),
+        ),
+    ]
+    VALID = [
+        Example(
+            old=INVALID[0].old,
+            new='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def reserve(): ...
+
+            @DBOS.step()
+            def notify(): ...
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.workflow()
+            def order():
+                reserve()
+                if not DBOS.patch("drop-notify"):
+                    notify()
+                charge()
+            ''',
+        ),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(REMOVED):
+            yield finding(
+                change, self.code, self.severity,
+                f"{change.workflow}: {quote(change.old_focus)} removed; {impact(change)}. "
+                f"{guard(change, 'remove').capitalize()}. ({sequences(change)})",
+            )

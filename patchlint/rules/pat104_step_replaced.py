@@ -1,0 +1,80 @@
+from patchlint.diff.changes import REPLACED
+from patchlint.findings import Severity
+from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding, guard, impact, quote, sequences
+
+
+class StepReplaced(Rule):
+    """
+    ## What it does
+    Finds a step replaced by a step of another type or kind — including an activity or DBOS step
+    renamed without keeping its registered name (`@activity.defn(name=...)`, `@DBOS.step(name=...)`).
+
+    ## Why is this bad?
+    The engine checks the type name recorded at each position: Temporal raises "Activity type of
+    scheduled event 'charge' does not match activity type of activity command 'charge_card'", DBOS
+    raises `DBOSUnexpectedStepError`.
+    """
+
+    code = "PAT104"
+    name = "step-replaced"
+    summary = "A recorded step was replaced by a step of another type"
+    severity = Severity.ERROR
+
+    INVALID = [
+        Example(
+            old='''
+            from temporalio import activity, workflow
+
+            @activity.defn
+            async def charge() -> None: ...
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity(charge)
+                    await workflow.sleep(60)
+            ''',
+            new='''
+            from temporalio import activity, workflow
+
+            @activity.defn
+            async def charge_card() -> None: ...
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity(charge_card)
+                    await workflow.sleep(60)
+            ''',
+            expect=(("PAT104", 10),),
+        ),
+    ]
+    VALID = [
+        Example(
+            old=INVALID[0].old,
+            new='''
+            from temporalio import activity, workflow
+
+            @activity.defn(name="charge")
+            async def charge_card() -> None: ...
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity(charge_card)
+                    await workflow.sleep(60)
+            ''',
+        ),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(REPLACED):
+            yield finding(
+                change, self.code, self.severity,
+                f"{change.workflow}: {quote(change.old_focus)} replaced by {quote(change.new_focus)}; "
+                f"{impact(change)}. {guard(change, 'replace').capitalize()}. ({sequences(change)})",
+            )

@@ -1,0 +1,80 @@
+from patchlint.diff.changes import BAD_OLD_BRANCH
+from patchlint.findings import Severity
+from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding, impact, quote, sequences
+
+
+class WrongOldBranch(Rule):
+    """
+    ## What it does
+    Finds a new `workflow.patched(id)` / `DBOS.patch(id)` guard whose *old* branch does not issue
+    exactly the steps the previous revision issued there.
+
+    ## Why is this bad?
+    Workflows started before the patch replay the old branch (their history has no marker). If that
+    branch differs from the code they ran, they fail just as if the change were unguarded — the
+    patch gives false confidence.
+    """
+
+    code = "PAT105"
+    name = "wrong-old-branch"
+    summary = "The old branch of a new patch does not reproduce the previous steps"
+    severity = Severity.ERROR
+
+    INVALID = [
+        Example(
+            old='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("charge")
+                    await workflow.execute_activity("ship")
+            ''',
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    if workflow.patched("use-charge-v2"):
+                        await workflow.execute_activity("charge_v2")
+                    else:
+                        await workflow.execute_activity("charge_v1")
+                    await workflow.execute_activity("ship")
+            ''',
+            expect=(("PAT105", 7),),
+        ),
+    ]
+    VALID = [
+        Example(
+            old=INVALID[0].old,
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    if workflow.patched("use-charge-v2"):
+                        await workflow.execute_activity("charge_v2")
+                    else:
+                        await workflow.execute_activity("charge")
+                    await workflow.execute_activity("ship")
+            ''',
+        ),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(BAD_OLD_BRANCH):
+            call = "DBOS.patch" if change.engine == "dbos" else "workflow.patched"
+            yield finding(
+                change, self.code, self.severity,
+                f"{change.workflow}: the old branch of `{call}({change.patch_id!r})` does not replay the "
+                f"previous revision: it has {quote(change.new_focus)} where the old code had "
+                f"{quote(change.old_focus)}; {impact(change)}. Make the `else` branch issue exactly the "
+                f"old steps. ({sequences(change)})",
+            )

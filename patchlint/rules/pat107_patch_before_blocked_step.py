@@ -1,0 +1,88 @@
+from patchlint.diff.changes import PATCH_BEFORE_BLOCKED
+from patchlint.findings import Severity
+from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding
+
+
+class PatchBeforeBlockedStep(Rule):
+    """
+    ## What it does
+    Finds a new `DBOS.patch(id)` placed right before a `DBOS.recv` / `DBOS.get_event` that an open
+    workflow may be blocked in.
+
+    ## Why is this bad?
+    `recv` and `get_event` take two step numbers: the call and its timeout sleep, and the sleep is
+    recorded when the call *starts*. A workflow blocked in `recv` has the sleep row but not the
+    call's. On recovery the new `DBOS.patch` finds the call's number empty, writes its marker
+    there and returns True, so `recv` moves one number on and meets the recorded `DBOS.sleep`:
+    `DBOSUnexpectedStepError`. Put the patch after the `recv`, or guard a later step.
+    """
+
+    code = "PAT107"
+    name = "patch-before-blocked-step"
+    summary = "A new DBOS.patch sits right before a recv/get_event an open workflow may be blocked in"
+    severity = Severity.ERROR
+
+    INVALID = [
+        Example(
+            old='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.workflow()
+            def order():
+                charge()
+                DBOS.recv("approval")
+            ''',
+            new='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.step()
+            def audit(): ...
+
+            @DBOS.workflow()
+            def order():
+                charge()
+                if DBOS.patch("audit-before-approval"):
+                    audit()
+                DBOS.recv("approval")
+            ''',
+            expect=(("PAT107", 12),),
+        ),
+    ]
+    VALID = [
+        Example(
+            old=INVALID[0].old,
+            new='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.step()
+            def audit(): ...
+
+            @DBOS.workflow()
+            def order():
+                charge()
+                DBOS.recv("approval")
+                if DBOS.patch("audit-after-approval"):
+                    audit()
+            ''',
+        ),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(PATCH_BEFORE_BLOCKED):
+            yield finding(
+                change, self.code, self.severity,
+                f"{change.workflow}: `DBOS.patch({change.patch_id!r})` sits right before "
+                f"`{change.before}`; a workflow {change.cut} has already recorded that call's timeout "
+                f"sleep, so on recovery the patch takes the call's step number and the call meets the "
+                f"sleep: {change.engine_message} Move the patch after `{change.before}`.",
+            )

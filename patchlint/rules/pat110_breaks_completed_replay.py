@@ -1,0 +1,74 @@
+from patchlint.diff.changes import COMPLETED_ONLY
+from patchlint.findings import Severity
+from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding, guard, quote, sequences
+
+
+class BreaksCompletedReplay(Rule):
+    """
+    ## What it does
+    Finds a Temporal change that no *open* workflow can trip over — typically steps appended after
+    the last step — but that makes replay of *completed* workflows fail.
+
+    ## Why is this bad?
+    Temporal replays closed workflows too: a query on a completed workflow (and the Replayer in your
+    tests) runs the new code against the full history, meets the appended command where the history
+    says the workflow completed, and fails with a non-determinism error. Guard it with a patch if
+    you query or replay closed workflows.
+    """
+
+    code = "PAT110"
+    name = "breaks-completed-replay"
+    summary = "Only replay of completed Temporal workflows breaks (queries, Replayer)"
+    severity = Severity.WARNING
+
+    INVALID = [
+        Example(
+            old='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("charge")
+            ''',
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("charge")
+                    await workflow.execute_activity("send_receipt")
+            ''',
+            expect=(("PAT110", 8),),
+        ),
+    ]
+    VALID = [
+        Example(
+            old=INVALID[0].old,
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Order:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("charge")
+                    if workflow.patched("send-receipt"):
+                        await workflow.execute_activity("send_receipt")
+            ''',
+        ),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(COMPLETED_ONLY):
+            what = quote(change.new_focus) + " added" if change.new_focus else quote(change.old_focus) + " removed"
+            yield finding(
+                change, self.code, self.severity,
+                f"{change.workflow}: {what}; open workflows replay this fine, but replaying a completed "
+                f"workflow (queries on closed workflows, the Replayer) fails: {change.engine_message}. "
+                f"If you query or replay closed workflows, {guard(change, 'add')}. ({sequences(change)})",
+            )

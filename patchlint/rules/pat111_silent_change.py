@@ -1,0 +1,80 @@
+from patchlint.diff.changes import SILENT
+from patchlint.findings import Severity
+from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding, quote
+
+
+class SilentChange(Rule):
+    """
+    ## What it does
+    Finds changes that open workflows will run *without* an error but not as either revision
+    intended: two calls of the same activity/step type swapped while their arguments differ, and
+    (DBOS) steps appended after the last step, which workflows already blocked in that step will
+    run when they resume.
+
+    ## Why is this bad?
+    Engines compare step types, not arguments. Temporal hands each recorded result to the call at
+    the same position, and DBOS returns the recorded output of step N to whatever step N now is —
+    so the swapped calls silently receive each other's results.
+    """
+
+    code = "PAT111"
+    name = "silent-change"
+    summary = "Open workflows will run this change silently (same-type reorder, DBOS append)"
+    severity = Severity.WARNING
+
+    INVALID = [
+        Example(
+            old='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Payout:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("transfer", "alice")
+                    await workflow.execute_activity("transfer", "bob")
+            ''',
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Payout:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("transfer", "bob")
+                    await workflow.execute_activity("transfer", "alice")
+            ''',
+            expect=(("PAT111", 7),),
+        ),
+    ]
+    VALID = [
+        Example(
+            old=INVALID[0].old,
+            new='''
+            from temporalio import workflow
+
+            @workflow.defn
+            class Payout:
+                @workflow.run
+                async def run(self):
+                    await workflow.execute_activity("transfer", "alice")
+                    await workflow.execute_activity("transfer", "bob")
+                    workflow.logger.info("paid out")
+            ''',
+        ),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(SILENT):
+            if change.cut == "reordered arguments":
+                text = (f"{change.workflow}: calls of the same type now run in a different order "
+                        f"({quote(change.old_focus)} → {quote(change.new_focus)}); the engine does not "
+                        f"compare arguments, so open workflows replay without error but hand each "
+                        f"recorded result to the other call. Guard the reorder with a patch.")
+            else:
+                text = (f"{change.workflow}: {quote(change.new_focus)} appended after the last step; "
+                        f"workflows already blocked in `{change.old_steps[-1] if change.old_steps else '?'}` "
+                        f"will run {'it' if len(change.new_focus) == 1 else 'them'} when they resume. "
+                        f"Guard with `DBOS.patch` if they must not.")
+            yield finding(change, self.code, self.severity, text)
