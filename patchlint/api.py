@@ -19,6 +19,8 @@ class Report:
     workflows: int = 0
     # (old, new) workflow models that were compared, for reports that draw them.
     pairs: list[tuple[Workflow | None, Workflow | None]] = field(default_factory=list)
+    old_models: list[ModuleModel] = field(default_factory=list)
+    new_models: list[ModuleModel] = field(default_factory=list)
 
     def has_errors(self) -> bool:
         return any(f.severity.value == "error" for f in self.findings)
@@ -67,6 +69,8 @@ def analyze_revisions(
         files=len(set(old_files) | set(new_files)),
         workflows=len({(w.engine, w.name) for m in new_models for w in m.workflows}),
         pairs=pairs,
+        old_models=old_models,
+        new_models=new_models,
     )
 
 

@@ -13,7 +13,7 @@ CASES = [
     for rule in all_rules()
     for valid, examples in ((False, rule.INVALID), (True, rule.VALID))
     for i, example in enumerate(examples)
-    if not example.options.get("needs_repo")
+    if not example.options  # examples with options (dated git history) run in test_lifecycle_examples
 ]
 
 
@@ -29,6 +29,8 @@ def test_every_rule_documents_both_sides():
     for rule in all_rules():
         doc = rule.doc()
         assert "## What it does" in doc and "## Why is this bad?" in doc, rule.code
+        if rule.code == "PAT199":  # reported only when the static rules miss a break: no example can exist
+            continue
         assert rule.INVALID and rule.VALID, f"{rule.code} needs an INVALID and a VALID example"
         assert rule.summary and "\n" not in rule.summary
 

@@ -61,7 +61,7 @@ def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> lis
         judge = _Judge(old_wf, new_wf, old_ev, new_ev, base_ids, head_ids)
         judge.retrace = lambda rows, choices=choices: replay_rows(new, choices, rows)
         for change in judge.changes():
-            key = (change.kind, change.span, change.new_focus, change.old_focus)
+            key = (change.kind, change.span)
             if key not in found or (change.breaks_in_flight and not found[key].breaks_in_flight):
                 found[key] = change
     return list(found.values())
@@ -119,12 +119,10 @@ class _Judge:
         return {"insert": C.INSERTED, "delete": C.REMOVED, "replace": C.REPLACED, "move": C.REORDERED}[kind]
 
     def _bad_patch(self, j1, j2):
-        """The head-only patch whose old branch the difference sits in, if any."""
-        window = self.new[max(j1 - 1, 0) : j2 + 1] if j2 > j1 else self.new[max(j1 - 1, 0) : j1 + 1]
-        for ev in window:
-            for patch_id, branch in ev.origin:
-                if branch == "old" and patch_id not in self.base_ids:
-                    return patch_id
+        """The head-only patch whose (replayed) old branch the difference touches, if any."""
+        for node, start, end in getattr(self.new, "regions", ()):
+            if node.id not in self.base_ids and start <= j2 and j1 <= end:
+                return node.id
         return None
 
     def _make(self, kind, open_break, i1, i2, j1, j2, message, cut) -> C.Change:

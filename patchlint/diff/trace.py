@@ -100,6 +100,12 @@ class _Stop(Exception):
     pass
 
 
+class Trace(list):
+    """Events, plus where each not-taken patch's old branch ran: ``(patch node, start, end)``."""
+
+    regions: list
+
+
 class Tracer:
     """Walk a program for one assignment. ``decide(node, events_so_far)`` says whether a patch is
     taken and whether it records a marker; the default records (base revision, patches live)."""
@@ -111,13 +117,16 @@ class Tracer:
         self.events: list[Ev] = []
         self.seen_patches: dict[str, bool] = {}
         self.tries = 0
+        self.regions: list = []
 
-    def run(self, program: Node) -> list[Ev]:
+    def run(self, program: Node) -> Trace:
         try:
             self.node(program, ())
         except _Stop:
             pass
-        return self.events
+        trace = Trace(self.events)
+        trace.regions = self.regions
+        return trace
 
     def _record(self, node, events):
         """Base revision running live: patched → True and a marker (once per id for Temporal)."""
@@ -165,7 +174,12 @@ class Tracer:
         if marker:
             self.events.append(self._marker(node, False, origin))
         branch = "new" if taken else "old"
-        self.node(node.new if taken else node.old, (*origin, (node.id, branch)))
+        start = len(self.events)
+        try:
+            self.node(node.new if taken else node.old, (*origin, (node.id, branch)))
+        finally:
+            if not taken:
+                self.regions.append((node, start, len(self.events)))
 
     def deprecate(self, node: DeprecatePatch, origin) -> None:
         if self.engine == "temporal" and node.id in self.seen_patches:

@@ -1,0 +1,80 @@
+"""``patchlint check``: the two revisions of every changed Python file in a git repository."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from patchlint import config as config_mod
+from patchlint.api import Report, analyze_revisions
+from patchlint.errors import InputError
+from patchlint.integrations import git
+from patchlint.rules.context import RepoRef
+
+
+@dataclass(frozen=True)
+class Revisions:
+    base: str  # as the user named it
+    head: str | None  # None: the working tree
+    base_commit: str
+    head_commit: str | None
+
+
+def pick_revisions(root: Path, base: str | None, head: str | None) -> Revisions:
+    """``--base``/``--head``, else pre-commit's push-stage refs, else ``HEAD`` vs the working tree."""
+    env_from, env_to = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
+    if base is None and head is None and env_from and env_to:
+        base, head = env_from, env_to
+    base = base or "HEAD"
+    return Revisions(base, head, git.resolve(root, base), git.resolve(root, head) if head else None)
+
+
+def _repo_relative(root: Path, paths: tuple[str, ...]) -> list[str]:
+    out = []
+    for raw in paths:
+        path = Path(raw).resolve()
+        try:
+            out.append(path.relative_to(root.resolve()).as_posix())
+        except ValueError:
+            raise InputError(f"path is outside the repository {root}", raw) from None
+    return out
+
+
+def _selected(change: git.FileChange, wanted: list[str]) -> bool:
+    if not wanted:
+        return True
+    for path in (change.old_path, change.new_path):
+        if path and any(path == w or path.startswith(w.rstrip("/") + "/") or w in ("", ".") for w in wanted):
+            return True
+    return False
+
+
+def check_repo(
+    start: Path | str = ".", base: str | None = None, head: str | None = None, paths: tuple[str, ...] = (),
+    config=None,
+) -> tuple[Report, RepoRef]:
+    root = git.repo_root(start)
+    config = config or config_mod.load(root)
+    revs = pick_revisions(root, base, head)
+    wanted = _repo_relative(root, paths)
+    for raw, rel in zip(paths, wanted):
+        exists = (root / rel).exists() or git.run_git(root, "ls-tree", "--name-only", revs.base_commit, "--", rel, check=False).strip()
+        if not exists:
+            raise InputError("no such file or directory (in the working tree or the base revision)", raw)
+    old_files: dict[str, str] = {}
+    new_files: dict[str, str] = {}
+    for change in git.changed_files(root, revs.base_commit, revs.head_commit):
+        if not _selected(change, wanted):
+            continue
+        if change.old_path and not config.excluded(change.old_path):
+            old_files[change.old_path] = git.show(root, revs.base_commit, change.old_path)
+        if change.new_path and not config.excluded(change.new_path):
+            new_files[change.new_path] = (
+                git.read_worktree(root, change.new_path) if revs.head_commit is None
+                else git.show(root, revs.head_commit, change.new_path)
+            )
+    repo = RepoRef(root, revs.base_commit, revs.head_commit)
+    context = {"old": git.RevisionFiles(root, revs.base_commit), "new": git.RevisionFiles(root, revs.head_commit)}
+    report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context)
+    return report, repo

@@ -1,0 +1,165 @@
+"""The ``patchlint`` command line (click). Thin: it parses options and hands off to ``api``."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from patchlint import __version__
+from patchlint.errors import InputError
+from patchlint.report import FORMAT_NAMES, render
+
+EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+
+
+def one_line_errors(fn):
+    """Bad input → one line on stderr and exit 2; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            click.echo(f"patchlint: error: {exc}", err=True)
+            sys.exit(EXIT_INPUT)
+        except RecursionError:
+            click.echo("patchlint: error: the code is nested too deeply to analyse", err=True)
+            sys.exit(EXIT_INPUT)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", "-V", prog_name="patchlint")
+def main():
+    """Find workflow code changes that break in-flight Temporal and DBOS workflows.
+
+    patchlint compares two revisions of your workflow code, models the steps each workflow issues
+    (activities, timers, child workflows, DBOS steps…) and reports every change that a workflow
+    started on the old code would fail to replay on the new code — unless a patch
+    (`workflow.patched` / `DBOS.patch`) guards it. It only parses your code; it never imports or
+    runs it.
+
+    \b
+    Exit codes: 0 no error-severity finding, 1 at least one, 2 bad input or usage.
+    Configuration: [tool.patchlint] in the repository's pyproject.toml (see README).
+    """
+
+
+def _format_option(fn):
+    return click.option(
+        "--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True,
+        help="text for people, json for tools, sarif for code scanning, github for workflow annotations.",
+    )(fn)
+
+
+def _common_options(fn):
+    fn = click.option("--verify", is_flag=True,
+                      help="Replay every base run against the head with the reference runtime: errors get "
+                           "a witness, unconfirmed ones become warnings, missed breaks are PAT199.")(fn)
+    fn = click.option("--no-color", is_flag=True, help="No colour in text output (default: colour on a terminal).")(fn)
+    fn = click.option("--summary", "summary_file", type=click.Path(dir_okay=False), default=None,
+                      help="Also write a Markdown summary (table and step diagrams) to this file.")(fn)
+    return _format_option(fn)
+
+
+def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | None, fail_on: str = "error"):
+    if verify:
+        from patchlint.runtime.verify import verify_report
+
+        report = verify_report(report, report.old_models, report.new_models)
+    colour = fmt == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    click.echo(render(report, fmt, colour=colour), nl=False)
+    if summary_file:
+        from patchlint.report.summary import render_summary
+
+        Path(summary_file).open("a", encoding="utf-8").write(render_summary(report))
+    failing = {"error"} if fail_on == "error" else {"error", "warning"}
+    sys.exit(EXIT_FINDINGS if any(f.severity.value in failing for f in report.findings) else EXIT_OK)
+
+
+@main.command()
+@click.option("--base", default=None, metavar="REV",
+              help="Base revision: what in-flight workflows run today. Default: HEAD (or "
+                   "PRE_COMMIT_FROM_REF when pre-commit sets it).")
+@click.option("--head", default=None, metavar="REV",
+              help="Head revision: what you are about to deploy. Default: the working tree (or "
+                   "PRE_COMMIT_TO_REF).")
+@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@_common_options
+@click.argument("paths", nargs=-1, type=click.Path())
+@one_line_errors
+def check(base, head, fail_on, fmt, verify, no_color, summary_file, paths):
+    """Check the Python files changed between two git revisions.
+
+    Runs inside a git repository. Every Python file that changed between BASE and HEAD is read at
+    both revisions (renames followed; workflows are matched by type name, so moving a workflow to
+    another file is not a change). Limit the check to PATHS if given.
+    """
+    from patchlint.integrations.check import check_repo
+
+    report, _ = check_repo(".", base, head, tuple(paths))
+    _emit(report, fmt, verify, no_color, summary_file, fail_on)
+
+
+@main.command()
+@_common_options
+@click.argument("old_file", type=click.Path())
+@click.argument("new_file", type=click.Path())
+@one_line_errors
+def diff(fmt, verify, no_color, summary_file, old_file, new_file):
+    """Compare two files: OLD_FILE (what runs today) and NEW_FILE (what you will deploy). No git needed."""
+    from patchlint.api import analyze_texts
+    from patchlint.config import load
+    from patchlint.integrations.git import decode
+
+    texts = []
+    for name in (old_file, new_file):
+        try:
+            texts.append(decode(Path(name).read_bytes(), name))
+        except FileNotFoundError:
+            raise InputError("no such file", name) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a Python file", name) from None
+    report = analyze_texts(texts[0], texts[1], new_file, old_path=old_file, config=load(Path.cwd()))
+    _emit(report, fmt, verify, no_color, summary_file)
+
+
+@main.command()
+@click.argument("code", required=False)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@one_line_errors
+def rules(code, fmt):
+    """List the rules, or print one rule's documentation (e.g. `patchlint rules PAT101`)."""
+    import json
+
+    from patchlint.rules import all_rules, rule_by_code
+
+    if code:
+        rule = rule_by_code(code)
+        if rule is None:
+            raise InputError(f"unknown rule {code!r}; `patchlint rules` lists them")
+        click.echo(rule.doc(), nl=False)
+        return
+    if fmt == "json":
+        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
+                                "summary": r.summary} for r in all_rules()], indent=2))
+        return
+    for rule in all_rules():
+        click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<30} {rule.summary}")
+
+
+def _register_optional_commands() -> None:
+    from patchlint.integrations.patches_cmd import patches
+    from patchlint.integrations.replay_cmd import replay
+
+    main.add_command(replay)
+    main.add_command(patches)
+
+
+_register_optional_commands()

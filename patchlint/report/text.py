@@ -1,0 +1,65 @@
+"""``--format text``: findings grouped by workflow, old and new steps side by side, a summary line."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+import click
+
+from patchlint.api import Report
+from patchlint.findings import Finding
+
+_COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
+MAX_ROWS = 12
+
+
+def side_by_side(old: tuple[str, ...], new: tuple[str, ...], colour: bool) -> list[str]:
+    """Two columns, the first row where they differ marked with ``>``."""
+    width = max([len(s) for s in old] + [len("old (base)")]) + 2
+    rows = [f"      {'old (base)':<{width}} new (head)"]
+    diverged = False
+    for i in range(min(max(len(old), len(new)), MAX_ROWS)):
+        a = old[i] if i < len(old) else ""
+        b = new[i] if i < len(new) else ""
+        mark = " "
+        if a != b and not diverged:
+            mark, diverged = ">", True
+        line = f"    {mark} {a:<{width}} {b}"
+        rows.append(click.style(line, bold=True) if mark == ">" and colour else line)
+    if max(len(old), len(new)) > MAX_ROWS:
+        rows.append("      …")
+    return rows
+
+
+def _finding(f: Finding, colour: bool) -> list[str]:
+    sev = click.style(f.severity.value, fg=_COLOURS[f.severity.value], bold=True) if colour else f.severity.value
+    code = click.style(f.code, bold=True) if colour else f.code
+    head = f"  {f.path}:{f.line}:{f.column + 1}: {code} [{sev}] {f.message}"
+    lines = [head]
+    if f.witness:
+        lines.append(f"      witness: {f.witness.get('cut')}: {f.witness.get('engine_message')}")
+    return lines
+
+
+def render(report: Report, colour: bool = False, **_options) -> str:
+    out: list[str] = []
+    findings = sorted(report.findings, key=lambda f: (f.engine, f.workflow, f.sort_key()))
+    for (engine, workflow), group in groupby(findings, key=lambda f: (f.engine, f.workflow)):
+        group = list(group)
+        title = f"{workflow} ({engine})"
+        out.append(click.style(title, bold=True, underline=True) if colour else title)
+        for f in group:
+            out += _finding(f, colour)
+        shown = next((f for f in group if f.old_steps or f.new_steps), None)
+        if shown is not None:
+            out += side_by_side(shown.old_steps, shown.new_steps, colour)
+        out.append("")
+    errors = sum(f.severity.value == "error" for f in report.findings)
+    warnings = sum(f.severity.value == "warning" for f in report.findings)
+    infos = len(report.findings) - errors - warnings
+    summary = (f"patchlint: {errors} error(s), {warnings} warning(s), {infos} info in "
+               f"{report.workflows} workflow(s) across {report.files} changed file(s)")
+    if not report.findings:
+        summary += ": no change breaks replay of open workflows"
+    out.append(click.style(summary, fg="red" if errors else "green", bold=True) if colour else summary)
+    return "\n".join(out) + "\n"
