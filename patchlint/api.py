@@ -84,9 +84,9 @@ def analyze_texts(
 ) -> Report:
     """Compare two revisions of one file. ``old_text=None``: the file is new (single-revision rules)."""
     old_files = {} if old_text is None else {old_path or path: old_text}
-    return analyze_revisions(
-        old_files, {path: new_text}, config=config, has_base=old_text is not None
-    )
+    report = analyze_revisions(old_files, {path: new_text}, config=config, has_base=old_text is not None)
+    report.files = 1
+    return report
 
 
 def models_of(files: Mapping[str, str], config=None) -> list[ModuleModel]:

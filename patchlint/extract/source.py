@@ -6,6 +6,7 @@ end up with a finding.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -28,10 +29,13 @@ def parse(text: str, path: str) -> cst.Module:
     try:
         return cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
-        message = str(exc).strip().splitlines()[0].rstrip(":")
-        raise InputError(
-            f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: {message}", path
-        ) from None
+        detail = exc.message.removeprefix("parser error: ").strip()
+        where = re.match(r"error at (\d+):(\d+): (.*)", detail)
+        if where:
+            line, column, detail = where.groups()
+        else:
+            line, column = exc.raw_line, exc.raw_column + 1
+        raise InputError(f"syntax error at line {line}, column {column}: {detail}", path) from None
     except Exception as exc:  # libcst raises a few other errors for odd input
         raise InputError(f"libcst cannot parse this file: {exc}", path) from None
 
