@@ -20,11 +20,11 @@ ENGINES = ("temporal", "dbos")
 _DURATION = re.compile(r"^\s*(\d+)\s*([dhw])\s*$")
 
 
-def parse_duration_days(text: str, key: str) -> float:
+def parse_duration_days(text: str, key: str, where: str | None = None) -> float:
     """``"30d"``, ``"12h"``, ``"2w"`` → days."""
     match = _DURATION.match(str(text))
     if not match:
-        raise InputError(f"[tool.patchlint] {key} = {text!r}: expected a duration like \"30d\", \"12h\" or \"2w\"")
+        raise InputError(f"[tool.patchlint] {key} = {text!r}: expected a duration like \"30d\", \"12h\" or \"2w\"", where)
     value, unit = int(match.group(1)), match.group(2)
     return value * {"d": 1.0, "h": 1 / 24, "w": 7.0}[unit]
 
@@ -100,7 +100,7 @@ def from_table(table: dict, where: str = "pyproject.toml") -> Config:
                 ) from None
     for key, attr in (("max-workflow-lifetime", "max_workflow_lifetime_days"), ("retention", "retention_days")):
         if key in table:
-            setattr(config, attr, parse_duration_days(table[key], key))
+            setattr(config, attr, parse_duration_days(table[key], key, where))
     return config
 
 

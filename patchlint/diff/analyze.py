@@ -126,7 +126,7 @@ class _Judge:
         return None
 
     def _make(self, kind, open_break, i1, i2, j1, j2, message, cut) -> C.Change:
-        span, patch_id = self._where(kind, j1, j2)
+        span, patch_id = self._where(kind, j1, j2, i1, i2)
         return C.Change(
             kind=kind,
             engine=self.engine,
@@ -144,9 +144,11 @@ class _Judge:
             before=self.old[i2].label() if i2 < len(self.old) else "",
         )
 
-    def _where(self, kind, j1, j2):
+    def _where(self, kind, j1, j2, i1=0, i2=0):
         if kind == C.PATCH_REMOVED:
-            return locate(self.new_wf), None
+            gone = next(e.patch.id for e in self.old[i1:i2] if e.is_marker and e.patch is not None
+                        and e.patch.id not in self.head_ids)
+            return locate(self.new_wf), gone
         if kind == C.BAD_OLD_BRANCH:
             patch_id = self._bad_patch(j1, j2)
             node = _patch_node(self.new_wf.program, patch_id)

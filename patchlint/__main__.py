@@ -1,0 +1,3 @@
+from patchlint.integrations.cli import main
+
+main(prog_name="patchlint")
