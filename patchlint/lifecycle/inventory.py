@@ -1,0 +1,98 @@
+"""The inventory behind ``patchlint patches``: every patch of the working tree, its stage and verdict.
+
+Reads only files that mention an engine and a patch call, models them once, and dates each
+(workflow, id) from the git history of its file. Live evidence (``live``), when given, replaces
+the date-based verdict with counts of the runs that would still break.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from patchlint.integrations.git import read_worktree, run_git
+from patchlint.lifecycle.calls import DEPRECATED, PATCHED, scan
+from patchlint.lifecycle.history import History
+from patchlint.lifecycle.stages import (
+    KEEP, READY_TO_DEPRECATE, READY_TO_REMOVE, age_days, sites, stage_in, verdict, workflows,
+)
+from patchlint.model.program import locate
+
+HISTORY = "git history"
+
+
+@dataclass
+class Entry:
+    id: str
+    engine: str
+    workflow: str
+    path: str
+    line: int
+    stage: str  # "patched" | "deprecated"
+    since: str | None  # ISO date the id entered its stage
+    commit: str | None  # the commit that did it (None: only in the working tree)
+    age_days: float | None
+    verdict: str
+    open_executions: int | None  # None: no live evidence asked for
+    evidence: str  # what the verdict rests on
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def candidate_files(root: Path, paths: tuple[str, ...] = ()) -> dict[str, str]:
+    """Python files of the working tree that mention an engine and call a patch API."""
+    listing = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *(paths or (".",)))
+    files = {}
+    for path in listing.split("\0"):
+        if not path.endswith(".py") or not (root / path).is_file():
+            continue
+        text = read_worktree(root, path)
+        if ("temporalio" in text or "dbos" in text) and ("patch" in text) and (scan(text).ids() or "patch(" in text):
+            files[path] = text
+    return files
+
+
+def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | None = None, live=None) -> list[Entry]:
+    from patchlint.api import models_of
+
+    now = now or datetime.now(timezone.utc)
+    history = History(root, now)
+    entries = []
+    for workflow in workflows(models_of(candidate_files(root, paths), config)):
+        seen: set[str] = set()
+        for site in sites(workflow):
+            pid = site.node.id
+            if pid is None or pid in seen:
+                continue
+            seen.add(pid)
+            entries.append(_entry(workflow, site.node, history, config, now, live))
+    return sorted(entries, key=lambda e: (e.path, e.line, e.id))
+
+
+def _entry(workflow, node, history: History, config, now, live) -> Entry:
+    pid = node.id
+    stage = stage_in(workflow, pid)
+    era = history.era(workflow.path, None, pid)
+    since = None if era is None else (era.patched_since if stage == PATCHED else era.deprecated_since)
+    entry = Entry(
+        id=pid, engine=workflow.engine, workflow=workflow.name, path=workflow.path,
+        line=locate(node).line, stage=stage,
+        since=None if since is None else since.when.date().isoformat(),
+        commit=None if since is None else since.commit,
+        age_days=None if since is None else age_days(since.when, now),
+        verdict=verdict(stage, era, config, workflow.engine, now),
+        open_executions=None,
+        evidence=HISTORY if getattr(config, "max_workflow_lifetime_days", None) is not None
+        else "none: set max-workflow-lifetime in [tool.patchlint]",
+    )
+    if live is not None and live.covers(workflow.engine):
+        count, evidence = live.count(workflow.engine, workflow.name, pid, stage)
+        entry.open_executions, entry.evidence = count, evidence
+        ready = READY_TO_DEPRECATE if stage == PATCHED else READY_TO_REMOVE
+        entry.verdict = ready if count == 0 else KEEP
+    return entry
+
+
+STAGES = (PATCHED, DEPRECATED)

@@ -1,0 +1,157 @@
+"""Stages and verdicts: may this patch move on to its next stage, and since when?
+
+A patch may be deprecated once no run started before ``patched(id)`` is open: the era that began
+with the patch is older than the longest workflow lifetime. It may be removed once no run started
+in the patched era is open: the deprecation is older than the lifetime, plus (Temporal) the
+namespace retention, since queries replay closed workflows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
+from patchlint.lifecycle.history import Era, History, commit_time
+from patchlint.model.program import (
+    DeprecatePatch, Loop, ModuleModel, Node, Parallel, Patched, Seq, Workflow, If, Try,
+)
+
+KEEP = "keep"
+READY_TO_DEPRECATE = "ready-to-deprecate"
+READY_TO_REMOVE = "ready-to-remove"
+
+CONFIGURE = (
+    'set max-workflow-lifetime (e.g. "30d") in [tool.patchlint] of pyproject.toml '
+    "so patchlint can tell when this patch may move on"
+)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One ``patched``/``deprecate_patch`` call of a workflow and what runs it concurrently."""
+
+    workflow: Workflow
+    node: Patched | DeprecatePatch
+    in_loop: bool = False
+    in_parallel: bool = False
+
+
+def _visit(node: Node, loop: bool, parallel: bool):
+    if isinstance(node, (Patched, DeprecatePatch)):
+        yield node, loop, parallel
+    if isinstance(node, Seq):
+        for item in node.items:
+            yield from _visit(item, loop, parallel)
+    elif isinstance(node, If):
+        yield from _visit(node.then, loop, parallel)
+        yield from _visit(node.orelse, loop, parallel)
+    elif isinstance(node, Patched):
+        yield from _visit(node.new, loop, parallel)
+        yield from _visit(node.old, loop, parallel)
+    elif isinstance(node, Loop):
+        yield from _visit(node.body, True, parallel)
+        yield from _visit(node.orelse, loop, parallel)
+    elif isinstance(node, Try):
+        for part in (node.body, *node.handlers, node.orelse, node.final):
+            yield from _visit(part, loop, parallel)
+    elif isinstance(node, Parallel):
+        for branch in node.branches:
+            yield from _visit(branch, loop, len(node.branches) > 1 or parallel)
+
+
+def sites(workflow: Workflow) -> list[Site]:
+    """Every patch call of the workflow's main program, in source order."""
+    return [Site(workflow, n, lp, par) for n, lp, par in _visit(workflow.program, False, False)]
+
+
+def workflows(models: list[ModuleModel]):
+    for module in models:
+        yield from module.workflows
+
+
+def find(models: list[ModuleModel], engine: str, name: str) -> Workflow | None:
+    return next((w for w in workflows(models) if (w.engine, w.name) == (engine, name)), None)
+
+
+def stage_in(workflow: Workflow | None, patch_id: str) -> str:
+    """``patched`` if the workflow calls ``patched(id)``, else ``deprecated`` or ``absent``."""
+    if workflow is None:
+        return ABSENT
+    nodes = [s.node for s in sites(workflow) if s.node.id == patch_id]
+    if any(isinstance(n, Patched) for n in nodes):
+        return PATCHED
+    return DEPRECATED if nodes else ABSENT
+
+
+def patched_count(workflow: Workflow | None, patch_id: str) -> int:
+    if workflow is None:
+        return 0
+    return sum(isinstance(s.node, Patched) and s.node.id == patch_id for s in sites(workflow))
+
+
+def lifetime(config) -> timedelta | None:
+    days = getattr(config, "max_workflow_lifetime_days", None)
+    return None if days is None else timedelta(days=days)
+
+
+def removal_wait(config, engine: str) -> timedelta | None:
+    """How long after the deprecation every patched-era run is gone (and, Temporal, out of retention)."""
+    life = lifetime(config)
+    if life is None:
+        return None
+    retention = getattr(config, "retention_days", None) if engine == "temporal" else None
+    return life + timedelta(days=retention or 0)
+
+
+def ready_at(stage: str, era: Era, config, engine: str) -> datetime | None:
+    """When the id may leave ``stage`` (None: unknown, lifetime not configured or no date)."""
+    if stage == PATCHED:
+        wait, since = lifetime(config), era.patched_since
+    else:
+        wait, since = removal_wait(config, engine), era.deprecated_since
+    if wait is None or since is None:
+        return None
+    return since.when + wait
+
+
+def verdict(stage: str, era: Era | None, config, engine: str, now: datetime) -> str:
+    if era is None:
+        return KEEP
+    when = ready_at(stage, era, config, engine)
+    if when is None or when > now:
+        return KEEP
+    return READY_TO_DEPRECATE if stage == PATCHED else READY_TO_REMOVE
+
+
+def day(when: datetime) -> str:
+    return when.astimezone(timezone.utc).date().isoformat()
+
+
+def age_days(since: datetime, now: datetime) -> float:
+    return round((now - since).total_seconds() / 86400, 1)
+
+
+class Lifecycle:
+    """What the lifecycle rules of one check share: the history reader and "now" (the head's date)."""
+
+    def __init__(self, repo):
+        self.repo = repo
+        now = commit_time(repo.root, repo.head) if repo.head else datetime.now(timezone.utc)
+        self.now = now
+        self.history = History(repo.root, now)
+
+    def at_base(self, path: str, patch_id: str) -> Era | None:
+        return self.history.era(path, self.repo.base, patch_id) if self.repo.base else None
+
+    def at_head(self, path: str, patch_id: str) -> Era | None:
+        return self.history.era(path, self.repo.head, patch_id)
+
+
+def lifecycle(ctx) -> Lifecycle | None:
+    """The shared ``Lifecycle`` of a check (None outside a git repository: history rules stay silent)."""
+    if ctx.repo is None:
+        return None
+    if "lifecycle" not in ctx.extra:
+        ctx.extra["lifecycle"] = Lifecycle(ctx.repo)
+    return ctx.extra["lifecycle"]

@@ -1,0 +1,69 @@
+"""PAT201: a patch id removed without passing through deprecate_patch."""
+
+from __future__ import annotations
+
+from patchlint.diff.changes import PATCH_REMOVED
+from patchlint.findings import Severity
+from patchlint.lifecycle import samples as s
+from patchlint.lifecycle.stages import find
+from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error, patched_call
+from patchlint.model.program import Patched, patch_ids, walk
+from patchlint.rules.base import Example, Rule
+
+
+class PatchRemoved(Rule):
+    """
+    ## What it does
+    Finds a workflow that called `patched(id)` (Temporal) or `DBOS.patch(id)` in the base revision
+    and no longer calls anything for that id: neither the patch nor `deprecate_patch`.
+
+    ## Why is this bad?
+    Every run started since the patch shipped recorded its marker. Temporal fails their replay with
+    "Non-deprecated patch marker encountered for change …, but there is no corresponding change
+    command!"; DBOS finds the `DBOS.patch-<id>` step where the code now runs the next step and
+    stops recovery with `DBOSUnexpectedStepError`. A patch leaves in two steps: first
+    `deprecate_patch(id)` in front of the new code (once no pre-patch run is open), then nothing
+    (once no run of the patched era is open).
+    """
+
+    code = "PAT201"
+    name = "patch-removed"
+    summary = "patched/DBOS.patch removed without passing through deprecate_patch"
+    severity = Severity.ERROR
+    INVALID = [
+        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_COMPLETE, expect=(("PAT201", s.TEMPORAL_CLASS_LINE),)),
+        Example(old=s.DBOS_PATCHED, new=s.DBOS_COMPLETE, expect=(("PAT201", s.DBOS_DEF_LINE),)),
+    ]
+    VALID = [
+        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED,
+                options={"config": s.LIFETIME_30D, "dates": ("2024-01-01", "2024-03-01")}),
+    ]
+
+    def check(self, ctx):
+        for change in ctx.changes_of(PATCH_REMOVED):
+            workflow = find(ctx.new, change.engine, change.workflow)
+            if workflow is None:
+                continue
+            for pid in _removed_ids(ctx, change, workflow):
+                yield finding(self, workflow, change.span, _message(change, pid))
+
+
+def _removed_ids(ctx, change, workflow) -> list[str]:
+    """The change's id, or (when the diff leaves it out) every live id the base had and head lacks."""
+    if change.patch_id is not None:
+        return [change.patch_id]
+    old = find(ctx.old, change.engine, change.workflow)
+    if old is None:
+        return []
+    live = {n.id for n in walk(old.program) if isinstance(n, Patched) and n.id is not None}
+    return sorted(live - patch_ids(workflow.program))
+
+
+def _message(change, pid: str) -> str:
+    return (
+        f"workflow {change.workflow} no longer calls {patched_call(change.engine, pid)} "
+        f"nor {deprecate_call(change.engine, pid)}: runs started since the patch hold its marker "
+        f"and {marker_removed_error(change.engine, pid)}. Keep the new code behind "
+        f"{deprecate_call(change.engine, pid)} until no run of the patched era is open, "
+        f"and remove that call only after."
+    )

@@ -1,0 +1,78 @@
+"""PAT203: deprecate_patch removed while runs of the patched era may still be open."""
+
+from __future__ import annotations
+
+from patchlint.findings import Severity
+from patchlint.lifecycle import samples as s
+from patchlint.lifecycle.calls import ABSENT, DEPRECATED
+from patchlint.lifecycle.stages import CONFIGURE, day, find, lifecycle, ready_at, stage_in, workflows
+from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error
+from patchlint.model.program import patch_ids
+from patchlint.rules.base import Example, Rule
+
+_DATED = {"config": s.LIFETIME_30D, "history": [("2024-01-01", s.TEMPORAL_PATCHED)]}
+
+
+class DeprecateRemovedEarly(Rule):
+    """
+    ## What it does
+    Finds a `deprecate_patch(id)` removed although the patched era ended less than
+    `max-workflow-lifetime` ago (plus `retention` for Temporal), dated from git history.
+
+    ## Why is this bad?
+    Runs started while `patched(id)` was live recorded its marker. While any of them is open (or,
+    for Temporal, closed but still within retention, since a query replays it), removing the last
+    call for the id fails them: Temporal with "Non-deprecated patch marker encountered …", DBOS with
+    `DBOSUnexpectedStepError` on the `DBOS.patch-<id>` step. Runs started under `deprecate_patch`
+    hold no such marker and are fine, so the wait is measured from the deprecation.
+    """
+
+    code = "PAT203"
+    name = "deprecate-patch-removed-early"
+    summary = "deprecate_patch removed while workflows of the patched era may still be open"
+    severity = Severity.WARNING
+    INVALID = [
+        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_COMPLETE, expect=(("PAT203", s.TEMPORAL_CLASS_LINE),),
+                options={**_DATED, "dates": ("2024-02-01", "2024-02-10")}),
+    ]
+    VALID = [
+        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_COMPLETE,
+                options={**_DATED, "dates": ("2024-02-01", "2024-04-01")}),
+    ]
+
+    def check(self, ctx):
+        lc = lifecycle(ctx)
+        if lc is None:
+            return
+        for old in workflows(ctx.old):
+            workflow = find(ctx.new, old.engine, old.name)
+            if workflow is None:
+                continue
+            for pid in sorted(patch_ids(old.program)):
+                if stage_in(old, pid) == DEPRECATED and stage_in(workflow, pid) == ABSENT:
+                    yield from self._check(ctx, lc, old, workflow, pid)
+
+    def _check(self, ctx, lc, old, workflow, pid):
+        era = lc.at_base(old.path, pid)
+        if era is None or era.deprecated_since is None:
+            return
+        since = era.deprecated_since
+        call = deprecate_call(workflow.engine, pid)
+        ready = ready_at(DEPRECATED, era, ctx.config, workflow.engine)
+        if ready is None:
+            message = (
+                f"{call} removed from workflow {workflow.name}; it was added on {since.label()} and runs "
+                f"of the patched era before it may still be open: {CONFIGURE}"
+            )
+            yield finding(self, workflow, None, message)
+            return
+        if ready <= lc.now:
+            return
+        extra = " plus retention, since queries replay closed runs" if workflow.engine == "temporal" else ""
+        message = (
+            f"{call} removed from workflow {workflow.name} on {day(lc.now)}, but it only replaced the "
+            f"patch on {since.label()}: runs started in the patched era may be open (max-workflow-lifetime"
+            f"{extra}) until {day(ready)}, and {marker_removed_error(workflow.engine, pid)}. "
+            f"Keep {call} until {day(ready)}, or check the open runs with `patchlint patches`."
+        )
+        yield finding(self, workflow, None, message)

@@ -1,0 +1,62 @@
+"""PAT205: a patched(id) whose old branch no open run can take any more."""
+
+from __future__ import annotations
+
+from patchlint.findings import Severity
+from patchlint.lifecycle import samples as s
+from patchlint.lifecycle.calls import PATCHED
+from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, workflows
+from patchlint.lifecycle.wording import deprecate_call, finding, patched_call
+from patchlint.model.program import Patched
+from patchlint.rules.base import Example, Rule
+
+_HISTORY = [("2024-01-01", s.TEMPORAL_INITIAL)]
+
+
+class ReadyToDeprecate(Rule):
+    """
+    ## What it does
+    Finds a `patched(id)` (or `DBOS.patch(id)`) that has been in place longer than
+    `max-workflow-lifetime`, dated from git history: every pre-patch run has closed, so its old
+    branch is dead code and the patch is ready for `deprecate_patch(id)`.
+
+    ## Why is this bad?
+    Dead branches pile up and every reader must still reason about them. Moving on keeps the
+    lifecycle short: `deprecate_patch(id)` now, removal one lifetime later.
+    """
+
+    code = "PAT205"
+    name = "patch-ready-to-deprecate"
+    summary = "patched(id) older than the workflow lifetime: ready for deprecate_patch"
+    severity = Severity.INFO
+    needs_base = False
+    INVALID = [
+        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED, expect=(("PAT205", s.TEMPORAL_BODY_LINE),),
+                options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-04-01")}),
+    ]
+    VALID = [
+        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED,
+                options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-02-15")}),
+    ]
+
+    def check(self, ctx):
+        lc = lifecycle(ctx)
+        if lc is None:
+            return
+        for workflow in workflows(ctx.new):
+            seen: set[str] = set()
+            for site in sites(workflow):
+                pid = site.node.id
+                if not isinstance(site.node, Patched) or pid is None or pid in seen:
+                    continue
+                seen.add(pid)
+                era = lc.at_head(workflow.path, pid)
+                ready = era and ready_at(PATCHED, era, ctx.config, workflow.engine)
+                if ready is None or ready > lc.now or era.deprecated_since is not None:
+                    continue
+                message = (
+                    f"{patched_call(workflow.engine, pid)} in workflow {workflow.name} has been there since "
+                    f"{era.patched_since.label()}; no pre-patch run can be open since {day(ready)}: "
+                    f"replace it with {deprecate_call(workflow.engine, pid)} and keep only the new branch."
+                )
+                yield finding(self, workflow, site.node, message)

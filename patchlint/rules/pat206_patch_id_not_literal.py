@@ -1,0 +1,49 @@
+"""PAT206: a patch id that is not a string literal."""
+
+from __future__ import annotations
+
+from patchlint.findings import Severity
+from patchlint.lifecycle import samples as s
+from patchlint.lifecycle.stages import sites, workflows
+from patchlint.lifecycle.wording import finding
+from patchlint.model.program import Patched
+from patchlint.rules.base import Example, Rule
+
+
+class PatchIdNotLiteral(Rule):
+    """
+    ## What it does
+    Finds `patched(...)`, `deprecate_patch(...)`, `DBOS.patch(...)` calls whose id is not a string
+    literal (a variable, an f-string, a constant from elsewhere).
+
+    ## Why is this bad?
+    The id is what the engine stores in history and matches on replay; a computed id can change
+    between deploys or between runs without anyone seeing it in a diff, and neither patchlint nor a
+    reviewer can follow its lifecycle. Write the id as a literal string at the call.
+    """
+
+    code = "PAT206"
+    name = "patch-id-not-literal"
+    summary = "patch id is not a string literal"
+    severity = Severity.WARNING
+    needs_base = False
+    INVALID = [
+        Example(new=s.TEMPORAL_PATCHED.replace('patched("my-patch")', "patched(PATCH_ID)").replace(
+            "from temporalio import activity, workflow\n",
+            'from temporalio import activity, workflow\nPATCH_ID = "my-patch"\n'),
+            expect=(("PAT206", s.TEMPORAL_BODY_LINE + 1),)),
+    ]
+    VALID = [Example(new=s.TEMPORAL_PATCHED)]
+
+    def check(self, ctx):
+        for workflow in workflows(ctx.new):
+            for site in sites(workflow):
+                if site.node.id is not None:
+                    continue
+                kind = "patched" if isinstance(site.node, Patched) else "deprecate_patch"
+                message = (
+                    f"the {kind} id in workflow {workflow.name} is not a string literal: the engine matches "
+                    f"it on replay, so a value that changes between deploys breaks every run in flight, and "
+                    f"no diff shows it. Write the id as a literal, e.g. \"my-change-2024-05\"."
+                )
+                yield finding(self, workflow, site.node, message)

@@ -1,0 +1,97 @@
+"""PAT207: one patch id guarding two different changes, or reused after it was retired."""
+
+from __future__ import annotations
+
+from patchlint.findings import Severity
+from patchlint.lifecycle import samples as s
+from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
+from patchlint.lifecycle.stages import find, lifecycle, patched_count, sites, stage_in, workflows
+from patchlint.lifecycle.wording import finding, patched_call
+from patchlint.model.program import Patched, walk
+from patchlint.rules.base import Example, Rule
+
+_SECOND_SITE = s.temporal(
+    'if workflow.patched("my-patch"):',
+    f"    await {s.T.format('post_patch')}",
+    'if workflow.patched("my-patch"):',
+    f"    return {s.POST}",
+    f"return {s.PRE}",
+)
+
+
+class PatchIdReused(Rule):
+    """
+    ## What it does
+    Finds a patch id that starts guarding another change while runs of its first use may be in
+    flight: a `patched(id)` added at a second place for an id the base revision already used, a
+    deprecated id patched again, or an id brought back after it had been removed (git history).
+
+    ## Why is this bad?
+    Runs started under the first use recorded the id's marker but ran the old code at the new
+    place. On replay `patched(id)` answers True there too (Temporal memoizes it per run; DBOS finds
+    its marker), so they take the new branch against old history and fail with a nondeterminism
+    error. Every change gets its own, never reused, id.
+    """
+
+    code = "PAT207"
+    name = "patch-id-reused"
+    summary = "one patch id guards two different changes, or is reused after it was retired"
+    severity = Severity.ERROR
+    INVALID = [
+        Example(old=s.TEMPORAL_PATCHED, new=_SECOND_SITE, expect=(("PAT207", s.TEMPORAL_BODY_LINE),)),
+        Example(old=s.TEMPORAL_INITIAL, new=s.TEMPORAL_PATCHED, expect=(("PAT207", s.TEMPORAL_BODY_LINE),),
+                options={"history": [("2023-01-01", s.TEMPORAL_PATCHED), ("2023-03-01", s.TEMPORAL_DEPRECATED)],
+                         "dates": ("2023-06-01", "2024-01-01")}),
+    ]
+    VALID = [
+        Example(old=s.TEMPORAL_INITIAL, new=_SECOND_SITE),
+        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED),
+    ]
+
+    def check(self, ctx):
+        for workflow in workflows(ctx.new):
+            old = find(ctx.old, workflow.engine, workflow.name)
+            if old is None:
+                continue
+            for pid in sorted({site.node.id for site in sites(workflow) if site.node.id}):
+                yield from self._check_id(ctx, old, workflow, pid)
+
+    def _check_id(self, ctx, old, workflow, pid):
+        before, after = stage_in(old, pid), stage_in(workflow, pid)
+        if after != PATCHED:
+            return
+        call = patched_call(workflow.engine, pid)
+        if before == PATCHED and patched_count(workflow, pid) > patched_count(old, pid):
+            site = _added_site(old, workflow, pid)
+            yield finding(self, workflow, site, (
+                f"{call} now guards one more place in workflow {workflow.name}: runs started since the "
+                f"patch hold its marker but ran the old code here, and replay takes the new branch "
+                f"against their history (nondeterminism error). Give this change its own patch id."))
+        elif before == DEPRECATED:
+            site = _first_patched(workflow, pid)
+            yield finding(self, workflow, site, (
+                f"{call} in workflow {workflow.name} reuses an id the base revision had deprecated: runs "
+                f"started under deprecate_patch hold no marker for it and take the old branch here on "
+                f"replay. Use a new patch id."))
+        elif before == ABSENT:
+            lc = lifecycle(ctx)
+            era = lc.at_head(workflow.path, pid) if lc else None
+            if era is not None and era.reused_after is not None:
+                yield finding(self, workflow, _first_patched(workflow, pid), (
+                    f"{call} in workflow {workflow.name} reuses an id that was removed on "
+                    f"{era.reused_after.label()}: runs of its first use that are still open or queried hold "
+                    f"its marker and take the new branch of this different change. Use a new patch id."))
+
+
+def _first_patched(workflow, pid) -> Patched:
+    return next(s.node for s in sites(workflow) if isinstance(s.node, Patched) and s.node.id == pid)
+
+
+def _added_site(old, workflow, pid) -> Patched:
+    """The new-revision ``patched(id)`` whose guarded steps the base revision did not guard with it."""
+    def guarded(node):
+        return tuple((type(n).__name__, getattr(n, "identity", None)) for n in walk(node.new))
+
+    known = {guarded(s.node) for s in sites(old) if isinstance(s.node, Patched) and s.node.id == pid}
+    candidates = [s.node for s in sites(workflow) if isinstance(s.node, Patched) and s.node.id == pid]
+    return next((n for n in candidates if guarded(n) not in known), candidates[-1])

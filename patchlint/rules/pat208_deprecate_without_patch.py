@@ -1,0 +1,59 @@
+"""PAT208: deprecate_patch(id) for an id that was never patched."""
+
+from __future__ import annotations
+
+from patchlint.findings import Severity
+from patchlint.lifecycle import samples as s
+from patchlint.lifecycle.stages import lifecycle, sites, workflows
+from patchlint.lifecycle.wording import deprecate_call, finding, patched_call
+from patchlint.model.program import DeprecatePatch, Patched, walk
+from patchlint.rules.base import Example, Rule
+
+_TYPO = s.TEMPORAL_DEPRECATED.replace('deprecate_patch("my-patch")', 'deprecate_patch("my-pacth")')
+
+
+class DeprecateWithoutPatch(Rule):
+    """
+    ## What it does
+    Finds `deprecate_patch(id)` for an id that no `patched(id)` (or `DBOS.patch(id)`) ever used in
+    the history of the file (followed through renames), nor anywhere in either revision.
+
+    ## Why is this bad?
+    Most often the id is a typo. Then the real id is no longer called at all, and runs holding its
+    marker fail replay; and `deprecate_patch` of an id nothing ever recorded protects nothing.
+    """
+
+    code = "PAT208"
+    name = "deprecate-without-patch"
+    summary = "deprecate_patch(id) with no patched(id) anywhere in the history (a typo?)"
+    severity = Severity.WARNING
+    needs_base = False
+    INVALID = [
+        Example(old=s.TEMPORAL_DEPRECATED, new=_TYPO, expect=(("PAT208", s.TEMPORAL_BODY_LINE),),
+                options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")}),
+    ]
+    VALID = [
+        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_DEPRECATED,
+                options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")}),
+    ]
+
+    def check(self, ctx):
+        lc = lifecycle(ctx)
+        if lc is None:
+            return
+        known = {
+            n.id for m in (*ctx.old, *ctx.new) for w in m.workflows for n in walk(w.program) if isinstance(n, Patched)
+        }
+        for workflow in workflows(ctx.new):
+            for site in sites(workflow):
+                pid = site.node.id
+                if not isinstance(site.node, DeprecatePatch) or pid is None or pid in known:
+                    continue
+                if lc.history.ever_patched(workflow.path, lc.repo.head, pid):
+                    continue
+                message = (
+                    f"{deprecate_call(workflow.engine, pid)} in workflow {workflow.name}, but no "
+                    f"{patched_call(workflow.engine, pid)} appears in the history of {workflow.path}: a typo "
+                    f"of the patch id? If so, runs holding the real id's marker fail replay."
+                )
+                yield finding(self, workflow, site.node, message)

@@ -1,0 +1,85 @@
+"""The lifecycle scenarios of ``testdata/lifecycle/``: real dated git histories, checked pair by pair.
+
+Includes the four-stage story of the seeds (initial → patched → deprecated → complete) for both
+engines, each stage checked against the previous one, and the direct initial → complete jump.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from patchlint.api import analyze_revisions
+from patchlint.config import from_table
+from patchlint.lifecycle import samples
+from patchlint.lifecycle.examples import init
+from patchlint.rules.context import RepoRef
+
+HERE = Path(__file__).parent.parent / "testdata" / "lifecycle"
+SCENARIOS = sorted(HERE.glob("*.toml"))
+
+
+def source(engine: str, name: str) -> str:
+    prefix = engine.upper()
+    if name == "typo":
+        return getattr(samples, f"{prefix}_DEPRECATED").replace('patch("my-patch")', 'patch("my-pacth")')
+    return getattr(samples, f"{prefix}_{name.upper()}")
+
+
+def build(tmp: Path, scenario: dict) -> list[tuple[str, str, str]]:
+    """Commit every ``[[commit]]`` at its date; returns (commit id, path, text) per commit."""
+    init(tmp)
+    current, built = "workflow.py", []
+    for i, spec in enumerate(scenario["commit"]):
+        path = spec.get("path", current)
+        if path != current:
+            (tmp / path).parent.mkdir(parents=True, exist_ok=True)
+            subprocess.run(["git", "mv", current, path], cwd=tmp, check=True)
+            current = path
+        text = source(scenario["engine"], spec["source"])
+        (tmp / path).write_text(text, encoding="utf-8")
+        built.append((_commit(tmp, spec["date"], f"commit {i}"), path, text))
+    return built
+
+
+def _commit(root: Path, date: str, message: str) -> str:
+    import os
+
+    stamp = f"{date}T12:00:00+00:00"
+    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
+    subprocess.run(["git", "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message],
+                   cwd=root, check=True, env=env)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+CASES = [
+    pytest.param(path, i, id=f"{path.stem}-{check['base']}to{check['head']}")
+    for path in SCENARIOS
+    for i, check in enumerate(tomllib.loads(path.read_text())["check"])
+]
+
+
+@pytest.mark.parametrize("path, index", CASES)
+def test_scenario(path, index, tmp_path):
+    scenario = tomllib.loads(path.read_text())
+    check = scenario["check"][index]
+    built = build(tmp_path, scenario)
+    (base, old_path, old_text), (head, new_path, new_text) = built[check["base"]], built[check["head"]]
+    report = analyze_revisions(
+        {old_path: old_text}, {new_path: new_text}, config=from_table(scenario.get("config", {})),
+        repo=RepoRef(tmp_path, base, head),
+    )
+    got = sorted(f"{f.code} {f.line} {f.severity.value}" for f in report.findings)
+    assert got == sorted(check["expect"]), (check["why"], [f.message for f in report.findings])
+
+
+def test_every_scenario_has_checks():
+    assert len(SCENARIOS) >= 10
+    for path in SCENARIOS:
+        assert tomllib.loads(path.read_text())["check"], path
