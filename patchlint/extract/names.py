@@ -62,36 +62,63 @@ def _resolve_relative(module: str, path: str, level: int, name: str) -> str:
     return ".".join([*base, name] if name else base)
 
 
+def _statements(body) -> list:
+    """Every statement in a block and the blocks nested in it, in source order (imports can sit
+    in ``with``, ``if TYPE_CHECKING:``, ``try`` and function bodies). Expressions are never
+    entered, which keeps this a small fraction of a full libcst visit."""
+    out = []
+    for stmt in body:
+        out.append(stmt)
+        for attr in ("body", "handlers", "orelse", "finalbody"):
+            child = getattr(stmt, attr, None)
+            if child is None or isinstance(child, cst.SimpleStatementLine):
+                continue
+            if isinstance(child, (list, tuple)):
+                out.extend(_statements(child))
+            elif isinstance(getattr(child, "body", None), (list, tuple)):
+                out.extend(_statements(child.body))
+            elif hasattr(child, "body"):
+                out.extend(_statements([child]))
+    return out
+
+
 def collect_imports(tree: cst.Module, path: str) -> ImportTable:
-    """Every import in the module, including those inside ``with workflow.unsafe.imports_passed_through()``
-    and ``if TYPE_CHECKING`` blocks (imports anywhere count: code may import inside functions)."""
+    """Every import statement of the module, wherever it is nested (``with
+    workflow.unsafe.imports_passed_through():``, ``if TYPE_CHECKING:``, inside functions)."""
     table = ImportTable(module=module_name_for(path))
-
-    class Visitor(cst.CSTVisitor):
-        def visit_Import(self, node: cst.Import) -> None:
-            for alias in node.names:
-                full = _module_name(alias.name)
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    table.names[alias.asname.name.value] = full
-                else:
-                    head = full.split(".")[0]
-                    table.names.setdefault(head, head)
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
-            base = _module_name(node.module)
-            if node.relative:
-                base = _resolve_relative(table.module, path, len(node.relative), base)
-            if isinstance(node.names, cst.ImportStar):
-                return
-            for alias in node.names:
-                name = _module_name(alias.name)
-                local = name
-                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
-                    local = alias.asname.name.value
-                table.names[local] = f"{base}.{name}" if base else name
-
-    tree.visit(Visitor())
+    for stmt in _statements(tree.body):
+        if not isinstance(stmt, cst.SimpleStatementLine):
+            continue
+        for small in stmt.body:
+            if isinstance(small, cst.Import):
+                _add_import(table, small)
+            elif isinstance(small, cst.ImportFrom):
+                _add_import_from(table, small, path)
     return table
+
+
+def _add_import(table: ImportTable, node: cst.Import) -> None:
+    for alias in node.names:
+        full = _module_name(alias.name)
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            table.names[alias.asname.name.value] = full
+        else:
+            head = full.split(".")[0]
+            table.names.setdefault(head, head)
+
+
+def _add_import_from(table: ImportTable, node: cst.ImportFrom, path: str) -> None:
+    base = _module_name(node.module)
+    if node.relative:
+        base = _resolve_relative(table.module, path, len(node.relative), base)
+    if isinstance(node.names, cst.ImportStar):
+        return
+    for alias in node.names:
+        name = _module_name(alias.name)
+        local = name
+        if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+            local = alias.asname.name.value
+        table.names[local] = f"{base}.{name}" if base else name
 
 
 def module_path_candidates(qualified_module: str, importer: str) -> list[str]:

@@ -6,6 +6,7 @@ only when a workflow's code refers to them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,6 +15,10 @@ import libcst as cst
 from patchlint.errors import InputError
 from patchlint.extract.names import module_name_for, module_path_candidates
 from patchlint.extract.source import SourceModule
+
+
+# Top-level packages that are never part of the repository: no need to look for their files.
+EXTERNAL = frozenset(sys.stdlib_module_names) | {"temporalio", "dbos", "pydantic", "sqlalchemy"}
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Revision:
 
     def __init__(self, files: Mapping[str, str], context: Mapping[str, str] | None = None):
         self.files = files
-        self.context = context or {}
+        self.context = context if context is not None else {}
         self._parsed: dict[str, SourceModule | None] = {}
         self._by_module: dict[str, str] = {module_name_for(p): p for p in files}
 
@@ -59,7 +64,12 @@ class Revision:
 
     def resolve(self, qualified: str, importer: SourceModule) -> FunctionRef | cst.ClassDef | None:
         """Find the function, method or class a qualified name points to, in this revision."""
+        own = importer.imports.module
+        if own and qualified.startswith(own + "."):  # a name of this module, not an import
+            return lookup(importer, qualified[len(own) + 1 :].split("."))
         parts = qualified.split(".")
+        if parts[0] in EXTERNAL:
+            return None
         for cut in range(len(parts) - 1, 0, -1):
             mod_name, attrs = ".".join(parts[:cut]), parts[cut:]
             module = importer if mod_name == importer.imports.module else self.module_named(mod_name, importer.path)

@@ -6,6 +6,7 @@ end up with a finding.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -14,7 +15,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from patchlint.errors import InputError
-from patchlint.extract.names import ImportTable, collect_imports
+from patchlint.extract.names import ImportTable, collect_imports, dotted
 from patchlint.model.program import NOWHERE, Span
 
 ENGINE_MARKERS = ("temporalio", "dbos")
@@ -65,13 +66,109 @@ class SourceModule:
         wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
         return wrapper.resolve(PositionProvider)
 
+    @cached_property
+    def _fast(self) -> "FastPositions | None":
+        return FastPositions.build(self.text, self.tree)
+
     def span(self, node: cst.CSTNode | None) -> Span:
+        """The node's position. Calls and definition names are found through Python's own ``ast``
+        (a C parser, ~20x cheaper than ``PositionProvider``) when their text is unique in the
+        module; anything else falls back to ``PositionProvider``."""
         if node is None:
             return NOWHERE
+        fast = self._fast
+        if fast is not None:
+            found = fast.find(node)
+            if found is not None:
+                return found
         pos = self._positions.get(node)
         if pos is None:
             return NOWHERE
         return Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+
+
+class FastPositions:
+    """Spans of calls (by exact source text) and of class/def names, from ``ast``.
+
+    Identical calls (the same activity called twice with the same arguments) are told apart by
+    their order: the n-th such call in libcst's source order is the n-th in ``ast``'s."""
+
+    def __init__(self, text: str, tree: ast.Module, module: cst.Module):
+        self.module = module
+        self.lines = re.split(r"\r\n|\r|\n", text)
+        self.calls: dict[str, list[Span]] = {}
+        self.names: dict[str, list[Span]] = {}
+        self._cst_calls: list[cst.Call] | None = None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                span = self._span(node)
+                self.calls.setdefault(self._segment(span), []).append(span)
+            elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                line = self.lines[node.lineno - 1]
+                column = self._char_column(node.lineno, node.col_offset)
+                start = line.find(node.name, line.find(" ", column))
+                if start >= 0:
+                    self.names.setdefault(node.name, []).append(
+                        Span(node.lineno, start, node.lineno, start + len(node.name))
+                    )
+        for spans in self.calls.values():
+            spans.sort(key=lambda s: (s.line, s.column))
+
+    @classmethod
+    def build(cls, text: str, module: cst.Module) -> "FastPositions | None":
+        try:
+            return cls(text, ast.parse(text), module)
+        except (SyntaxError, ValueError, RecursionError, IndexError):
+            return None
+
+    def _char_column(self, line: int, byte_offset: int) -> int:
+        return len(self.lines[line - 1].encode("utf-8")[:byte_offset].decode("utf-8", "replace"))
+
+    def _span(self, node: ast.AST) -> Span:
+        return Span(
+            node.lineno, self._char_column(node.lineno, node.col_offset),
+            node.end_lineno, self._char_column(node.end_lineno, node.end_col_offset),
+        )
+
+    def _segment(self, span: Span) -> str:
+        if span.line == span.end_line:
+            return self.lines[span.line - 1][span.column : span.end_column]
+        parts = [self.lines[span.line - 1][span.column :]]
+        parts += self.lines[span.line : span.end_line - 1]
+        parts.append(self.lines[span.end_line - 1][: span.end_column])
+        return "\n".join(parts)
+
+    def _ordinal(self, call: cst.Call, text: str) -> int | None:
+        """Position of ``call`` among the module's calls with the same source text."""
+        if self._cst_calls is None:
+            found: list[cst.Call] = []
+
+            class Calls(cst.CSTVisitor):
+                def visit_Call(self, node: cst.Call) -> None:
+                    found.append(node)
+
+            self.module.visit(Calls())
+            self._cst_calls = found
+        head = dotted(call.func)
+        twins = [c for c in self._cst_calls if dotted(c.func) == head and code_text(c) == text]
+        return next((i for i, c in enumerate(twins) if c is call), None)
+
+    def find(self, node: cst.CSTNode) -> Span | None:
+        if isinstance(node, cst.Call):
+            text = code_text(node)
+            spans = self.calls.get(text, [])
+            if len(spans) > 1:
+                index = self._ordinal(node, text)
+                return spans[index] if index is not None and index < len(spans) else None
+        elif isinstance(node, cst.Name):
+            spans = self.names.get(node.value, [])
+        else:
+            return None
+        return spans[0] if len(spans) == 1 else None
+
+
+def code_text(node: cst.CSTNode) -> str:
+    return cst.Module(body=[]).code_for_node(node)
 
 
 def code_of(node: cst.CSTNode) -> str:

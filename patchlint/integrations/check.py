@@ -62,18 +62,14 @@ def check_repo(
         exists = (root / rel).exists() or git.run_git(root, "ls-tree", "--name-only", revs.base_commit, "--", rel, check=False).strip()
         if not exists:
             raise InputError("no such file or directory (in the working tree or the base revision)", raw)
-    old_files: dict[str, str] = {}
-    new_files: dict[str, str] = {}
-    for change in git.changed_files(root, revs.base_commit, revs.head_commit):
-        if not _selected(change, wanted):
-            continue
-        if change.old_path and not config.excluded(change.old_path):
-            old_files[change.old_path] = git.show(root, revs.base_commit, change.old_path)
-        if change.new_path and not config.excluded(change.new_path):
-            new_files[change.new_path] = (
-                git.read_worktree(root, change.new_path) if revs.head_commit is None
-                else git.show(root, revs.head_commit, change.new_path)
-            )
+    selected = [c for c in git.changed_files(root, revs.base_commit, revs.head_commit) if _selected(c, wanted)]
+    old_paths = [c.old_path for c in selected if c.old_path and not config.excluded(c.old_path)]
+    new_paths = [c.new_path for c in selected if c.new_path and not config.excluded(c.new_path)]
+    old_files = git.show_many(root, revs.base_commit, old_paths)
+    if revs.head_commit is None:
+        new_files = {p: git.read_worktree(root, p) for p in new_paths}
+    else:
+        new_files = git.show_many(root, revs.head_commit, new_paths)
     repo = RepoRef(root, revs.base_commit, revs.head_commit)
     context = {"old": git.RevisionFiles(root, revs.base_commit), "new": git.RevisionFiles(root, revs.head_commit)}
     report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context)

@@ -108,6 +108,27 @@ def show(root: Path, rev: str, path: str) -> str:
     return decode(proc.stdout, f"{path} (at {rev})")
 
 
+def show_many(root: Path, rev: str, paths: list[str]) -> dict[str, str]:
+    """Several files of one revision through a single ``git cat-file --batch``."""
+    if not paths:
+        return {}
+    request = "".join(f"{rev}:{p}\n" for p in paths).encode("utf-8", "surrogateescape")
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input=request, capture_output=True)
+    if proc.returncode != 0:
+        return {p: show(root, rev, p) for p in paths}
+    out, data, pos = {}, proc.stdout, 0
+    for path in paths:
+        end = data.index(b"\n", pos)
+        header = data[pos:end].split()
+        pos = end + 1
+        if len(header) < 3 or header[-1] == b"missing":
+            raise InputError(f"not found in revision {rev}", path)
+        size = int(header[2])
+        out[path] = decode(data[pos : pos + size], f"{path} (at {rev})")
+        pos += size + 1
+    return out
+
+
 def read_worktree(root: Path, path: str) -> str:
     file = root / path
     try:
@@ -137,6 +158,8 @@ class RevisionFiles(Mapping):
         return self._listing
 
     def get(self, path, default=None):
+        if path not in self._listed():
+            return default
         if path not in self._cache:
             try:
                 self._cache[path] = (
@@ -153,8 +176,13 @@ class RevisionFiles(Mapping):
             raise KeyError(path)
         return value
 
+    def _listed(self) -> frozenset[str]:
+        if not hasattr(self, "_set"):
+            self._set = frozenset(self._list())
+        return self._set
+
     def __contains__(self, path):
-        return self.get(path) is not None
+        return path in self._listed()
 
     def __iter__(self):
         return iter(self._list())

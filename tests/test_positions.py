@@ -1,0 +1,36 @@
+"""The fast positions (Python's ast) agree with libcst's PositionProvider on every step, patch call
+and workflow name of every fixture, duplicates included."""
+
+from __future__ import annotations
+
+import pytest
+
+from casedata import all_cases
+from patchlint.extract.source import SourceModule
+from patchlint.model.program import DeprecatePatch, Patched, Span, Step, walk
+from patchlint.api import models_of
+
+FILES = [pytest.param(f, id=f"{c.name}/{f.name}") for c in all_cases() for f in sorted(c.folder.glob("*.py"))]
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_fast_positions_match_position_provider(path):
+    text = path.read_text()
+    models = models_of({path.name: text})
+    checked = 0
+    for module in models:
+        for wf in module.workflows:
+            nodes = [wf] + [n for n in walk(wf.program) if isinstance(n, (Step, Patched, DeprecatePatch))]
+            for node in nodes:
+                src: SourceModule = node.src
+                if src is None or node.node is None or src.path != path.name:
+                    continue
+                pos = src._positions[node.node]
+                expected = Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column)
+                assert src._fast is not None
+                fast = src._fast.find(node.node)
+                assert fast in (None, expected), (node, fast, expected)
+                assert src.span(node.node) == expected
+                checked += fast is not None
+    if any(m.workflows for m in models):
+        assert checked > 0
