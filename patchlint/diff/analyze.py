@@ -121,17 +121,23 @@ class _Judge:
     def _bad_patch(self, j1, j2):
         """The head-only patch whose (replayed) old branch the difference touches, if any."""
         for node, start, end in getattr(self.new, "regions", ()):
-            if node.id not in self.base_ids and start <= j2 and j1 <= end:
+            if node.id in self.base_ids:
+                continue
+            if start == end or j1 == j2:  # an empty old branch, or a removal: touching counts
+                touches = j1 <= end and start <= j2
+            else:
+                touches = j1 < end and start < j2
+            if touches:
                 return node.id
         return None
 
     def _make(self, kind, open_break, i1, i2, j1, j2, message, cut) -> C.Change:
-        span, patch_id = self._where(kind, j1, j2, i1, i2)
+        span, path, patch_id = self._where(kind, j1, j2, i1, i2)
         return C.Change(
             kind=kind,
             engine=self.engine,
             workflow=self.new_wf.name,
-            path=self.new_wf.path,
+            path=path,
             span=span,
             breaks_in_flight=open_break,
             old_steps=_labels(self.old),
@@ -145,18 +151,19 @@ class _Judge:
         )
 
     def _where(self, kind, j1, j2, i1=0, i2=0):
+        """(span, file, patch id) to report a change at, in the new revision."""
         if kind == C.PATCH_REMOVED:
             gone = next(e.patch.id for e in self.old[i1:i2] if e.is_marker and e.patch is not None
                         and e.patch.id not in self.head_ids)
-            return locate(self.new_wf), gone
+            return locate(self.new_wf), self.new_wf.path, gone
         if kind == C.BAD_OLD_BRANCH:
             patch_id = self._bad_patch(j1, j2)
             node = _patch_node(self.new_wf.program, patch_id)
-            return (locate(node) if node is not None else locate(self.new_wf)), patch_id
+            return _located(node if node is not None else self.new_wf, self.new_wf.path) + (patch_id,)
         if j1 < len(self.new):
             ev = self.new[j1]
-            return locate(ev.step if ev.step is not None else ev.patch), None
-        return locate(self.new_wf), None
+            return _located(ev.step if ev.step is not None else ev.patch, self.new_wf.path) + (None,)
+        return locate(self.new_wf), self.new_wf.path, None
 
     # -- engine wording -------------------------------------------------------------------------
     def _temporal_cut(self, d: int) -> str:
@@ -202,8 +209,8 @@ class _Judge:
         retraced = self.retrace(rows)
         return [
             C.Change(
-                kind=C.PATCH_BEFORE_BLOCKED, engine="dbos", workflow=self.new_wf.name, path=self.new_wf.path,
-                span=locate(at_gap.patch), breaks_in_flight=True, old_steps=_labels(self.old),
+                kind=C.PATCH_BEFORE_BLOCKED, engine="dbos", workflow=self.new_wf.name,
+                path=at_gap.patch.path or self.new_wf.path, span=locate(at_gap.patch), breaks_in_flight=True, old_steps=_labels(self.old),
                 new_steps=_labels(retraced), old_focus=(blocked.label(),), new_focus=(at_gap.label(),),
                 engine_message=message, cut=f"blocked in `{blocked.label()}` (step {gap})", patch_id=patch_id,
                 before=blocked.label(),
@@ -231,8 +238,8 @@ class _Judge:
             first = next(ev for (a, ev), b in zip(new_args, old_args) if a != b)
             out.append(
                 C.Change(
-                    kind=C.SILENT, engine=self.engine, workflow=self.new_wf.name, path=self.new_wf.path,
-                    span=locate(first.step), breaks_in_flight=False, old_steps=_labels(self.old),
+                    kind=C.SILENT, engine=self.engine, workflow=self.new_wf.name,
+                    path=first.step.path or self.new_wf.path, span=locate(first.step), breaks_in_flight=False, old_steps=_labels(self.old),
                     new_steps=_labels(self.new), old_focus=tuple(f"{key[1]}({a})" for a in old_args),
                     new_focus=tuple(f"{key[1]}({a})" for a in args), cut="reordered arguments",
                 )
@@ -264,6 +271,11 @@ def _pair_moves(ops, ok, nk):
             out.append(op)
     out += [op for op in inserts if op not in used]
     return sorted(out, key=lambda op: (op[1], op[3]))
+
+
+def _located(node, default_path: str) -> tuple:
+    """A node's span and the file it is written in (helpers may live in another module)."""
+    return locate(node), (getattr(node, "path", "") or default_path)
 
 
 def _at(events: list[Ev], index: int | None) -> Ev | None:

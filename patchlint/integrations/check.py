@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from patchlint import config as config_mod
 from patchlint.api import Report, analyze_revisions
 from patchlint.errors import InputError
+from patchlint.extract.names import module_name_for
+from patchlint.extract.source import mentions_engine
 from patchlint.integrations import git
 from patchlint.rules.context import RepoRef
 
@@ -50,6 +53,35 @@ def _selected(change: git.FileChange, wanted: list[str]) -> bool:
     return False
 
 
+def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict, config) -> None:
+    """Unchanged workflow files that import a changed module (a helper, the activity definitions)
+    run changed code too: analyse them at both revisions. One ``git grep`` finds candidates."""
+    changed = set(old_files) | set(new_files)
+    names = sorted({module_name_for(p).rsplit(".", 1)[-1] for p in changed} - {"", "__init__"})
+    if not names:
+        return
+    args = ["grep", "-l", "-w", "-F"]
+    for name in names:
+        args += ["-e", name]
+    out = git.run_git(root, *args, revs.head_commit or "--", *(["--"] if revs.head_commit else []), "*.py", check=False)
+    candidates = {line.split(":", 1)[-1] for line in out.splitlines() if line}
+    for path in sorted(candidates - changed):
+        if config.excluded(path):
+            continue
+        try:
+            text = git.read_worktree(root, path) if revs.head_commit is None else git.show(root, revs.head_commit, path)
+            base = git.show(root, revs.base_commit, path)
+        except InputError:
+            continue  # not in the base revision: a new file, already part of the change
+        if base == text and mentions_engine(text) and _imports_any(text, names):
+            old_files[path], new_files[path] = base, text
+
+
+def _imports_any(text: str, names: list[str]) -> bool:
+    return any(re.search(rf"^\s*(from|import)\s+[\w.]*\b{re.escape(n)}\b|^\s*from\s+[\w.]+\s+import\s+.*\b{re.escape(n)}\b",
+                         text, re.MULTILINE) for n in names)
+
+
 def check_repo(
     start: Path | str = ".", base: str | None = None, head: str | None = None, paths: tuple[str, ...] = (),
     config=None,
@@ -70,6 +102,7 @@ def check_repo(
         new_files = {p: git.read_worktree(root, p) for p in new_paths}
     else:
         new_files = git.show_many(root, revs.head_commit, new_paths)
+    _add_importers(root, revs, old_files, new_files, config)
     repo = RepoRef(root, revs.base_commit, revs.head_commit)
     context = {"old": git.RevisionFiles(root, revs.base_commit), "new": git.RevisionFiles(root, revs.head_commit)}
     report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context)
