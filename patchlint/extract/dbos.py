@@ -81,10 +81,15 @@ class DbosDialect:
                 target = self._step_name(argument(call, 0), scope)
                 if target is not None:
                     return StepCall(m.DBOS_STEP, target, handle="dbos")
-        name = self._step_name(func, scope)
-        if name is not None:
-            return StepCall(m.DBOS_STEP, name)
-        return None
+        ref = resolve_callee(func, scope)
+        decorator = self._step_decorator(ref) if ref is not None else None
+        if decorator is None:
+            return None
+        name = _decorator_kwarg(decorator, "name") or ref.qualname
+        if _decorator_name(decorator, ref.module) == f"{D}workflow":
+            # calling a child workflow directly starts it and waits for it: two operations
+            return StepCall(m.DBOS_STEP, name, then=("DBOS.getResult",))
+        return StepCall(m.DBOS_STEP, name)
 
     def _step_name(self, func: cst.BaseExpression | None, scope: Scope) -> str | None:
         if func is None:

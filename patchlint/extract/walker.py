@@ -38,6 +38,7 @@ class StepCall:
     slots: int = 1
     terminates: bool = False  # continue-as-new ends the run
     handle: str | None = None  # kind of handle the call returns, if assigned
+    then: tuple[str, ...] = ()  # names of further operations the same call records (DBOS)
 
 
 @dataclass(frozen=True)
@@ -284,7 +285,9 @@ class Walker:
                 classified.kind, classified.name, args=args, slots=classified.slots,
                 path=scope.module.path, node=call, src=scope.module,
             )
-            return [*pre, step]
+            follow = [Step(classified.kind, name, args=args, path=scope.module.path, node=call, src=scope.module)
+                      for name in classified.then]
+            return [*pre, step, *follow]
         pre = self.expr(call.func, scope) + pre if not isinstance(call.func, (cst.Name, cst.Attribute)) else pre
         inlined = self.inline(call, scope)
         return pre + inlined

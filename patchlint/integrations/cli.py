@@ -114,7 +114,6 @@ def check(base, head, fail_on, fmt, verify, no_color, summary_file, paths):
 @one_line_errors
 def diff(fmt, verify, no_color, summary_file, old_file, new_file):
     """Compare two files: OLD_FILE (what runs today) and NEW_FILE (what you will deploy). No git needed."""
-    from patchlint.api import analyze_texts
     from patchlint.config import load
     from patchlint.integrations.git import decode
 
@@ -126,7 +125,15 @@ def diff(fmt, verify, no_color, summary_file, old_file, new_file):
             raise InputError("no such file", name) from None
         except IsADirectoryError:
             raise InputError("is a directory, not a Python file", name) from None
-    report = analyze_texts(texts[0], texts[1], new_file, old_path=old_file, config=load(Path.cwd()))
+    from patchlint.api import analyze_revisions
+    from patchlint.integrations.files import FolderFiles
+
+    config = load(Path.cwd())
+    report = analyze_revisions(
+        {old_file: texts[0]}, {new_file: texts[1]}, config=config,
+        context_files={"old": FolderFiles(Path(old_file).parent), "new": FolderFiles(Path(new_file).parent)},
+    )
+    report.files = 1
     _emit(report, fmt, verify, no_color, summary_file)
 
 

@@ -1,0 +1,50 @@
+"""The sibling modules of a file compared by ``patchlint diff``: its folder, read lazily, so that
+helpers and activity definitions imported from next to it resolve as they would in a repository."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from patchlint.errors import InputError
+from patchlint.integrations.git import decode
+
+
+class FolderFiles(Mapping):
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._names: list[str] | None = None
+
+    def _paths(self) -> list[str]:
+        if self._names is None:
+            try:
+                entries = sorted(os.listdir(self.folder or "."))
+            except OSError:
+                entries = []
+            self._names = [os.path.join(str(self.folder), e) if str(self.folder) not in ("", ".") else e
+                           for e in entries if e.endswith(".py")]
+        return self._names
+
+    def __contains__(self, path) -> bool:
+        return os.path.normpath(str(path)) in {os.path.normpath(p) for p in self._paths()}
+
+    def get(self, path, default=None):
+        if path not in self:
+            return default
+        try:
+            return decode(Path(path).read_bytes(), str(path))
+        except (OSError, InputError):
+            return default
+
+    def __getitem__(self, path):
+        value = self.get(path)
+        if value is None:
+            raise KeyError(path)
+        return value
+
+    def __iter__(self):
+        return iter(self._paths())
+
+    def __len__(self):
+        return len(self._paths())
