@@ -1,0 +1,28 @@
+from dbos import DBOS
+
+
+@DBOS.dbos_class()
+class Billing:
+    @staticmethod
+    @DBOS.step()
+    def authorize(order_id: str) -> str:
+        return "authorize " + order_id
+
+
+    @staticmethod
+    @DBOS.step()
+    def capture_partial(order_id: str) -> str:
+        return "capture_partial " + order_id
+
+
+@DBOS.workflow()
+def order_workflow(order_id: str = "order-1") -> str:
+    Billing.authorize(order_id)
+    Billing.capture_partial(order_id)
+    ship_order(order_id)
+    return "done"
+
+
+@DBOS.step()
+def ship_order(order_id: str) -> str:
+    return "ship_order " + order_id

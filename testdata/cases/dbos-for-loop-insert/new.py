@@ -1,0 +1,25 @@
+from dbos import DBOS
+
+
+@DBOS.step()
+def pick_item(order_id: str) -> str:
+    return "pick_item " + order_id
+
+
+@DBOS.step()
+def weigh_item(order_id: str) -> str:
+    return "weigh_item " + order_id
+
+
+@DBOS.step()
+def ship_order(order_id: str) -> str:
+    return "ship_order " + order_id
+
+
+@DBOS.workflow()
+def order_workflow(order_id: str = "order-1") -> str:
+    for sku in ("sku-1", "sku-2"):
+        pick_item(sku)
+        weigh_item(sku)
+    ship_order(order_id)
+    return "done"

@@ -1,0 +1,24 @@
+from dbos import DBOS
+
+
+@DBOS.step()
+def charge_payment(order_id: str) -> str:
+    return "charge_payment " + order_id
+
+
+@DBOS.step()
+def ship_order(order_id: str) -> str:
+    return "ship_order " + order_id
+
+
+@DBOS.step(name="notify_customer")
+def email_customer(order_id: str) -> str:
+    return "email_customer " + order_id
+
+
+@DBOS.workflow()
+def order_workflow(order_id: str = "order-1") -> str:
+    charge_payment(order_id)
+    email_customer(order_id)
+    ship_order(order_id)
+    return "done"

@@ -1,0 +1,37 @@
+from dbos import DBOS
+
+
+@DBOS.step()
+def reserve_stock(order_id: str) -> str:
+    return "reserve_stock " + order_id
+
+
+@DBOS.step()
+def charge_card(order_id: str) -> str:
+    return "charge_card " + order_id
+
+
+@DBOS.step()
+def charge_wallet(order_id: str) -> str:
+    return "charge_wallet " + order_id
+
+
+@DBOS.step()
+def charge_bnpl(order_id: str) -> str:
+    return "charge_bnpl " + order_id
+
+
+@DBOS.step()
+def ship_order(order_id: str) -> str:
+    return "ship_order " + order_id
+
+
+@DBOS.workflow()
+def order_workflow(order_id: str = "order-1") -> str:
+    reserve_stock(order_id)
+    if DBOS.patch("wallet"):
+        charge_wallet(order_id)
+    else:
+        charge_card(order_id)
+    ship_order(order_id)
+    return "done"

@@ -1,0 +1,39 @@
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn
+async def authorize_payment(order_id: str) -> str:
+    return "authorize_payment " + order_id
+
+
+@activity.defn
+async def check_fraud(order_id: str) -> str:
+    return "check_fraud " + order_id
+
+
+@activity.defn
+async def capture_payment(order_id: str) -> str:
+    return "capture_payment " + order_id
+
+
+@activity.defn
+async def ship_order(order_id: str) -> str:
+    return "ship_order " + order_id
+
+
+@workflow.defn
+class OrderWorkflow:
+    @workflow.run
+    async def run(self, order_id: str = "order-1") -> str:
+        await self._bill(order_id)
+        await workflow.execute_activity(ship_order, order_id, start_to_close_timeout=TIMEOUT)
+        return "done"
+
+    async def _bill(self, order_id: str) -> None:
+        await workflow.execute_activity(authorize_payment, order_id, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(check_fraud, order_id, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(capture_payment, order_id, start_to_close_timeout=TIMEOUT)

@@ -1,0 +1,36 @@
+import asyncio
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn
+async def request_approval(order_id: str) -> str:
+    return "request_approval " + order_id
+
+
+@activity.defn
+async def ship_order(order_id: str) -> str:
+    return "ship_order " + order_id
+
+
+@workflow.defn
+class OrderWorkflow:
+    def __init__(self) -> None:
+        self.approved = False
+
+    @workflow.signal
+    def approve(self) -> None:
+        self.approved = True
+
+    @workflow.run
+    async def run(self, order_id: str = "order-1") -> str:
+        await workflow.execute_activity(request_approval, order_id, start_to_close_timeout=TIMEOUT)
+        try:
+            await workflow.wait_condition(lambda: self.approved, timeout=timedelta(seconds=1))
+        except asyncio.TimeoutError:
+            workflow.logger.info("no approval within a second, shipping anyway")
+        await workflow.execute_activity(ship_order, order_id, start_to_close_timeout=TIMEOUT)
+        return "done"

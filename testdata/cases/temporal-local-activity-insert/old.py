@@ -1,0 +1,29 @@
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn
+async def reserve_stock(order_id: str) -> str:
+    return "reserve_stock " + order_id
+
+
+@activity.defn
+async def validate_address(order_id: str) -> str:
+    return "validate_address " + order_id
+
+
+@activity.defn
+async def charge_payment(order_id: str) -> str:
+    return "charge_payment " + order_id
+
+
+@workflow.defn
+class OrderWorkflow:
+    @workflow.run
+    async def run(self, order_id: str = "order-1") -> str:
+        await workflow.execute_activity(reserve_stock, order_id, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(charge_payment, order_id, start_to_close_timeout=TIMEOUT)
+        return "done"

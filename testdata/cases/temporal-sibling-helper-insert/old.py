@@ -1,0 +1,20 @@
+from datetime import timedelta
+
+import helpers
+from temporalio import activity, workflow
+
+TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn
+async def charge_payment(order_id: str) -> str:
+    return "charge_payment " + order_id
+
+
+@workflow.defn
+class OrderWorkflow:
+    @workflow.run
+    async def run(self, order_id: str = "order-1") -> str:
+        await helpers.reserve(order_id)
+        await helpers.ship(order_id)
+        return "done"

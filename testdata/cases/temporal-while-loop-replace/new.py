@@ -1,0 +1,27 @@
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn
+async def query_gateway(order_id: str) -> str:
+    return "query_gateway " + order_id
+
+
+@activity.defn
+async def ship_order(order_id: str) -> str:
+    return "ship_order " + order_id
+
+
+@workflow.defn
+class OrderWorkflow:
+    @workflow.run
+    async def run(self, order_id: str = "order-1") -> str:
+        attempts = 0
+        while attempts < 2:
+            await workflow.execute_activity(query_gateway, order_id, start_to_close_timeout=TIMEOUT)
+            attempts += 1
+        await workflow.execute_activity(ship_order, order_id, start_to_close_timeout=TIMEOUT)
+        return "done"
