@@ -1,0 +1,90 @@
+"""Which commit in-flight workflows run, as seen from a GitHub Actions job, and making sure it is here.
+
+A pull request job checks out the merge commit ``refs/pull/N/merge``; its first parent is the base
+branch as it would be merged into, so the diff is exactly what the merge changes. A push job has
+``before`` in its event. ``actions/checkout`` clones one commit deep by default, so the base is often
+missing: it is fetched by id, and if that fails the job stops with an error rather than comparing
+against nothing (which would report no finding and look like a pass).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+ZERO_SHA = "0" * 40
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+
+
+class ActionError(Exception):
+    """Shown as ``::error::`` and fails the step."""
+
+
+class NothingToCompare(Exception):
+    """Shown as ``::notice::``; the step passes (e.g. the first commit of a repository)."""
+
+
+def git(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args], cwd=root, capture_output=True, text=True,
+        env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+    )
+
+
+def parents(root: Path, rev: str = "HEAD") -> list[str]:
+    """Parent ids read from the commit object itself: ``HEAD^1`` fails in a shallow clone, this does not."""
+    proc = git(root, "cat-file", "commit", rev)
+    if proc.returncode != 0:
+        raise ActionError(f"cannot read commit {rev}: {proc.stderr.strip()}")
+    header = proc.stdout.split("\n\n", 1)[0]
+    return [line.split()[1] for line in header.splitlines() if line.startswith("parent ")]
+
+
+def automatic_base(event_name: str, event: dict, root: Path) -> tuple[str, str]:
+    """``(revision, why)`` for the event that started the job."""
+    if event_name in PULL_REQUEST_EVENTS:
+        merge_parents = parents(root)
+        if len(merge_parents) < 2:
+            raise ActionError(
+                "HEAD is not the pull request's merge commit, so its base cannot be found; "
+                "check out the default ref (refs/pull/N/merge) with actions/checkout, or set the `base` input"
+            )
+        return merge_parents[0], "first parent of the pull request's merge commit"
+    if event_name == "merge_group":
+        return event["merge_group"]["base_sha"], "merge queue base"
+    if event_name == "push":
+        before = event.get("before") or ZERO_SHA
+        if before != ZERO_SHA:
+            return before, "the commit the push replaced (github.event.before)"
+        head_parents = parents(root)
+        if not head_parents:
+            raise NothingToCompare("first commit of the branch history: there is no earlier revision to compare with")
+        return head_parents[0], "new branch: parent of the pushed commit (set `base` to check the whole branch)"
+    raise ActionError(f"no automatic base for `{event_name}` events: set the `base` input")
+
+
+def commit_id(root: Path, rev: str) -> str | None:
+    proc = git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+def is_shallow(root: Path) -> bool:
+    return git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
+
+
+def ensure_commit(root: Path, rev: str, remote: str = "origin") -> str:
+    """The commit id of ``rev``, fetching it (one commit deep in a shallow clone) when it is missing."""
+    found = commit_id(root, rev)
+    if found:
+        return found
+    depth = ["--depth=1"] if is_shallow(root) else []
+    fetch = git(root, "fetch", "--no-tags", *depth, remote, rev)
+    found = commit_id(root, rev) or (commit_id(root, "FETCH_HEAD") if fetch.returncode == 0 else None)
+    if found:
+        return found
+    reason = (fetch.stderr.strip().splitlines() or ["no error text"])[-1]
+    raise ActionError(
+        f"base revision {rev} is not in this clone and `git fetch --no-tags {' '.join(depth + [remote, rev])}` "
+        f"failed ({reason}); use actions/checkout with `fetch-depth: 2` (or 0), or set the `base` input"
+    )

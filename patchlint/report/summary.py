@@ -1,0 +1,115 @@
+"""The job summary (``$GITHUB_STEP_SUMMARY``): every finding in one table, and a drawing per broken workflow.
+
+Annotations show only the first ten findings of a step, so the table is where a reviewer sees them
+all. For each workflow with an error, a mermaid diagram puts the step sequence an in-flight run
+recorded (old) beside the one the new code issues, with the step where they part highlighted: that
+is the step replay stops at.
+"""
+
+from __future__ import annotations
+
+from patchlint.api import Report
+from patchlint.findings import Finding
+from patchlint.model.program import Workflow, steps_of
+
+SEVERITY_ICONS = {"error": ":x: error", "warning": ":warning: warning", "info": ":information_source: info"}
+
+
+def diverging_index(old: tuple[str, ...], new: tuple[str, ...]) -> int:
+    """Index of the first position where the two sequences differ (``min(len)`` when one is a prefix)."""
+    for index, (a, b) in enumerate(zip(old, new)):
+        if a != b:
+            return index
+    return min(len(old), len(new))
+
+
+def _cell(text: str) -> str:
+    """One markdown table cell: a single line, with pipes escaped."""
+    return " ".join(text.split()).replace("|", "\\|")
+
+
+def _first_line(message: str) -> str:
+    return message.strip().splitlines()[0] if message.strip() else ""
+
+
+def findings_table(findings: list[Finding]) -> list[str]:
+    lines = ["| Severity | Code | Location | Workflow | Message |", "| --- | --- | --- | --- | --- |"]
+    for f in findings:
+        lines.append(
+            f"| {SEVERITY_ICONS[f.severity.value]} | `{f.code}` | `{_cell(f.path)}:{f.line}` "
+            f"| `{_cell(f.workflow)}` ({f.engine}) | {_cell(_first_line(f.message))} |"
+        )
+    return lines
+
+
+def _mermaid_label(text: str) -> str:
+    """A quoted mermaid node label: ``"`` and ``#`` would end or start an entity, so encode them."""
+    return '"' + text.replace("#", "#35;").replace('"', "#quot;") + '"'
+
+
+def _column(prefix: str, title: str, steps: tuple[str, ...], mark: int) -> list[str]:
+    lines = [f"  subgraph {prefix}[{_mermaid_label(title)}]", "    direction TB"]
+    if not steps:
+        lines.append(f"    {prefix}0[{_mermaid_label('(no steps)')}]")
+    for index, step in enumerate(steps):
+        lines.append(f"    {prefix}{index}[{_mermaid_label(f'{index + 1}. {step}')}]")
+    for index in range(1, len(steps)):
+        lines.append(f"    {prefix}{index - 1} --> {prefix}{index}")
+    lines.append("  end")
+    if 0 <= mark < len(steps):
+        lines.append(f"  class {prefix}{mark} diverge")
+    return lines
+
+
+def _pair_steps(report: Report, finding: Finding) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Fallback when a finding carries no sequences: the compared workflow models, flattened."""
+    def labels(wf: Workflow | None) -> tuple[str, ...]:
+        return tuple(s.label() for s in steps_of(wf.program)) if wf is not None else ()
+
+    for old, new in report.pairs:
+        either = new or old
+        if either is not None and (either.engine, either.name) == (finding.engine, finding.workflow):
+            return labels(old), labels(new)
+    return (), ()
+
+
+def diagram(report: Report, finding: Finding) -> list[str]:
+    """A mermaid flowchart: old steps in one column, new steps in the other, divergence in red."""
+    old, new = finding.old_steps, finding.new_steps
+    if not old and not new:
+        old, new = _pair_steps(report, finding)
+    mark = diverging_index(old, new)
+    return [
+        "```mermaid",
+        "flowchart TB",
+        "  classDef diverge fill:#ffebe9,stroke:#cf222e,stroke-width:3px,color:#82071e",
+        *_column("old", "old: what in-flight runs recorded", old, mark),
+        *_column("new", "new: what the code now issues", new, mark),
+        "```",
+    ]
+
+
+def _headline(report: Report) -> str:
+    errors = sum(f.severity.value == "error" for f in report.findings)
+    warnings = sum(f.severity.value == "warning" for f in report.findings)
+    scope = f"{report.workflows} workflow(s) in {report.files} changed file(s)"
+    if not report.findings:
+        return f":white_check_mark: No findings in {scope}."
+    return f"**{errors} error(s)**, {warnings} warning(s) in {scope}."
+
+
+def render_summary(report: Report) -> str:
+    findings = sorted(report.findings, key=lambda f: f.sort_key())
+    lines = ["## patchlint", "", _headline(report)]
+    if findings:
+        lines += ["", *findings_table(findings)]
+    drawn: set[tuple[str, str]] = set()
+    for finding in findings:
+        key = (finding.engine, finding.workflow)
+        if finding.severity.value != "error" or key in drawn:
+            continue
+        drawn.add(key)
+        where = f"`{finding.code}` at `{finding.path}:{finding.line}`"
+        lines += ["", f"### `{finding.workflow}` ({finding.engine}): {where}", ""]
+        lines += diagram(report, finding)
+    return "\n".join(lines) + "\n"
