@@ -94,7 +94,9 @@ def check_repo(
         exists = (root / rel).exists() or git.run_git(root, "ls-tree", "--name-only", revs.base_commit, "--", rel, check=False).strip()
         if not exists:
             raise InputError("no such file or directory (in the working tree or the base revision)", raw)
-    selected = [c for c in git.changed_files(root, revs.base_commit, revs.head_commit) if _selected(c, wanted)]
+    untracked = os.environ.get("PRE_COMMIT") != "1"  # pre-commit does not stash untracked files
+    changes = git.changed_files(root, revs.base_commit, revs.head_commit, untracked=untracked)
+    selected = [c for c in changes if _selected(c, wanted)]
     old_paths = [c.old_path for c in selected if c.old_path and not config.excluded(c.old_path)]
     new_paths = [c.new_path for c in selected if c.new_path and not config.excluded(c.new_path)]
     old_files = git.show_many(root, revs.base_commit, old_paths)

@@ -63,11 +63,14 @@ def _common_options(fn):
                            "a witness, unconfirmed ones become warnings, missed breaks are PAT199.")(fn)
     fn = click.option("--no-color", is_flag=True, help="No colour in text output (default: colour on a terminal).")(fn)
     fn = click.option("--summary", "summary_file", type=click.Path(dir_okay=False), default=None,
-                      help="Also write a Markdown summary (table and step diagrams) to this file.")(fn)
+                      help="Also append a Markdown summary (table and step diagrams) to this file.")(fn)
+    fn = click.option("--sarif", "sarif_file", type=click.Path(dir_okay=False), default=None,
+                      help="Also write SARIF 2.1.0 to this file (one analysis, two outputs).")(fn)
     return _format_option(fn)
 
 
-def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | None, fail_on: str = "error"):
+def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | None, sarif_file: str | None,
+          fail_on: str = "error"):
     if verify:
         from patchlint.runtime.verify import verify_report
 
@@ -77,7 +80,10 @@ def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | No
     if summary_file:
         from patchlint.report.summary import render_summary
 
-        Path(summary_file).open("a", encoding="utf-8").write(render_summary(report))
+        with Path(summary_file).open("a", encoding="utf-8") as out:
+            out.write(render_summary(report))
+    if sarif_file:
+        Path(sarif_file).write_text(render(report, "sarif"), encoding="utf-8")
     failing = {"error"} if fail_on == "error" else {"error", "warning"}
     sys.exit(EXIT_FINDINGS if any(f.severity.value in failing for f in report.findings) else EXIT_OK)
 
@@ -94,17 +100,20 @@ def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | No
 @_common_options
 @click.argument("paths", nargs=-1, type=click.Path())
 @one_line_errors
-def check(base, head, fail_on, fmt, verify, no_color, summary_file, paths):
+def check(base, head, fail_on, fmt, verify, no_color, summary_file, sarif_file, paths):
     """Check the Python files changed between two git revisions.
 
     Runs inside a git repository. Every Python file that changed between BASE and HEAD is read at
     both revisions (renames followed; workflows are matched by type name, so moving a workflow to
     another file is not a change). Limit the check to PATHS if given.
+
+    Under pre-commit (PRE_COMMIT=1) untracked files are left out: pre-commit stashes unstaged
+    edits but not untracked files, so only what is being committed is compared.
     """
     from patchlint.integrations.check import check_repo
 
     report, _ = check_repo(".", base, head, tuple(paths))
-    _emit(report, fmt, verify, no_color, summary_file, fail_on)
+    _emit(report, fmt, verify, no_color, summary_file, sarif_file, fail_on)
 
 
 @main.command()
@@ -112,7 +121,7 @@ def check(base, head, fail_on, fmt, verify, no_color, summary_file, paths):
 @click.argument("old_file", type=click.Path())
 @click.argument("new_file", type=click.Path())
 @one_line_errors
-def diff(fmt, verify, no_color, summary_file, old_file, new_file):
+def diff(fmt, verify, no_color, summary_file, sarif_file, old_file, new_file):
     """Compare two files: OLD_FILE (what runs today) and NEW_FILE (what you will deploy). No git needed."""
     from patchlint.config import load
     from patchlint.integrations.git import decode
@@ -134,7 +143,7 @@ def diff(fmt, verify, no_color, summary_file, old_file, new_file):
         context_files={"old": FolderFiles(Path(old_file).parent), "new": FolderFiles(Path(new_file).parent)},
     )
     report.files = 1
-    _emit(report, fmt, verify, no_color, summary_file)
+    _emit(report, fmt, verify, no_color, summary_file, sarif_file)
 
 
 @main.command()

@@ -62,7 +62,7 @@ class FileChange:
     new_path: str | None  # None: deleted
 
 
-def changed_files(root: Path, base: str, head: str | None) -> list[FileChange]:
+def changed_files(root: Path, base: str, head: str | None, untracked: bool = True) -> list[FileChange]:
     """Python files changed between ``base`` and ``head`` (``None``: the working tree), renames followed."""
     args = ["diff", "--name-status", "-M", "--no-color", "-z", base]
     if head is not None:
@@ -85,7 +85,7 @@ def changed_files(root: Path, base: str, head: str | None) -> list[FileChange]:
         else:
             changes.append(FileChange(path, path))
         i += 2
-    if head is None:  # untracked files are part of the working tree too
+    if head is None and untracked:  # untracked files are part of the working tree too
         for path in run_git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", "*.py").split("\0"):
             if path:
                 changes.append(FileChange(None, path))

@@ -19,14 +19,13 @@ from pathlib import Path
 from patchlint.integrations.action.base import ActionError, NothingToCompare, automatic_base, ensure_commit
 from patchlint.report.github import escape_data
 
-CLI = "import sys; from patchlint.integrations.cli import main; sys.exit(main(prog_name='patchlint'))"
 FAIL_ON = ("error", "warning")
 TRUE = ("true", "1", "yes", "on")
 
 
 def patchlint(*args: str, root: Path) -> subprocess.CompletedProcess:
     """Run the installed CLI with this interpreter (the Action's own virtualenv)."""
-    return subprocess.run([sys.executable, "-c", CLI, *args], cwd=root, capture_output=True, text=True)
+    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=root, capture_output=True, text=True)
 
 
 def read_event(env) -> dict:
@@ -72,11 +71,15 @@ def failed_to_run(proc: subprocess.CompletedProcess) -> ActionError:
     return ActionError("patchlint check failed: " + lines[-1])
 
 
-def annotate(env, root: Path, base: str, fail_on: str) -> subprocess.CompletedProcess:
-    """``--format github`` to stdout (annotations) and the Markdown summary to the job summary."""
+def annotate(env, root: Path, base: str, fail_on: str, sarif_file: str) -> subprocess.CompletedProcess:
+    """One analysis: ``--format github`` to stdout (annotations), the Markdown summary to the job
+    summary and, if asked, SARIF to ``sarif_file``."""
     with tempfile.TemporaryDirectory() as tmp:
         summary = Path(tmp, "summary.md")
-        proc = patchlint(*check_args(env, base, "github", "--fail-on", fail_on, "--summary", str(summary)), root=root)
+        extra = ["--fail-on", fail_on, "--summary", str(summary)]
+        if sarif_file:
+            extra += ["--sarif", str(Path(root, sarif_file))]
+        proc = patchlint(*check_args(env, base, "github", *extra), root=root)
         if proc.returncode not in (0, 1):
             raise failed_to_run(proc)
         sys.stdout.write(proc.stdout)
@@ -85,23 +88,14 @@ def annotate(env, root: Path, base: str, fail_on: str) -> subprocess.CompletedPr
     return proc
 
 
-def write_sarif(env, root: Path, base: str, sarif_file: str) -> None:
-    proc = patchlint(*check_args(env, base, "sarif"), root=root)
-    if proc.returncode not in (0, 1):
-        raise failed_to_run(proc)
-    Path(root, sarif_file).write_text(proc.stdout, encoding="utf-8")
-
-
 def run(env, root: Path) -> int:
     fail_on = env.get("PATCHLINT_FAIL_ON", "error").strip() or "error"
     if fail_on not in FAIL_ON:
         raise ActionError(f"`fail-on` must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     base, why = choose_base(env, root)
     print(f"patchlint: comparing {base} ({why}) with HEAD", file=sys.stderr)
-    proc = annotate(env, root, base, fail_on)
     sarif_file = env.get("PATCHLINT_SARIF_FILE", "").strip()
-    if sarif_file:
-        write_sarif(env, root, base, sarif_file)
+    proc = annotate(env, root, base, fail_on, sarif_file)
     errors, warnings = count(proc.stdout, "error"), count(proc.stdout, "warning")
     append(env.get("GITHUB_OUTPUT"), f"base={base}\nerrors={errors}\nwarnings={warnings}\nsarif-file={sarif_file}\n")
     return proc.returncode  # 1: a finding at or above fail-on
