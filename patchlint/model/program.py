@@ -33,10 +33,9 @@ TEMPORAL_KINDS = (
 )
 
 # Temporal steps after which a workflow can sit paused (the workflow task ends waiting on them).
-# Search-attribute upserts and patch markers ride along with the next command.
-BLOCKING_KINDS = frozenset(
-    {ACTIVITY, LOCAL_ACTIVITY, TIMER, CHILD_WORKFLOW, SIGNAL_EXTERNAL, CANCEL_EXTERNAL}
-)
+# Search-attribute upserts and patch markers ride along with the next command, and a local
+# activity runs inside the workflow task: its marker is recorded with the task's other commands.
+BLOCKING_KINDS = frozenset({ACTIVITY, TIMER, CHILD_WORKFLOW, SIGNAL_EXTERNAL, CANCEL_EXTERNAL})
 
 
 @dataclass(frozen=True)
