@@ -28,15 +28,14 @@ RESULT_TIMEOUT = 60.0
 def load_revision(case_dir: Path, revision: str):
     """Import ``old``/``new``; return its first DBOS workflow function (definition order)."""
     from dbos._dbos import _get_or_create_dbos_registry
-    from dbos._registrations import get_dbos_func_name
 
     sys.path.insert(0, str(case_dir))
     module = importlib.import_module(revision)
     registered = _get_or_create_dbos_registry().workflow_info_map
     for value in vars(module).values():
-        if callable(value) and getattr(value, "__module__", None) == module.__name__:
-            if get_dbos_func_name(value) in registered:
-                return value
+        name = getattr(value, "dbos_function_name", None)
+        if isinstance(name, str) and registered.get(name) is value:
+            return value
     raise SystemExit(f"{case_dir / revision}.py defines no @DBOS.workflow() function")
 
 

@@ -2,6 +2,7 @@
 
     python -m tests.engines.temporal_driver record CASE_DIR ADDRESS OUT_DIR
     python -m tests.engines.temporal_driver replay CASE_DIR HISTORY_DIR   (prints JSON verdicts)
+    python -m tests.engines.temporal_driver bench CASE_DIR HISTORY_DIR N  (times N rounds of replays)
 
 It imports user code (``old.py``/``new.py``), which must never happen inside the test process:
 each revision lives in its own interpreter, with its case folder on ``sys.path`` for siblings.
@@ -12,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import importlib
 import json
+import os
 import sys
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -25,11 +27,15 @@ from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
 from tests.engines.temporal_cuts import cut_points
 
-RUN_TIMEOUT = timedelta(seconds=60)
+RUN_TIMEOUT = timedelta(seconds=30)
 
 
 def load_revision(case_dir: Path, revision: str):
-    """Import ``old``/``new`` from the case folder; returns (workflow classes, activities)."""
+    """Import ``old``/``new`` from the case folder; returns (module, workflow classes, activities).
+
+    Activities are collected from the revision and the sibling modules it imported: module-level
+    functions, and methods of activity classes (bound to an instance made with no arguments).
+    """
     sys.path.insert(0, str(case_dir))
     module = importlib.import_module(revision)
     workflows = [
@@ -39,14 +45,54 @@ def load_revision(case_dir: Path, revision: str):
         and value.__module__ == module.__name__
         and workflow._Definition.from_class(value) is not None
     ]
-    activities = [
-        value
-        for value in vars(module).values()
-        if callable(value) and activity._Definition.from_callable(value) is not None
-    ]
     if not workflows:
         raise SystemExit(f"{case_dir / revision}.py defines no @workflow.defn class")
-    return workflows, activities
+    case_modules = [
+        m for m in list(sys.modules.values())
+        if Path(getattr(m, "__file__", None) or "/").resolve().parent == case_dir
+    ]
+    activities: dict[str, object] = {}
+    for mod in case_modules:
+        for value in vars(mod).values():
+            for fn in _activities_of(value):
+                activities.setdefault(activity._Definition.must_from_callable(fn).name, fn)
+    return module, workflows, list(activities.values())
+
+
+def _activities_of(value) -> list:
+    if isinstance(value, type) and not workflow._Definition.from_class(value):
+        methods = [
+            name for name, attr in vars(value).items()
+            if callable(attr) and activity._Definition.from_callable(attr) is not None
+        ]
+        if not methods:
+            return []
+        instance = value()
+        return [getattr(instance, name) for name in methods]
+    if callable(value) and activity._Definition.from_callable(value) is not None:
+        return [value]
+    return []
+
+
+async def register_search_attributes(client: Client, module) -> None:
+    """Register the module's ``SearchAttributeKey``s on the dev server, so upserts succeed."""
+    from temporalio.api.enums.v1 import IndexedValueType
+    from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+    from temporalio.common import SearchAttributeKey
+
+    keys = {v.name: v.indexed_value_type for v in vars(module).values() if isinstance(v, SearchAttributeKey)}
+    from temporalio.service import RPCError, RPCStatusCode
+
+    if keys:
+        request = AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={name: IndexedValueType.ValueType(int(kind)) for name, kind in keys.items()},
+        )
+        try:
+            await client.operator_service.add_search_attributes(request)
+        except RPCError as exc:  # registered by an earlier case on the same server
+            if exc.status != RPCStatusCode.ALREADY_EXISTS:
+                raise
 
 
 def workflow_type(cls) -> str:
@@ -59,10 +105,11 @@ def quiet_runtime() -> Runtime:
 
 async def record(case_dir: Path, address: str, out_dir: Path) -> None:
     """Run the first workflow of ``old.py`` to completion; write its history and its cut points."""
-    workflows, activities = load_revision(case_dir, "old")
+    module, workflows, activities = load_revision(case_dir, "old")
     client = await Client.connect(address, runtime=quiet_runtime())
+    await register_search_attributes(client, module)
     queue = f"patchlint-{uuid.uuid4()}"
-    workflow_id = f"{case_dir.name}-{uuid.uuid4().hex[:8]}"
+    workflow_id = f"{case_dir.name}-recorded"
     with ThreadPoolExecutor(max_workers=8) as pool:
         async with Worker(
             client,
@@ -97,7 +144,7 @@ def truncated(history_json: dict, last_event_id: int | None) -> dict:
 
 async def replay(case_dir: Path, history_dir: Path) -> list[dict]:
     """Replay every cut (and the completed history) of a recorded run against ``new.py``."""
-    workflows, _ = load_revision(case_dir, "new")
+    _, workflows, _ = load_revision(case_dir, "new")
     meta = json.loads((history_dir / "cuts.json").read_text())
     full = json.loads((history_dir / "history.json").read_text())
     replayer = Replayer(
@@ -114,15 +161,45 @@ async def replay(case_dir: Path, history_dir: Path) -> list[dict]:
     return verdicts
 
 
+async def bench(case_dir: Path, history_dir: Path, repeat: int) -> dict:
+    """Mean wall time of one ``Replayer.replay_workflow`` over every cut, ``repeat`` rounds."""
+    import time
+
+    _, workflows, _ = load_revision(case_dir, "new")
+    meta = json.loads((history_dir / "cuts.json").read_text())
+    full = json.loads((history_dir / "history.json").read_text())
+    replayer = Replayer(
+        workflows=workflows, workflow_runner=UnsandboxedWorkflowRunner(), runtime=quiet_runtime()
+    )
+    histories = [
+        WorkflowHistory.from_json(meta["workflow_id"], truncated(full, cut))
+        for cut in [*meta["cuts"], None]
+    ]
+    await replayer.replay_workflow(histories[-1], raise_on_replay_failure=False)  # warm up
+    start = time.perf_counter()
+    for _ in range(repeat):
+        for history in histories:
+            await replayer.replay_workflow(history, raise_on_replay_failure=False)
+    elapsed = time.perf_counter() - start
+    return {"replays": repeat * len(histories), "seconds": elapsed}
+
+
 def main(argv: list[str]) -> None:
     command, case_dir = argv[0], Path(argv[1]).resolve()
     if command == "record":
         asyncio.run(record(case_dir, argv[2], Path(argv[3])))
     elif command == "replay":
         print(json.dumps(asyncio.run(replay(case_dir, Path(argv[2])))))
+    elif command == "bench":
+        print(json.dumps(asyncio.run(bench(case_dir, Path(argv[2]), int(argv[3])))))
     else:
         raise SystemExit(f"unknown command {command!r}")
 
 
 if __name__ == "__main__":
     main(sys.argv[1:])
+    # The SDK's Rust runtime threads can crash interpreter finalization (PyGILState_Release);
+    # the work is done and flushed, so leave without finalizing.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)

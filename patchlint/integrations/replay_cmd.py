@@ -1,0 +1,175 @@
+"""``patchlint replay``: would these real histories replay on the head revision?
+
+Reads real histories (Temporal JSON files, DBOS exports or system databases, or a live Temporal
+cluster), extracts the head revision's step programs with libcst (user code is never imported or
+run) and replays each history with the reference runtime. A branch the code takes at run time is
+unknown here, so a history replays if *some* outcome of the code's branches replays it; it fails
+only when every outcome fails, and the failure of the default outcome is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from patchlint.errors import InputError
+from patchlint.integrations.history_io import (
+    LoadedHistory,
+    load_dbos_url,
+    load_history_file,
+    temporal_history_document,
+)
+from patchlint.model.program import Workflow
+from patchlint.runtime import dbos as dbos_runtime
+from patchlint.runtime import temporal as temporal_runtime
+from patchlint.runtime.choices import enumerate_choices
+from patchlint.runtime.history import TemporalHistory
+from patchlint.runtime.result import ReplayResult
+
+_ENGINE_HINTS = ("temporalio", "dbos")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    loaded: LoadedHistory
+    result: ReplayResult
+
+    def to_json(self) -> dict:
+        return {
+            "history": self.loaded.source,
+            "workflow_id": self.loaded.workflow_id,
+            "workflow_type": self.loaded.workflow_type,
+            "ok": self.result.ok,
+            "event_id": self.event_id(),
+            "error": None if self.result.ok else self.result.message,
+        }
+
+    def event_id(self) -> int | None:
+        """The real event id (Temporal) or function id (DBOS) where replay fails."""
+        if self.result.ok:
+            return None
+        ids = self.loaded.event_ids
+        position = self.result.position
+        if ids and position is not None and position < len(ids):
+            return ids[position]
+        return self.result.event_index
+
+
+def replay_one(workflows: dict[tuple[str, str], Workflow], loaded: LoadedHistory) -> ReplayResult:
+    """Replay under every branch outcome of the head program; ok if any outcome replays."""
+    engine = "temporal" if isinstance(loaded.history, TemporalHistory) else "dbos"
+    workflow = workflows.get((engine, loaded.workflow_type))
+    if workflow is None:
+        return ReplayResult(
+            ok=False,
+            message=f"workflow type {loaded.workflow_type!r} is not defined in the head revision "
+            "(removed or renamed): the engine cannot replay it",
+        )
+    runtime = temporal_runtime if engine == "temporal" else dbos_runtime
+    first = None
+    for choices in enumerate_choices(workflow.program, workflow.program):
+        result = runtime.replay(workflow, loaded.history, choices)
+        if result.ok:
+            return result
+        first = first or result
+    return first
+
+
+def head_workflows(sources: tuple[str, ...], head: str | None) -> dict[tuple[str, str], Workflow]:
+    """The head revision's workflows by (engine, type name), from files or a git revision."""
+    from patchlint.api import models_of
+
+    if sources:
+        files = {}
+        for source in sources:
+            try:
+                files[source] = Path(source).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise InputError(f"cannot read source ({exc.__class__.__name__})", source) from None
+    else:
+        from patchlint.integrations.git import RevisionFiles, repo_root, resolve
+
+        root = repo_root(".")
+        revision = RevisionFiles(root, resolve(root, head) if head else None)
+        files = {}
+        for path in revision:
+            text = revision.get(path)
+            if text is not None and any(hint in text for hint in _ENGINE_HINTS):
+                files[path] = text
+    return {(w.engine, w.name): w for model in models_of(files) for w in model.workflows}
+
+
+def fetch_temporal(address: str, namespace: str, query: str | None) -> list[LoadedHistory]:
+    """List executions on a live cluster and fetch each history (needs ``patchlint[temporal]``)."""
+    try:
+        import asyncio
+
+        from temporalio.client import Client
+    except ImportError:
+        raise InputError("--temporal-address needs temporalio (pip install 'patchlint[temporal]')") from None
+
+    async def fetch() -> list[LoadedHistory]:
+        client = await Client.connect(address, namespace=namespace)
+        loaded = []
+        async for execution in client.list_workflows(query):
+            handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+            history = await handle.fetch_history()
+            source = f"temporal://{address}/{namespace}/{execution.id}/{execution.run_id}"
+            loaded += temporal_history_document(json.loads(history.to_json()), source)
+        return loaded
+
+    try:
+        return asyncio.run(fetch())
+    except InputError:
+        raise
+    except Exception as exc:  # connection refused, bad query, ...: one line, exit 2
+        raise InputError(f"temporal {address}: {exc.__class__.__name__}: {exc}") from None
+
+
+def _text(verdict: Verdict) -> str:
+    head = f"{verdict.loaded.source}: {verdict.loaded.workflow_type} ({verdict.loaded.workflow_id})"
+    if verdict.result.ok:
+        return f"{head}: ok ({verdict.loaded.history.describe()})"
+    where = f" at event {verdict.event_id()}" if verdict.event_id() is not None else ""
+    return f"{head}: FAILS{where} ({verdict.loaded.history.describe()}): {verdict.result.message}"
+
+
+@click.command("replay")
+@click.argument("histories", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--head", "head", default=None, help="Git revision with the new code (default: working tree).")
+@click.option("--source", "sources", multiple=True, type=click.Path(dir_okay=False),
+              help="Workflow source file(s) to replay against, instead of a git revision.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--dbos-url", default=None, help="DBOS system database: sqlite:///… or postgresql://…")
+@click.option("--temporal-address", default=None, help="HOST:PORT of a Temporal frontend.")
+@click.option("--namespace", default="default", show_default=True)
+@click.option("--query", default=None, help="Visibility query selecting executions.")
+def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query):
+    """Replay real HISTORY files (and/or live histories) against the head revision's step model."""
+    try:
+        if head and sources:
+            raise InputError("give either --head or --source, not both")
+        loaded: list[LoadedHistory] = []
+        for path in histories:
+            loaded += load_history_file(path)
+        if dbos_url:
+            loaded += load_dbos_url(dbos_url)
+        if temporal_address:
+            loaded += fetch_temporal(temporal_address, namespace, query)
+        if not (histories or dbos_url or temporal_address):
+            raise InputError("nothing to replay: give HISTORY files, --dbos-url or --temporal-address")
+        workflows = head_workflows(tuple(sources), head)
+    except InputError as exc:
+        click.echo(f"patchlint replay: {exc}", err=True)
+        sys.exit(2)
+    verdicts = [Verdict(item, replay_one(workflows, item)) for item in loaded]
+    if fmt == "json":
+        click.echo(json.dumps({"results": [v.to_json() for v in verdicts]}, indent=2))
+    else:
+        for verdict in verdicts:
+            click.echo(_text(verdict))
+    sys.exit(1 if any(not v.result.ok for v in verdicts) else 0)

@@ -1,0 +1,58 @@
+"""patchlint's side of a conformance comparison: the reference runtime on a real history.
+
+A real run took branches patchlint cannot see. The runs that matter are those whose recording,
+as the runtime models it, is exactly the real recording (same command events / same rows); the
+runtime agrees with the engine at a cut when one of those runs replays the cut as the engine did.
+No such run at all means the runtime (or extraction) cannot even reproduce the old recording.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from patchlint.model.program import Workflow
+from patchlint.runtime import dbos as dbos_runtime
+from patchlint.runtime import temporal as temporal_runtime
+from patchlint.runtime.choices import enumerate_choices
+from patchlint.runtime.history import DbosHistory, TemporalHistory
+from patchlint.runtime.result import ReplayResult
+
+
+@dataclass(frozen=True)
+class RuntimeVerdicts:
+    matching_runs: int  # how many branch outcomes record exactly the real history
+    results: tuple[ReplayResult, ...]  # the replay of the cut under each of them
+
+    def oks(self) -> set[bool]:
+        return {r.ok for r in self.results}
+
+    def messages(self) -> set[str]:
+        return {r.message for r in self.results if not r.ok}
+
+
+def _same_recording(modelled, real) -> bool:
+    if isinstance(real, TemporalHistory):
+        return modelled.events == real.events
+    return [(r.function_id, r.name) for r in modelled.rows] == [
+        (r.function_id, r.name) for r in real.rows
+    ]
+
+
+def verdicts(
+    old: Workflow, new: Workflow | None, recorded: TemporalHistory | DbosHistory,
+    cut: TemporalHistory | DbosHistory,
+) -> RuntimeVerdicts:
+    """Replay ``cut`` on ``new`` under every run of ``old`` that records ``recorded`` (complete)."""
+    runtime = temporal_runtime if isinstance(recorded, TemporalHistory) else dbos_runtime
+    results = []
+    matching = 0
+    for choices in enumerate_choices(old.program, new.program if new else old.program):
+        completed = runtime.record(old, choices)[-1]
+        if not _same_recording(completed, recorded):
+            continue
+        matching += 1
+        if new is None:
+            results.append(ReplayResult(ok=False, message="workflow type not defined in new.py"))
+        else:
+            results.append(runtime.replay(new, cut, choices))
+    return RuntimeVerdicts(matching, tuple(results))

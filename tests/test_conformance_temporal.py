@@ -1,0 +1,124 @@
+"""patchlint against the real Temporal engine (temporalio's Replayer and a dev server), per case and cut.
+
+For every ``testdata/cases/temporal-*`` case: the cached recording of ``old.py`` (re-recorded by
+``scripts/record_histories.py``) must equal a live recording on a real dev server; every open cut
+and the completed history are replayed with ``Replayer`` on ``new.py``; then (a) the reference
+runtime, (b) ``patchlint replay`` and (c) the static analysis must agree with it.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from patchlint.integrations.history_io import temporal_history
+from patchlint.integrations.replay_cmd import replay as replay_command
+from tests.engines import temporal_case
+from tests.engines.cases import HISTORIES, case_dirs, source_names, static_has_error, workflow_model
+from tests.engines.runtime_side import verdicts
+
+CASES = case_dirs("temporal")
+
+
+def _cuts(case: Path) -> list[int | None]:
+    meta = temporal_case.load_meta(HISTORIES / case.name)
+    return [] if meta is None else [*meta["cuts"], None]
+
+
+CUTS = [
+    pytest.param(case, cut, id=f"{case.name}-{temporal_case.cut_label(cut)}")
+    for case in CASES
+    for cut in _cuts(case)
+]
+BY_CASE = [pytest.param(case, id=case.name) for case in CASES]
+
+
+@lru_cache(maxsize=None)
+def engine_verdicts(case: Path) -> dict:
+    """Replayer on ``new.py`` for every cut of the cached recording: {cut: verdict}."""
+    results = temporal_case.replay(case, HISTORIES / case.name)
+    return {item["cut"]: item for item in results}
+
+
+def _loaded(case: Path, cut: int | None):
+    return temporal_history(temporal_case.cut_history(HISTORIES / case.name, cut)["events"], case.name)
+
+
+@pytest.mark.parametrize("case", BY_CASE)
+def test_history_is_cached(case):
+    assert temporal_case.load_meta(HISTORIES / case.name) is not None, (
+        f"no cached history for {case.name}: run `python scripts/record_histories.py {case.name}`"
+    )
+
+
+@pytest.mark.parametrize("case", BY_CASE)
+def test_live_recording_matches_cache(case, temporal_address, tmp_path):
+    """The real engine still records what the cache holds (same commands, same task boundaries)."""
+    meta = temporal_case.load_meta(HISTORIES / case.name)
+    if meta is None:
+        pytest.fail(f"no cached history for {case.name}")
+    temporal_case.record(case, temporal_address, tmp_path)
+    live = temporal_history(json.loads((tmp_path / "history.json").read_text())["events"])
+    cached = _loaded(case, None)
+    # Task boundaries are compared only through the replays: with concurrent activities they
+    # depend on when each completes, so two real runs may group the same commands differently.
+    assert live.history.events == cached.history.events
+    assert live.history.completed == cached.history.completed
+
+
+@pytest.mark.parametrize("case, cut", CUTS)
+def test_runtime_agrees_with_replayer(case, cut):
+    real = engine_verdicts(case)[cut]
+    recorded = _loaded(case, None)
+    old = workflow_model(case, "old", "temporal", recorded.workflow_type)
+    assert old is not None, f"patchlint finds no workflow {recorded.workflow_type} in old.py"
+    new = workflow_model(case, "new", "temporal", recorded.workflow_type)
+    runtime = verdicts(old, new, recorded.history, _loaded(case, cut).history)
+    assert runtime.matching_runs, "no run of the runtime records what the real engine recorded"
+    assert real["ok"] in runtime.oks(), (
+        f"Replayer: {temporal_case.engine_message(real['error']) or 'ok'}; "
+        f"runtime: {runtime.messages() or 'ok'}"
+    )
+
+
+@pytest.mark.parametrize("case, cut", CUTS)
+def test_runtime_message_matches_replayer(case, cut):
+    """When both fail, the runtime words the failure as sdk-core does."""
+    real = engine_verdicts(case)[cut]
+    recorded = _loaded(case, None)
+    old = workflow_model(case, "old", "temporal", recorded.workflow_type)
+    new = workflow_model(case, "new", "temporal", recorded.workflow_type)
+    if real["ok"] or old is None or new is None:
+        return
+    runtime = verdicts(old, new, recorded.history, _loaded(case, cut).history)
+    assert temporal_case.engine_message(real["error"]) in runtime.messages()
+
+
+@pytest.mark.parametrize("case, cut", CUTS)
+def test_replay_command_agrees_with_replayer(case, cut, tmp_path, monkeypatch):
+    real = engine_verdicts(case)[cut]
+    history = tmp_path / "history.json"
+    history.write_text(json.dumps(temporal_case.cut_history(HISTORIES / case.name, cut)))
+    monkeypatch.chdir(case)  # sources by repo-relative name, so `import helpers` resolves
+    sources = [arg for name in source_names(case) for arg in ("--source", name)]
+    result = CliRunner().invoke(replay_command, [*sources, "--format", "json", str(history)])
+    assert result.exit_code in (0, 1), result.output
+    [verdict] = json.loads(result.output)["results"]
+    assert verdict["ok"] == real["ok"], (
+        f"Replayer: {temporal_case.engine_message(real['error']) or 'ok'}; "
+        f"patchlint replay: {verdict['error'] or 'ok'}"
+    )
+    assert result.exit_code == (0 if real["ok"] else 1)
+
+
+@pytest.mark.parametrize("case", BY_CASE)
+def test_static_error_iff_an_open_cut_fails(case):
+    results = engine_verdicts(case)
+    failing = [cut for cut, item in results.items() if cut is not None and not item["ok"]]
+    assert static_has_error(case) == bool(failing), (
+        f"open cuts failing on the real engine: {failing or 'none'}"
+    )
