@@ -23,6 +23,7 @@ from patchlint.model.program import (
     Seq,
     Step,
     Try,
+    Wait,
     walk,
 )
 
@@ -136,10 +137,12 @@ class Tracer:
 
     def node(self, node: Node, origin) -> None:
         if isinstance(node, Step):
-            self.events.append(
-                Ev(node.identity, node, pausable=node.kind in BLOCKING_KINDS or node.kind == DBOS_STEP,
-                   slots=node.slots, origin=origin)
-            )
+            pausable = (node.kind in BLOCKING_KINDS and node.awaited) or node.kind == DBOS_STEP
+            self.events.append(Ev(node.identity, node, pausable=pausable, slots=node.slots, origin=origin))
+        elif isinstance(node, Wait):
+            if self.events and not self.events[-1].is_marker:
+                last = self.events[-1]
+                self.events[-1] = Ev(last.key, last.step, last.patch, True, last.deprecated, last.slots, last.origin)
         elif isinstance(node, Seq):
             for item in node.items:
                 self.node(item, origin)

@@ -12,6 +12,7 @@ from patchlint.extract.walker import (
     PatchCall,
     Scope,
     StepCall,
+    WaitCall,
     Walker,
     argument,
     string_value,
@@ -59,7 +60,10 @@ class TemporalDialect:
     def classify(self, call: cst.Call, scope: Scope):
         name = scope.module.imports.qualify(call.func)
         if name in _ACTIVITY_CALLS:
-            return StepCall(_ACTIVITY_CALLS[name], self.activity_type(argument(call, 0, "activity"), scope))
+            kind = _ACTIVITY_CALLS[name]
+            started = name.startswith(f"{WF}start_")
+            return StepCall(kind, self.activity_type(argument(call, 0, "activity"), scope),
+                            deferred=started, handle="activity" if started else None)
         if name in _CHILD_CALLS:
             target = argument(call, 0, "workflow")
             return StepCall(m.CHILD_WORKFLOW, self.child_type(target, scope), handle="child")
@@ -68,7 +72,7 @@ class TemporalDialect:
         if name == f"{WF}wait_condition":
             if argument(call, 1, "timeout") is not None:
                 return StepCall(m.TIMER, "timer")
-            return None
+            return WaitCall()
         if name == f"{WF}continue_as_new":
             return StepCall(m.CONTINUE_AS_NEW, "continue_as_new", terminates=True)
         if name in _UPSERTS:

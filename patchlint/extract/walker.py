@@ -25,10 +25,12 @@ from patchlint.model.program import (
     Seq,
     Step,
     Try,
+    Wait,
     is_empty,
 )
 
 MAX_INLINE_DEPTH = 8
+WAITABLE_HANDLES = ("activity", "child")  # ``await handle`` waits for the command's result
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,12 @@ class StepCall:
     terminates: bool = False  # continue-as-new ends the run
     handle: str | None = None  # kind of handle the call returns, if assigned
     then: tuple[str, ...] = ()  # names of further operations the same call records (DBOS)
+    deferred: bool = False  # issued without waiting unless the call itself is awaited
+
+
+@dataclass(frozen=True)
+class WaitCall:
+    """A call that only waits (``wait_condition`` without a timeout)."""
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class ParallelCall:
     branches: tuple[cst.BaseExpression, ...]
 
 
-Classified = StepCall | PatchCall | ParallelCall | None
+Classified = StepCall | PatchCall | ParallelCall | WaitCall | None
 
 
 @dataclass
@@ -239,6 +247,13 @@ class Walker:
     def expr(self, node: cst.CSTNode, scope: Scope) -> list[Node]:
         if isinstance(node, cst.Call):
             return self.call(node, scope)
+        if isinstance(node, cst.Await):
+            inner = node.expression
+            if isinstance(inner, cst.Call):
+                return self.call(inner, scope, awaited=True)
+            if isinstance(inner, cst.Name) and scope.handles.get(inner.value) in WAITABLE_HANDLES:
+                return [Wait()]
+            return self.expr(inner, scope)
         if isinstance(node, cst.Lambda) or isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return []
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
@@ -260,8 +275,10 @@ class Walker:
                 out.extend(self.expr(child, scope))
         return out
 
-    def call(self, call: cst.Call, scope: Scope) -> list[Node]:
+    def call(self, call: cst.Call, scope: Scope, awaited: bool = False) -> list[Node]:
         classified = self.dialect.classify(call, scope)
+        if isinstance(classified, WaitCall):
+            return [*[n for a in call.args for n in self.expr(a.value, scope)], Wait()]
         if isinstance(classified, ParallelCall):
             branches = []
             for branch in classified.branches:
@@ -269,7 +286,7 @@ class Walker:
                 if found:
                     branches.append(Seq(tuple(found)))
             if not branches:
-                return []
+                return [Wait()] if awaited else []
             return [branches[0]] if len(branches) == 1 else [Parallel(tuple(branches))]
         if isinstance(classified, PatchCall):
             if classified.deprecate:
@@ -284,6 +301,7 @@ class Walker:
             step = Step(
                 classified.kind, classified.name, args=args, slots=classified.slots,
                 path=scope.module.path, node=call, src=scope.module,
+                awaited=awaited or not classified.deferred,
             )
             follow = [Step(classified.kind, name, args=args, path=scope.module.path, node=call, src=scope.module)
                       for name in classified.then]

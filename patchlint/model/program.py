@@ -81,6 +81,9 @@ class Step:
     args: str = ""
     slots: int = 1
     path: str = ""  # file the step's call is written in (helpers may live in other modules)
+    # False for ``workflow.start_activity(...)`` kept as a handle: the command goes out but the
+    # workflow does not wait for it there (a later ``await`` of the handle is a ``Wait``).
+    awaited: bool = True
     node: object = _origin()
     src: object = _origin()
 
@@ -170,7 +173,15 @@ class Return:
     span: Span = NOWHERE
 
 
-Node = Union[Step, Seq, If, Patched, DeprecatePatch, Loop, Try, Parallel, Return]
+@dataclass(frozen=True)
+class Wait:
+    """The workflow awaits something that is not a new command (``await handle`` of an activity
+    started earlier, ``wait_condition`` without a timeout): a Temporal workflow task ends here."""
+
+    span: Span = NOWHERE
+
+
+Node = Union[Step, Seq, If, Patched, DeprecatePatch, Loop, Try, Parallel, Return, Wait]
 
 
 @dataclass(frozen=True)
