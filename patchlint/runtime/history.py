@@ -1,0 +1,109 @@
+"""What a workflow recorded, as plain frozen data: the input of every replay.
+
+A history is cut where a real run can sit still. Temporal: after a workflow task ended (the
+workflow awaits the commands it issued), or completed. DBOS: after any operation's rows, while
+blocked in ``DBOS.recv``/``DBOS.get_event`` (the timeout sleep's row ``n + 1`` is written before
+the call's own row ``n``), or completed. Each history says in words where it was cut, because that
+sentence is what a user reads in a witness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MARKER = "marker"  # a Temporal ``core_patch`` marker event
+COMPLETE = "complete_workflow"  # the closing command of a completed Temporal run (virtual event)
+DBOS_SLEEP = "DBOS.sleep"
+PATCH_ROW_PREFIX = "DBOS.patch-"
+TWO_SLOT = ("DBOS.recv", "DBOS.getEvent")  # calls followed by their timeout sleep's row
+
+
+@dataclass(frozen=True)
+class TemporalEvent:
+    """One command event: ``kind`` is a Temporal step kind or ``marker``.
+
+    ``name`` is the activity / local-activity / child-workflow type (what replay compares), the
+    patch id for a marker. Arguments, timeouts and task queues are not recorded: replay never
+    compares them.
+    """
+
+    kind: str
+    name: str
+    patch_id: str | None = None
+    deprecated: bool = False
+
+    def label(self) -> str:
+        if self.kind == MARKER:
+            flavour = "deprecated patch marker" if self.deprecated else "patch marker"
+            return f"{flavour} {self.patch_id}"
+        if self.kind == "timer":
+            return "timer"
+        return self.name
+
+
+@dataclass(frozen=True)
+class TemporalHistory:
+    """The command events a run recorded, in order, and where its workflow tasks ended.
+
+    ``workflow_task_ends`` holds indices into ``events`` after which a workflow task ended (the
+    run blocked): the legal pause points. Events after the last end belong to the final task,
+    which for a completed run also issued the (virtual) completion command.
+    """
+
+    workflow_type: str
+    events: tuple[TemporalEvent, ...]
+    completed: bool
+    workflow_task_ends: tuple[int, ...] = ()
+
+    def describe(self) -> str:
+        if self.completed:
+            return "completed"
+        steps = [e for e in self.events if e.kind != MARKER]
+        if not steps:
+            return "paused before its first step"
+        return f"paused after step {len(steps)} ({steps[-1].label()})"
+
+    def tasks(self) -> list[tuple[int, int]]:
+        """``[start, stop)`` index ranges of ``events``, one per workflow task."""
+        ranges, start = [], 0
+        for end in self.workflow_task_ends:
+            ranges.append((start, end + 1))
+            start = end + 1
+        if start < len(self.events) or self.completed:
+            ranges.append((start, len(self.events)))
+        return ranges
+
+
+@dataclass(frozen=True)
+class DbosRow:
+    """One ``operation_outputs`` row: the function id and the name recorded there."""
+
+    function_id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class DbosHistory:
+    """The rows a DBOS workflow recorded (ordered by function id; may have a gap, see module doc)."""
+
+    workflow_name: str
+    rows: tuple[DbosRow, ...]
+    completed: bool
+    blocked_in: str | None = None  # the two-slot call whose row is still missing (the gap)
+
+    def describe(self) -> str:
+        if self.completed:
+            return "completed"
+        if not self.rows:
+            return "paused before its first step"
+        ids = [r.function_id for r in self.rows]
+        gap = next((n for n in range(1, ids[-1]) if n not in ids), None)
+        if gap is not None:
+            return f"blocked in {self.blocked_in or 'DBOS.recv'} at step {gap}"
+        last = self.rows[-1]
+        if last.name == DBOS_SLEEP and len(self.rows) > 1 and self.rows[-2].name in TWO_SLOT:
+            last = self.rows[-2]  # the sleep row of a finished recv/get_event: name the call
+        return f"paused after step {last.function_id} ({last.name})"
+
+
+History = TemporalHistory | DbosHistory

@@ -1,0 +1,287 @@
+"""Temporal's replay rules, as the Python SDK (temporalio 1.35) and sdk-core apply them.
+
+Recording runs the old program live: ``patched(id)`` returns True and writes a ``core_patch``
+marker the first time per id (memoized for the run), ``deprecate_patch`` writes a deprecated
+marker. One history per workflow-task boundary, plus the completed one.
+
+Replay feeds the history back one workflow task at a time, exactly like sdk-core:
+
+1. the new code runs activation ``t`` until it blocks, queueing its commands; while replaying,
+   ``patched(id)`` is True iff the history's tasks ``0..t`` hold a marker for ``id`` (the SDK is
+   only told about markers of the task it is replaying, then remembers them), memoized per id;
+   ``deprecate_patch`` issues its marker only in that case; past the end of the history the code
+   runs live (``patched`` is True and writes a marker);
+2. the task's command events are matched in order against the queued commands: a command whose
+   kind differs fails ("<Machine> machine does not handle this event"), an activity /
+   local-activity / child-workflow type that differs fails, an event with no command left fails
+   ("No command scheduled for event"); a marker that does not match the next command is skipped
+   if deprecated and fails if not; a patch command that does not match the next event is dropped.
+   Arguments, timeouts, retry policies, task queues and timer durations are never compared.
+3. a completed history ends with the completion command, so code that now issues more or fewer
+   commands fails there too.
+
+Activities and local activities share one sequence number (``activity_id`` defaults to it), and
+sdk-core compares it before the type. A local activity runs inside the workflow task (it ends no
+task); its marker is recorded with the task's other commands. On replay an LA whose marker is in
+the task being replayed resolves at once and is matched in order like a command; one whose marker
+is not there never resolves, so the run issues nothing more ("No command scheduled for event" at
+the next command event); a marker no LA of that sequence number claims fails with "Missing
+associated machine for LocalActivity(n)".
+
+Signal/update handlers are not run: only the ``@workflow.run`` program is replayed.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from patchlint.model.program import ACTIVITY, BLOCKING_KINDS, LOCAL_ACTIVITY, Step, Workflow
+from patchlint.runtime.choices import Choices
+from patchlint.runtime.history import COMPLETE, MARKER, TemporalEvent, TemporalHistory
+from patchlint.runtime.interpret import BLOCK, DONE, Interpreter, PatchCall
+from patchlint.runtime.result import ReplayResult
+from patchlint.runtime.temporal_events import (
+    PREFIX,
+    SEQUENCED,
+    TYPE_MISMATCH,
+    activity_seqs,
+    ends_with_completion,
+    event_ids,
+    show,
+    unhandled,
+)
+
+
+def ends_task(step: Step) -> bool:
+    """The run awaits this command across a workflow task (a local activity does not)."""
+    return step.kind in BLOCKING_KINDS and step.kind != LOCAL_ACTIVITY
+
+
+def _event_of(step: Step) -> TemporalEvent:
+    return TemporalEvent(step.kind, step.name)
+
+
+def record(workflow: Workflow, choices: Choices) -> list[TemporalHistory]:
+    """Run ``workflow`` live under ``choices``: one history per legal cut, the completed one last."""
+    events: list[TemporalEvent] = []
+    ends: list[int] = []
+    memo: dict[str, bool] = {}
+    run = Interpreter(workflow.program, choices, ends_task).run()
+    reply = None
+    while True:
+        try:
+            request = run.send(reply)
+        except StopIteration:
+            break
+        reply = None
+        if isinstance(request, Step):
+            events.append(_event_of(request))
+        elif isinstance(request, PatchCall):
+            if request.id not in memo:
+                memo[request.id] = True
+                events.append(TemporalEvent(MARKER, request.id, request.id, request.deprecated))
+            reply = memo[request.id]
+        elif request is BLOCK and events and (not ends or ends[-1] != len(events) - 1):
+            ends.append(len(events) - 1)
+    name = workflow.name
+    cuts = [
+        TemporalHistory(name, tuple(events[: end + 1]), False, tuple(ends[: i + 1]))
+        for i, end in enumerate(ends)
+    ]
+    cuts.append(TemporalHistory(name, tuple(events), True, tuple(ends)))
+    return cuts
+
+
+@dataclass
+class _Failure(Exception):
+    index: int
+    step: str
+    text: str
+
+
+@dataclass(frozen=True)
+class _Command:
+    """A queued command: the step and its activity sequence number (activities and LAs)."""
+
+    step: Step
+    seq: int | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.step.kind
+
+    @property
+    def name(self) -> str:
+        return self.step.name
+
+    def label(self) -> str:
+        return self.step.label()
+
+
+class _Replay:
+    """One replay of one history: the queued commands and the run of the new code."""
+
+    def __init__(self, workflow: Workflow, history: TemporalHistory, choices: Choices):
+        self.history = history
+        self.events = list(history.events)
+        if ends_with_completion(history):
+            self.events.append(TemporalEvent(COMPLETE, history.workflow_type))
+        self.ids = event_ids(history)
+        self.seqs = activity_seqs(self.events)
+        self.tasks = history.tasks()
+        if ends_with_completion(history):
+            start, _ = self.tasks[-1]
+            self.tasks[-1] = (start, len(self.events))
+        self.run = Interpreter(workflow.program, choices, ends_task).run()
+        self.finished = False
+        self.queue: deque = deque()  # _Command | PatchCall | COMPLETE
+        self.memo: dict[str, bool] = {}
+        self.next_seq = 0
+        self.local_activities: dict[int, Step] = {}  # LA machines by sequence number
+        self.waiting_on: int | None = None  # an LA whose marker replay has not reached
+
+    def activate(self, task: int) -> None:
+        """Run the new code until it blocks (or ends), as activation ``task``."""
+        if self.finished or self.waiting_on is not None:
+            return
+        stop = self.tasks[task][1]
+        notified = {e.patch_id for e in self.events[:stop] if e.kind == MARKER}
+        reply = None
+        while True:
+            try:
+                request = self.run.send(reply)
+            except StopIteration:
+                self.finished = True
+                return
+            reply = None
+            if request is BLOCK:
+                return
+            if request is DONE:
+                self.queue.append(COMPLETE)
+            elif isinstance(request, Step):
+                if not self._issue(request, stop):
+                    return
+            elif isinstance(request, PatchCall):
+                reply = self._patch(request, notified)
+
+    def _issue(self, step: Step, stop: int) -> bool:
+        """Queue a command; False when the run now waits on an LA that replay cannot resolve."""
+        seq = None
+        if step.kind in SEQUENCED:
+            self.next_seq += 1
+            seq = self.next_seq
+        if step.kind == LOCAL_ACTIVITY:
+            self.local_activities[seq] = step
+            if seq not in {self.seqs[i] for i in range(stop) if self.events[i].kind == LOCAL_ACTIVITY}:
+                self.waiting_on = seq
+                return False
+        self.queue.append(_Command(step, seq))
+        return True
+
+    def _patch(self, call: PatchCall, notified: set) -> bool:
+        if call.id not in self.memo:
+            self.memo[call.id] = call.id in notified
+            if self.memo[call.id]:
+                self.queue.append(call)
+        return self.memo[call.id]
+
+    def match(self, index: int) -> None:
+        """Match history event ``index`` against the queued commands (sdk-core's loop)."""
+        event = self.events[index]
+        if event.kind == LOCAL_ACTIVITY and self._local_activity_marker(index):
+            return
+        shown = show(event.kind, self.ids[index])
+        while True:
+            if self.queue and not _matches(event, self.queue[0]):
+                if event.kind == MARKER:
+                    if event.deprecated:
+                        return
+                    raise _Failure(
+                        index,
+                        event.label(),
+                        f"Non-deprecated patch marker encountered for change {event.patch_id}, "
+                        "but there is no corresponding change command!",
+                    )
+                if isinstance(self.queue[0], PatchCall):
+                    self.queue.popleft()
+                    continue
+            if not self.queue:
+                raise _Failure(index, event.label(), f"No command scheduled for event {shown}")
+            command = self.queue.popleft()
+            kind = _kind(command)
+            if kind != event.kind:
+                raise _Failure(index, _label(command), unhandled(kind, event.kind, self.ids[index]))
+            self._compare(index, event, command)
+            return
+
+    def _local_activity_marker(self, index: int) -> bool:
+        """An LA marker the run is waiting on resolves its machine outside the queue."""
+        seq = self.seqs[index]
+        if seq not in self.local_activities:
+            raise _Failure(
+                index, self.events[index].label(), f"Missing associated machine for LocalActivity({seq})"
+            )
+        if self.waiting_on != seq:
+            return False  # resolved when issued: its command is matched in order
+        self.waiting_on = None
+        step = self.local_activities[seq]
+        if step.name != self.events[index].name:
+            text = TYPE_MISMATCH[LOCAL_ACTIVITY].format(old=self.events[index].name, new=step.name)
+            raise _Failure(index, step.label(), text)
+        return True
+
+    def _compare(self, index: int, event: TemporalEvent, command) -> None:
+        """Same kind: sdk-core then compares the activity id (sequence number) and the type."""
+        if event.kind == ACTIVITY and command.seq != self.seqs[index]:
+            raise _Failure(
+                index,
+                _label(command),
+                f"Activity id of scheduled event '{self.seqs[index]}' does not match activity id "
+                f"of activity command '{command.seq}'",
+            )
+        if event.kind in TYPE_MISMATCH and command.name != event.name:
+            text = TYPE_MISMATCH[event.kind].format(old=event.name, new=command.name)
+            raise _Failure(index, _label(command), text)
+
+
+def _kind(command) -> str:
+    if command is COMPLETE:
+        return COMPLETE
+    if isinstance(command, PatchCall):
+        return MARKER
+    return command.kind
+
+
+def _label(command) -> str:
+    if command is COMPLETE:
+        return "workflow completion"
+    if isinstance(command, PatchCall):
+        return f"patch {command.id}"
+    return command.label()
+
+
+def _matches(event: TemporalEvent, command) -> bool:
+    """sdk-core's ``matches_event``: the machine is for this event type (a patch: for this id)."""
+    if isinstance(command, PatchCall):
+        return event.kind == MARKER and event.patch_id == command.id
+    return event.kind == _kind(command)
+
+
+def replay(workflow: Workflow, history: TemporalHistory, choices: Choices) -> ReplayResult:
+    """Replay ``history`` with ``workflow``'s program under ``choices`` (see the module doc)."""
+    state = _Replay(workflow, history, choices)
+    try:
+        for task, (start, stop) in enumerate(state.tasks):
+            state.activate(task)
+            for index in range(start, stop):
+                state.match(index)
+    except _Failure as failure:
+        return ReplayResult(
+            ok=False,
+            event_index=state.ids[failure.index],
+            step=failure.step,
+            message=PREFIX + failure.text,
+            position=failure.index,
+        )
+    return ReplayResult(ok=True)

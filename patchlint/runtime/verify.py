@@ -1,0 +1,192 @@
+"""The runtime as judge of the static rules: replay every history the base revision can record.
+
+``verify_pair`` records the old workflow under every enumerated run (``choices``) and replays
+each cut with the new workflow under the same run. ``verify_report`` then gives each error
+finding a witness (the cut, the event, the engine's message), demotes an error nothing confirms,
+and reports a break no error finding covers as PAT199.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Iterable
+
+from patchlint.findings import Finding, Severity
+from patchlint.model.program import ModuleModel, Workflow
+from patchlint.runtime import dbos, temporal
+from patchlint.runtime.choices import describe, enumerate_choices
+from patchlint.runtime.history import DbosHistory, History, TemporalHistory
+from patchlint.runtime.result import ReplayResult
+
+NOT_CONFIRMED = " (not confirmed by the reference runtime)"
+# Codes whose errors are about in-flight runs of a workflow the runtime can replay.
+_ENGINES = {"temporal": temporal, "dbos": dbos}
+
+
+@dataclass(frozen=True)
+class CutFailure:
+    """One history the base revision records that the head revision fails to replay."""
+
+    choices: dict
+    cut: str
+    history: History
+    result: ReplayResult
+
+    @property
+    def in_flight(self) -> bool:
+        return not self.history.completed
+
+    def witness(self) -> dict:
+        result = self.result
+        data = {"cut": self.cut, "event": result.event_index, "engine_message": result.message}
+        run = describe(self.choices)
+        if run:
+            data["run"] = run
+        return data
+
+
+@dataclass(frozen=True)
+class Verdict:
+    workflow: str
+    engine: str
+    failures: tuple[CutFailure, ...] = ()
+    histories: int = 0  # how many (run, cut) replays were checked
+
+    @property
+    def breaks_in_flight(self) -> bool:
+        return any(f.in_flight for f in self.failures)
+
+    @property
+    def breaks_completed(self) -> bool:
+        return any(not f.in_flight for f in self.failures)
+
+    def first(self, in_flight: bool = True) -> CutFailure | None:
+        """The earliest failing cut (fewest recorded events) of the wanted kind."""
+        wanted = [f for f in self.failures if f.in_flight == in_flight]
+        return min(wanted, key=_size, default=None)
+
+
+def _size(failure: CutFailure) -> tuple[int, int]:
+    history = failure.history
+    recorded = history.events if hasattr(history, "events") else history.rows
+    return (len(recorded), failure.result.position or 0)
+
+
+def verify_pair(old: Workflow, new: Workflow) -> Verdict:
+    """Every (run, cut) of ``old`` that ``new`` fails to replay."""
+    engine = _ENGINES[old.engine]
+    failures: list[CutFailure] = []
+    checked = 0
+    seen: set = set()
+    for choices in enumerate_choices(old.program, new.program):
+        for history in engine.record(old, choices):
+            checked += 1
+            result = engine.replay(new, history, choices)
+            if result.ok:
+                continue
+            key = (history, result.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            failures.append(CutFailure(choices, history.describe(), history, result))
+    return Verdict(old.name, old.engine, tuple(failures), checked)
+
+
+def verify_removed(old: Workflow) -> Verdict:
+    """The workflow type is gone in the new revision: every in-flight run of it fails, even one
+    that has not run a step yet (the worker / recovery cannot find the workflow at all)."""
+    if old.engine == "temporal":
+        message = (
+            f"Workflow class {old.name} is not registered on this worker, available workflows: ..."
+        )
+        history = TemporalHistory(old.name, (), False, ())
+    else:
+        message = (
+            "DBOSWorkflowFunctionNotFoundError: DBOS Error 4: "
+            f"Could not execute workflow {dbos.WORKFLOW_ID}: {old.name} is not a registered workflow function"
+        )
+        history = DbosHistory(old.name, (), False)
+    result = ReplayResult(ok=False, event_index=1, step=None, message=message, position=0)
+    return Verdict(old.name, old.engine, (CutFailure({}, history.describe(), history, result),), 1)
+
+
+def _index(models: Iterable[ModuleModel]) -> dict[tuple[str, str], Workflow]:
+    return {(w.engine, w.name): w for m in models for w in m.workflows}
+
+
+def verdicts(old_models, new_models) -> dict[tuple[str, str], Verdict]:
+    """A verdict per workflow of the base revision (removed ones included)."""
+    old, new = _index(old_models), _index(new_models)
+    out = {}
+    for key, workflow in old.items():
+        out[key] = verify_pair(workflow, new[key]) if key in new else verify_removed(workflow)
+    return out
+
+
+def verify_report(report, old_models, new_models):
+    """The same report, with witnesses, demotions and PAT199 findings (see the module doc)."""
+    by_workflow = verdicts(old_models, new_models)
+    findings: list[Finding] = []
+    covered: set[tuple[str, str]] = set()
+    for finding in report.findings:
+        key = (finding.engine, finding.workflow)
+        verdict = by_workflow.get(key)
+        if finding.severity is Severity.ERROR:
+            covered.add(key)
+            failure = verdict.first(in_flight=True) if verdict else None
+            if failure is None:
+                finding = finding.with_(
+                    severity=Severity.WARNING, message=finding.message + NOT_CONFIRMED
+                )
+            else:
+                finding = finding.with_(witness=failure.witness())
+        elif finding.code == "PAT110" and verdict is not None:
+            failure = verdict.first(in_flight=False)
+            if failure is not None:
+                finding = finding.with_(witness=failure.witness())
+        findings.append(finding)
+    new_index, old_index = _index(new_models), _index(old_models)
+    for key, verdict in by_workflow.items():
+        if key in covered or not verdict.breaks_in_flight:
+            continue
+        findings.append(_pat199(verdict, new_index.get(key), old_index[key]))
+    findings.sort(key=lambda f: f.sort_key())
+    return replace(report, findings=findings)
+
+
+def _pat199(verdict: Verdict, new: Workflow | None, old: Workflow) -> Finding:
+    """At the new workflow's ``class``/``def`` line, or line 1 of the old file when it is gone."""
+    failure = verdict.first(in_flight=True)
+    span = new.span if new is not None else None
+    where = (span.line, span.column, span.end_line, span.end_column) if span else (1, 0, 1, 0)
+    message = (
+        f"workflow {verdict.workflow}: a workflow started on the base revision and "
+        f"{failure.cut} fails on the head revision, but no rule reported it: "
+        f"{failure.result.message}. This is a patchlint bug; please report it."
+    )
+    return Finding(
+        code="PAT199",
+        severity=Severity.ERROR,
+        path=new.path if new is not None else old.path,
+        line=max(where[0], 1),
+        column=where[1],
+        end_line=max(where[2], 1),
+        end_column=where[3],
+        workflow=verdict.workflow,
+        engine=verdict.engine,
+        message=message,
+        witness=failure.witness(),
+    )
+
+
+def witness_line(finding: Finding) -> str | None:
+    """The text-output line for a witnessed finding."""
+    if not finding.witness:
+        return None
+    return (
+        f"a workflow started on BASE and {finding.witness['cut']} fails on HEAD: "
+        f"{finding.witness['engine_message']}"
+    )
+
+
+__all__ = ["CutFailure", "Verdict", "verify_pair", "verify_report", "verdicts", "witness_line"]
