@@ -6,6 +6,8 @@ Both engines drive the same interpreter; only what they do with each request dif
 - ``PatchCall(id, deprecated)``: ``patched(id)`` / ``DBOS.patch`` (``deprecated=False``) or
   ``deprecate_patch`` (``True``); the engine sends back the bool the call returns;
 - ``BLOCK``: the run awaits what it issued (a Temporal workflow task ends here);
+- ``WAIT``: the run awaits something issued earlier (a ``Wait``): the task ends here unless that
+  has already completed, which only the history can tell;
 - ``DONE``: the program finished normally (Temporal issues the completion command).
 
 An early ``Return`` ends the run (``finally`` blocks still run). ``asyncio.gather`` branches start
@@ -32,6 +34,7 @@ from patchlint.model.program import (
     Seq,
     Step,
     Try,
+    Wait,
     walk,
 )
 from patchlint.runtime.choices import Choices, NO_EXCEPTION, if_value, loop_count, try_outcome
@@ -52,9 +55,10 @@ class _Signal:
 
 
 BLOCK = _Signal("BLOCK")
+WAIT = _Signal("WAIT")  # awaits something started earlier: blocks only if it has not completed
 DONE = _Signal("DONE")
 
-Request = Step | PatchCall | _Signal
+Request = Step | PatchCall | _Signal  # BLOCK, WAIT or DONE
 Run = Generator[Request, object, None]
 
 
@@ -121,6 +125,8 @@ class Interpreter:
             yield from self._parallel(node)
         elif isinstance(node, Return):
             raise _Returned()
+        elif isinstance(node, Wait):
+            yield WAIT
 
     def _try(self, node: Try) -> Run:
         outcome = try_outcome(self.choices, self._try_ordinal.get(id(node), -1))
@@ -149,7 +155,7 @@ class Interpreter:
                     except StopIteration:
                         live.remove(i)
                         break
-                    if request is BLOCK:
+                    if request is BLOCK or request is WAIT:
                         blocked = True
                         replies[i] = None
                         break

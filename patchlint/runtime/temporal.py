@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from patchlint.model.program import ACTIVITY, BLOCKING_KINDS, LOCAL_ACTIVITY, Step, Workflow
 from patchlint.runtime.choices import Choices
 from patchlint.runtime.history import COMPLETE, MARKER, TemporalEvent, TemporalHistory
-from patchlint.runtime.interpret import BLOCK, DONE, Interpreter, PatchCall
+from patchlint.runtime.interpret import BLOCK, DONE, WAIT, Interpreter, PatchCall
 from patchlint.runtime.result import ReplayResult
 from patchlint.runtime.temporal_events import (
     PREFIX,
@@ -55,7 +55,7 @@ from patchlint.runtime.temporal_events import (
 
 def ends_task(step: Step) -> bool:
     """The run awaits this command across a workflow task (a local activity does not)."""
-    return step.kind in BLOCKING_KINDS and step.kind != LOCAL_ACTIVITY
+    return step.kind in BLOCKING_KINDS and step.kind != LOCAL_ACTIVITY and step.awaited
 
 
 def _event_of(step: Step) -> TemporalEvent:
@@ -82,7 +82,7 @@ def record(workflow: Workflow, choices: Choices) -> list[TemporalHistory]:
                 memo[request.id] = True
                 events.append(TemporalEvent(MARKER, request.id, request.id, request.deprecated))
             reply = memo[request.id]
-        elif request is BLOCK and events and (not ends or ends[-1] != len(events) - 1):
+        elif request in (BLOCK, WAIT) and events and (not ends or ends[-1] != len(events) - 1):
             ends.append(len(events) - 1)
     name = workflow.name
     cuts = [
@@ -157,6 +157,10 @@ class _Replay:
             reply = None
             if request is BLOCK:
                 return
+            if request is WAIT:
+                if self._task_wants_more(task):
+                    continue  # the awaited result was already in: the task went on
+                return
             if request is DONE:
                 self.queue.append(COMPLETE)
             elif isinstance(request, Step):
@@ -164,6 +168,12 @@ class _Replay:
                     return
             elif isinstance(request, PatchCall):
                 reply = self._patch(request, notified)
+
+    def _task_wants_more(self, task: int) -> bool:
+        """The history's task ``task`` holds more commands than the run has queued so far."""
+        start, stop = self.tasks[task]
+        recorded = sum(1 for e in self.events[start:stop] if e.kind != MARKER or not e.deprecated)
+        return len(self.queue) < recorded
 
     def _issue(self, step: Step, stop: int) -> bool:
         """Queue a command; False when the run now waits on an LA that replay cannot resolve."""
