@@ -13,6 +13,7 @@ from difflib import SequenceMatcher
 
 from patchlint.diff import changes as C
 from patchlint.diff.engines import (
+    first_divergence,
     dbos_breaks,
     dbos_message,
     temporal_breaks,
@@ -20,7 +21,17 @@ from patchlint.diff.engines import (
     temporal_normalise,
     temporal_pause_points,
 )
-from patchlint.diff.trace import Ev, assignments, choice_keys, record, replay_against, replay_rows, slot_rows
+from patchlint.diff.trace import (
+    Ev,
+    assignments,
+    choice_keys,
+    hard_task_count,
+    record,
+    replay_against,
+    replay_rows,
+    slot_rows,
+    task_of,
+)
 from patchlint.model.program import ModuleModel, Patched, Seq, Span, Workflow, locate, patch_ids, steps_of, walk
 
 MAX_LABELS = 60
@@ -87,6 +98,8 @@ class _Judge:
                     out.append(change)
         if self.engine == "dbos":
             out += self._patch_before_blocked()
+        else:
+            out += self._split_tasks()
         return out + self._silent_reorders()
 
     # -- one difference --------------------------------------------------------------------------
@@ -191,31 +204,58 @@ class _Judge:
         return out
 
     def _gap_cut_failures(self, rows: dict[int, str], gap: int, blocked: Ev) -> list[C.Change]:
+        """Recover the new code against a run blocked in ``blocked``: a patch that now takes the
+        empty call slot pushes the call onto its own recorded sleep row."""
+        retraced = self.retrace(rows)
         issued, slot = {}, 1
-        for ev in self.retrace(rows):
+        for ev in retraced:
             issued[slot] = ev
+            if ev.slots == 2:
+                issued[slot + 1] = None  # the call's own sleep
             slot += ev.slots
         at_gap = issued.get(gap)
         if at_gap is None or not at_gap.is_marker or at_gap.patch is None:
             return []
-        patch_id = getattr(at_gap.patch, "id", None)
-        if patch_id in self.base_ids:
+        failing = next((s for s in sorted(rows) if s in issued and _row_name(issued, s) != rows[s]), None)
+        if failing is None:
             return []
-        after = issued.get(gap + 1)
-        expected = after.key[1] if after is not None else None
-        if expected == "DBOS.sleep" or expected is None:
-            return []
-        message = dbos_message(self.new_wf.name, gap + 1, "DBOS.sleep", expected)
-        retraced = self.retrace(rows)
+        message = dbos_message(self.new_wf.name, failing, rows[failing], _row_name(issued, failing))
         return [
             C.Change(
                 kind=C.PATCH_BEFORE_BLOCKED, engine="dbos", workflow=self.new_wf.name,
-                path=at_gap.patch.path or self.new_wf.path, span=locate(at_gap.patch), breaks_in_flight=True, old_steps=_labels(self.old),
-                new_steps=_labels(retraced), old_focus=(blocked.label(),), new_focus=(at_gap.label(),),
-                engine_message=message, cut=f"blocked in `{blocked.label()}` (step {gap})", patch_id=patch_id,
+                path=at_gap.patch.path or self.new_wf.path, span=locate(at_gap.patch), breaks_in_flight=True,
+                old_steps=_labels(self.old), new_steps=_labels(retraced), old_focus=(blocked.label(),),
+                new_focus=(at_gap.label(),), engine_message=message,
+                cut=f"blocked in `{blocked.label()}` (step {gap})", patch_id=getattr(at_gap.patch, "id", None),
                 before=blocked.label(),
             )
         ]
+
+    # -- Temporal: commands that went out in one workflow task now wait for each other -----------
+    def _split_tasks(self) -> list[C.Change]:
+        """Replay matches one recorded workflow task at a time: if the new code blocks before it
+        has issued every command of the task being replayed, the rest have no command."""
+        ok, nk = [e.key for e in self.old], [e.key for e in self.new]
+        d = first_divergence(ok, nk)
+        limit = min(len(self.old), len(self.new), d if d is not None else len(self.old))
+        for i in range(limit):
+            if hard_task_count(self.new[:i]) > task_of(self.old, i):
+                pauses = [length for length in temporal_pause_points(self.old) if length > i]
+                if not pauses:
+                    return []
+                ev = self.new[i]
+                span, path = _located(ev.step if ev.step is not None else ev.patch, self.new_wf.path)
+                message = temporal_message(None, None, no_command_for=self.old[i])
+                return [
+                    C.Change(
+                        kind=C.SPLIT_TASKS, engine="temporal", workflow=self.new_wf.name, path=path,
+                        span=span, breaks_in_flight=True, old_steps=_labels(self.old),
+                        new_steps=_labels(self.new), old_focus=(self.old[i].label(),),
+                        new_focus=(ev.label(),), engine_message=message,
+                        cut=f"paused after step {pauses[0]} (`{self.old[pauses[0] - 1].label()}`)",
+                    )
+                ]
+        return []
 
     # -- same type, different arguments, new order ----------------------------------------------
     def _silent_reorders(self) -> list[C.Change]:
@@ -271,6 +311,11 @@ def _pair_moves(ops, ok, nk):
             out.append(op)
     out += [op for op in inserts if op not in used]
     return sorted(out, key=lambda op: (op[1], op[3]))
+
+
+def _row_name(issued: dict, slot: int) -> str:
+    ev = issued[slot]
+    return "DBOS.sleep" if ev is None else ev.key[1]
 
 
 def _located(node, default_path: str) -> tuple:

@@ -14,6 +14,7 @@ REPLACED = "replaced"  # PAT104
 BAD_OLD_BRANCH = "bad_old_branch"  # PAT105
 WORKFLOW_REMOVED = "workflow_removed"  # PAT106
 PATCH_BEFORE_BLOCKED = "patch_before_blocked"  # PAT107
+SPLIT_TASKS = "split_tasks"  # PAT108
 COMPLETED_ONLY = "completed_only"  # PAT110
 SILENT = "silent"  # PAT111
 PATCH_REMOVED = "patch_removed"  # PAT201

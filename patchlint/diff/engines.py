@@ -74,7 +74,9 @@ def dbos_breaks(old: list[Ev], new: list[Ev]) -> tuple[bool, int | None]:
     return False, None
 
 
-def temporal_message(recorded: Ev | None, issued: Ev | None) -> str:
+def temporal_message(recorded: Ev | None, issued: Ev | None, no_command_for: Ev | None = None) -> str:
+    if no_command_for is not None:
+        return f"{TMPRL}No command scheduled for event {_EVENT_NAMES.get(no_command_for.key[0], no_command_for.key[0])} ('{no_command_for.key[1]}')"
     if recorded is not None and recorded.key[0] == MARKER and (issued is None or issued.key != recorded.key):
         return (f"{TMPRL}Non-deprecated patch marker encountered for change {recorded.key[1]}, "
                 "but there is no corresponding change command!")

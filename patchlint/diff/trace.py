@@ -43,6 +43,7 @@ class Ev:
     deprecated: bool = False  # Temporal marker written by deprecate_patch
     slots: int = 1
     origin: tuple[tuple[str | None, str], ...] = ()  # enclosing (patch id, "new"|"old") branches
+    soft: bool = False  # the pause after it comes from a ``Wait``: on replay it may not happen
 
     @property
     def is_marker(self) -> bool:
@@ -140,9 +141,8 @@ class Tracer:
             pausable = (node.kind in BLOCKING_KINDS and node.awaited) or node.kind == DBOS_STEP
             self.events.append(Ev(node.identity, node, pausable=pausable, slots=node.slots, origin=origin))
         elif isinstance(node, Wait):
-            if self.events and not self.events[-1].is_marker:
-                last = self.events[-1]
-                self.events[-1] = Ev(last.key, last.step, last.patch, True, last.deprecated, last.slots, last.origin)
+            if self.events and not self.events[-1].is_marker and not self.events[-1].pausable:
+                self.events[-1] = _with_pause(self.events[-1], True, soft=True)
         elif isinstance(node, Seq):
             for item in node.items:
                 self.node(item, origin)
@@ -203,24 +203,44 @@ class Tracer:
         self.node(node.final, origin)
 
     def parallel(self, node: Parallel, origin) -> None:
-        """Branches start in order: their first events are issued together, the rest follow."""
-        traces = []
+        """Branches run in rounds: each round, every branch runs up to its next blocking step;
+        Temporal sends a round's commands in one workflow task and ends the task after it."""
+        segments = []
         for branch in node.branches:
             sub = Tracer(self.engine, self.choices, self.decide)
             sub.seen_patches, sub.tries = self.seen_patches, self.tries
-            sub.events = []
             sub.node(branch, origin)
-            traces.append(sub.events)
-        firsts = [t[0] for t in traces if t]
-        for i, ev in enumerate(firsts):
-            last = i == len(firsts) - 1
-            self.events.append(ev if last or self.engine != "temporal" else _unpausable(ev))
-        for t in traces:
-            self.events.extend(t[1:])
+            segments.append(_segments(sub.events))
+        for round_events in itertools.zip_longest(*segments, fillvalue=[]):
+            batch = [ev for seg in round_events for ev in seg]
+            if self.engine != "temporal" or not batch:
+                self.events.extend(batch)
+                continue
+            blocks = any(ev.pausable for ev in batch)
+            self.events.extend(_unpausable(ev) for ev in batch[:-1])
+            last = batch[-1]
+            self.events.append(_with_pause(last, blocks))
+
+
+def _segments(events: list[Ev]) -> list[list[Ev]]:
+    """Split a branch's events after each blocking one."""
+    out, current = [], []
+    for ev in events:
+        current.append(ev)
+        if ev.pausable:
+            out.append(current)
+            current = []
+    if current:
+        out.append(current)
+    return out
+
+
+def _with_pause(ev: Ev, pausable: bool, soft: bool = False) -> Ev:
+    return Ev(ev.key, ev.step, ev.patch, pausable, ev.deprecated, ev.slots, ev.origin, soft)
 
 
 def _unpausable(ev: Ev) -> Ev:
-    return Ev(ev.key, ev.step, ev.patch, False, ev.deprecated, ev.slots, ev.origin)
+    return _with_pause(ev, False)
 
 
 def record(engine: str, program: Node, choices: dict) -> list[Ev]:
@@ -230,10 +250,14 @@ def record(engine: str, program: Node, choices: dict) -> list[Ev]:
 def replay_against(engine: str, program: Node, choices: dict, history: list[Ev]) -> list[Ev]:
     """The events the new program issues when replaying ``history`` (a recorded old trace)."""
     if engine == "temporal":
-        markers = {ev.key[1] for ev in history if ev.key[0] == MARKER}
+        # patched(id) on replay sees only the markers of the workflow tasks replayed so far
+        marker_task: dict[str, int] = {}
+        for index, ev in enumerate(history):
+            if ev.key[0] == MARKER:
+                marker_task.setdefault(ev.key[1], task_of(history, index))
 
         def decide(node, events):
-            present = node.id in markers
+            present = node.id in marker_task and marker_task[node.id] <= hard_task_count(events)
             return present, present
 
         return Tracer(engine, choices, decide).run(program)
@@ -254,6 +278,17 @@ def replay_rows(program: Node, choices: dict, rows: dict[int, str]) -> list[Ev]:
         return (True, True) if recorded == mine else (False, False)
 
     return Tracer("dbos", choices, decide_dbos).run(program)
+
+
+def task_of(events: list[Ev], index: int) -> int:
+    """Which workflow task (0-based) a recorded event went out in."""
+    return sum(1 for ev in events[:index] if ev.pausable)
+
+
+def hard_task_count(events: list[Ev]) -> int:
+    """Workflow tasks the replaying code has surely ended: it awaited a command it just issued
+    (a ``Wait`` may not end one: the awaited result can already be in)."""
+    return sum(1 for ev in events if ev.pausable and not ev.soft)
 
 
 def next_slot(events: list[Ev]) -> int:
