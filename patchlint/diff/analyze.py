@@ -75,7 +75,10 @@ def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> lis
             key = (change.kind, change.span)
             if key not in found or (change.breaks_in_flight and not found[key].breaks_in_flight):
                 found[key] = change
-    return list(found.values())
+    changes = list(found.values())
+    breaking = {(c.path, c.span.line) for c in changes if c.breaks_in_flight}
+    # a change that already breaks open runs needs no second, weaker finding on the same line
+    return [c for c in changes if c.kind != C.COMPLETED_ONLY or (c.path, c.span.line) not in breaking]
 
 
 class _Judge:

@@ -1,0 +1,29 @@
+import asyncio
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+
+@activity.defn
+async def charge() -> str:
+    return "ok"
+
+
+@activity.defn
+async def ship() -> str:
+    return "ok"
+
+
+@activity.defn
+async def refund() -> str:
+    return "ok"
+
+
+@workflow.defn
+class Main:
+    @workflow.run
+    async def run(self) -> str:
+        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.02)
+        await asyncio.gather(asyncio.sleep(0.01), asyncio.sleep(0.03))
+        return "done"
