@@ -3,7 +3,7 @@
 For a random workflow program and a random edit (``tests/strategies.py``), both rendered to real
 source:
 
-- static verdict: some **error** finding whose code is a replay break: PAT101-PAT107 (steps
+- static verdict: some **error** finding whose code is a replay break: PAT101-PAT108 (steps
   inserted / removed / reordered / replaced, wrong old branch, workflow removed, patch before a
   blocked step) or PAT201 (patch removed without deprecation). Lifecycle errors that depend on
   dates or hygiene (PAT202 premature deprecation, PAT207 reused patch id) are not replay verdicts
@@ -32,7 +32,7 @@ from patchlint.runtime.verify import verify_pair
 from tests.strategies import program_pairs, programs, render, step_identities
 
 REPLAY_BREAK_CODES = frozenset(
-    {"PAT101", "PAT102", "PAT103", "PAT104", "PAT105", "PAT106", "PAT107", "PAT201"}
+    {"PAT101", "PAT102", "PAT103", "PAT104", "PAT105", "PAT106", "PAT107", "PAT108", "PAT201"}
 )
 EXAMPLES = int(os.environ.get("PATCHLINT_HYPOTHESIS_EXAMPLES", "500"))
 SETTINGS = settings(

@@ -8,6 +8,7 @@ import click
 
 from patchlint.api import Report
 from patchlint.findings import Finding
+from patchlint.runtime.verify import witness_line
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 MAX_ROWS = 12
@@ -37,7 +38,7 @@ def _finding(f: Finding, colour: bool) -> list[str]:
     head = f"  {f.path}:{f.line}:{f.column + 1}: {code} [{sev}] {f.message}"
     lines = [head]
     if f.witness:
-        lines.append(f"      witness: {f.witness.get('cut')}: {f.witness.get('engine_message')}")
+        lines.append(f"      witness: {witness_line(f)}")
     return lines
 
 
