@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
+import re
 import sqlite3
 import sys
 import threading
+import time
 from pathlib import Path
 
 from tests.engines.dbos_cuts import cuts_of
@@ -135,6 +138,25 @@ def plant(db_path: Path, export: dict, cuts: list[dict]) -> list[str]:
     return ids
 
 
+class _DispatchErrors(logging.Handler):
+    """DBOS reports a recovered workflow it cannot run (e.g. its function is no longer registered)
+    only in its log: "Error executing workflow <id>: <error>". Keep those as verdicts."""
+
+    PATTERN = re.compile(r"Error executing workflow (\S+): (.*)", re.DOTALL)
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.errors: dict[str, str] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        found = self.PATTERN.match(record.getMessage())
+        if found:
+            self.errors.setdefault(found.group(1), found.group(2))
+
+
+DISPATCH_ERRORS = _DispatchErrors()
+
+
 def _result(dbos, workflow_id: str) -> dict:
     """Wait for one recovered workflow; the engine's exception text is the verdict."""
     outcome: dict = {}
@@ -148,7 +170,11 @@ def _result(dbos, workflow_id: str) -> dict:
 
     thread = threading.Thread(target=wait, daemon=True)
     thread.start()
-    thread.join(RESULT_TIMEOUT)
+    deadline = time.monotonic() + RESULT_TIMEOUT
+    while thread.is_alive() and time.monotonic() < deadline:
+        if workflow_id in DISPATCH_ERRORS.errors:
+            return {"ok": False, "error": DISPATCH_ERRORS.errors[workflow_id]}
+        thread.join(0.1)
     return outcome or {"ok": False, "error": f"timeout after {RESULT_TIMEOUT}s"}
 
 
@@ -157,6 +183,7 @@ def replay(case_dir: Path, workdir: Path, export_path: Path) -> list[dict]:
     export = json.loads(export_path.read_text())
     cuts = cuts_of(export["tables"]["operation_outputs"], export["root"])
     dbos = launch(workdir, case_dir.name.replace("_", "-"))
+    logging.getLogger("dbos").addHandler(DISPATCH_ERRORS)
     ids = plant(workdir / "sys.db", export, cuts)
     dbos._recover_pending_workflows()
     verdicts = [dict(cut, **_result(dbos, wid)) for cut, wid in zip(cuts, ids)]
