@@ -7,7 +7,12 @@ engines, each stage checked against the previous one, and the direct initial →
 from __future__ import annotations
 
 import subprocess
-import tomllib
+import sys
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser, from PyPI
+    import tomli as tomllib
 from pathlib import Path
 
 import pytest
