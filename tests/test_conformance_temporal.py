@@ -136,3 +136,28 @@ def test_static_error_iff_an_open_cut_fails(case):
     assert static_has_error(case) == bool(failing), (
         f"open cuts failing on the real engine: {failing or 'none'}"
     )
+
+
+STATIC_WORDED = ("PAT101", "PAT102", "PAT103", "PAT104", "PAT105", "PAT108")
+
+
+@pytest.mark.parametrize("case", BY_CASE)
+def test_static_message_quotes_the_engine(case):
+    """A replay-break finding quotes what Replayer says at one of the cuts that really fail
+    (programs with branches may quote another path's cut; only single-path programs are held)."""
+    from patchlint.api import analyze_revisions
+    from patchlint.integrations.files import FolderFiles
+    from patchlint.model.program import If, Loop, Try, walk
+
+    files = {"old": FolderFiles(case), "new": FolderFiles(case)}
+    report = analyze_revisions({str(case / "old.py"): (case / "old.py").read_text()},
+                               {str(case / "new.py"): (case / "new.py").read_text()}, context_files=files)
+    worded = [f for f in report.findings if f.code in STATIC_WORDED and f.severity.value == "error"]
+    old = workflow_model(case, "old", "temporal", temporal_case.load_meta(HISTORIES / case.name)["workflow_type"])
+    if not worded or old is None or any(isinstance(n, (If, Loop, Try)) for n in walk(old.program)):
+        return
+    real = {_comparable(temporal_case.engine_message(v["error"]))
+            for v in engine_verdicts(case).values() if not v["ok"]}
+    quoted = {_comparable(f.message.split(" fails on replay: ", 1)[-1].split(". Guard", 1)[0]
+                          .split(". Make the", 1)[0].split(". Move the", 1)[0]) for f in worded}
+    assert real & quoted, f"Replayer: {sorted(real)}\npatchlint: {sorted(quoted)}"

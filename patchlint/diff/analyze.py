@@ -110,7 +110,8 @@ class _Judge:
         hyp = self.old[:i1] + self.new[j1:j2] + self.old[i2:]
         if self.engine == "temporal":
             open_break, completed_break, d = temporal_breaks(self.old, hyp)
-            message = temporal_message(_at(self.old, d), _at(hyp, d)) if d is not None else ""
+            message = temporal_message(self.old, d if d is not None and d < len(self.old) else None,
+                                       _at(hyp, d)) if d is not None else ""
             cut = self._temporal_cut(d) if open_break else ("completed" if completed_break else "")
         else:
             open_break, slot = dbos_breaks(self.old, hyp)
@@ -248,7 +249,7 @@ class _Judge:
                     return []
                 ev = self.new[i]
                 span, path = _located(ev.step if ev.step is not None else ev.patch, self.new_wf.path)
-                message = temporal_message(None, None, no_command_for=self.old[i])
+                message = temporal_message(self.old, i, None, no_command=True)
                 return [
                     C.Change(
                         kind=C.SPLIT_TASKS, engine="temporal", workflow=self.new_wf.name, path=path,

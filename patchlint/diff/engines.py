@@ -10,31 +10,11 @@ reaches are never looked at, and completed workflows are never replayed.
 from __future__ import annotations
 
 from patchlint.diff.trace import MARKER, Ev, slot_rows
+from patchlint.runtime.history import COMPLETE, TemporalEvent, TemporalHistory
+from patchlint.model.program import LOCAL_ACTIVITY
+from patchlint.runtime.temporal_events import PREFIX, TYPE_MISMATCH, activity_seqs, event_ids, show, unhandled
 
-TMPRL = "[TMPRL1100] Nondeterminism error: "
-
-_EVENT_NAMES = {
-    "activity": "ActivityTaskScheduled",
-    "local_activity": "MarkerRecorded (local activity)",
-    "timer": "TimerStarted",
-    "child_workflow": "StartChildWorkflowExecutionInitiated",
-    "signal_external": "SignalExternalWorkflowExecutionInitiated",
-    "cancel_external": "RequestCancelExternalWorkflowExecutionInitiated",
-    "continue_as_new": "WorkflowExecutionContinuedAsNew",
-    "upsert_search_attributes": "UpsertWorkflowSearchAttributes",
-    MARKER: "MarkerRecorded (core_patch)",
-}
-_COMMAND_NAMES = {
-    "activity": "ScheduleActivityTask",
-    "local_activity": "ScheduleLocalActivity",
-    "timer": "StartTimer",
-    "child_workflow": "StartChildWorkflowExecution",
-    "signal_external": "SignalExternalWorkflowExecution",
-    "cancel_external": "RequestCancelExternalWorkflowExecution",
-    "continue_as_new": "ContinueAsNewWorkflowExecution",
-    "upsert_search_attributes": "UpsertWorkflowSearchAttributes",
-    MARKER: "RecordMarker (core_patch)",
-}
+TMPRL = PREFIX
 
 
 def temporal_normalise(old: list[Ev], new: list[Ev]) -> list[Ev]:
@@ -74,27 +54,36 @@ def dbos_breaks(old: list[Ev], new: list[Ev]) -> tuple[bool, int | None]:
     return False, None
 
 
-def temporal_message(recorded: Ev | None, issued: Ev | None, no_command_for: Ev | None = None) -> str:
-    if no_command_for is not None:
-        return f"{TMPRL}No command scheduled for event {_EVENT_NAMES.get(no_command_for.key[0], no_command_for.key[0])} ('{no_command_for.key[1]}')"
-    if recorded is not None and recorded.key[0] == MARKER and (issued is None or issued.key != recorded.key):
-        return (f"{TMPRL}Non-deprecated patch marker encountered for change {recorded.key[1]}, "
+def temporal_message(old: list[Ev], recorded: int | None, issued: Ev | None, no_command: bool = False) -> str:
+    """sdk-core's words for replaying ``old`` (completed) when event ``recorded`` (an index into
+    ``old``, None past its end) meets the command ``issued`` (None: the run completes there)."""
+    history = _history(old)
+    ids = event_ids(history)
+    if recorded is None:  # the history says the run completed; the code issues more
+        return PREFIX + unhandled(issued.key[0], COMPLETE, ids[-1] if ids else 4)
+    event = old[recorded]
+    if no_command:
+        return PREFIX + f"No command scheduled for event {show(event.key[0], ids[recorded])}"
+    if event.key[0] == MARKER and (issued is None or issued.key != event.key):
+        return (PREFIX + f"Non-deprecated patch marker encountered for change {event.key[1]}, "
                 "but there is no corresponding change command!")
-    if recorded is None:
-        return f"{TMPRL}The workflow issued {_COMMAND_NAMES.get(issued.key[0], issued.key[0])} for '{issued.key[1]}' but the history has no more commands (the run had completed)"
-    if issued is None:
-        return f"{TMPRL}No command scheduled for event {_EVENT_NAMES.get(recorded.key[0], recorded.key[0])} ('{recorded.key[1]}')"
-    if recorded.key[0] == issued.key[0] == "activity":
-        return (f"{TMPRL}Activity type of scheduled event '{recorded.key[1]}' does not match activity "
-                f"type of activity command '{issued.key[1]}'")
-    if recorded.key[0] == issued.key[0] == "child_workflow":
-        return (f"{TMPRL}Child workflow type of initiated event '{recorded.key[1]}' does not match "
-                f"child workflow type of command '{issued.key[1]}'")
-    if recorded.key[0] == issued.key[0] == "local_activity":
-        return (f"{TMPRL}Local activity type of recorded marker '{recorded.key[1]}' does not match "
-                f"local activity command '{issued.key[1]}'")
-    return (f"{TMPRL}{_EVENT_NAMES.get(recorded.key[0], recorded.key[0])} event for '{recorded.key[1]}' "
-            f"does not match {_COMMAND_NAMES.get(issued.key[0], issued.key[0])} command for '{issued.key[1]}'")
+    kind = COMPLETE if issued is None else issued.key[0]
+    if event.key[0] == LOCAL_ACTIVITY and kind != LOCAL_ACTIVITY:  # no LA claims the marker
+        seq = activity_seqs(history.events)[recorded]
+        return PREFIX + f"Missing associated machine for LocalActivity({seq})"
+    if kind == LOCAL_ACTIVITY and event.key[0] != LOCAL_ACTIVITY:
+        # an LA whose marker is not in the history never resolves: the run issues nothing more
+        return PREFIX + f"No command scheduled for event {show(event.key[0], ids[recorded])}"
+    if kind == event.key[0] and kind in TYPE_MISMATCH:
+        return PREFIX + TYPE_MISMATCH[kind].format(old=event.key[1], new=issued.key[1])
+    return PREFIX + unhandled(kind, event.key[0], ids[recorded])
+
+
+def _history(old: list[Ev]) -> TemporalHistory:
+    events = tuple(TemporalEvent(e.key[0], e.key[1], e.key[1] if e.key[0] == MARKER else None, e.deprecated)
+                   for e in old)
+    ends = tuple(i for i, e in enumerate(old) if e.pausable)
+    return TemporalHistory("workflow", events, True, ends)
 
 
 def dbos_message(workflow: str, slot: int, recorded: str, expected: str) -> str:

@@ -67,8 +67,12 @@ class WorkflowRemoved(Rule):
                        else f'keep the name: `@DBOS.workflow(name="{change.workflow}")`')
             else:
                 what, fix = "removed", "keep it registered until its open executions have finished"
+            engine_says = (
+                f'"Workflow class {change.workflow} is not registered on this worker"' if change.engine == "temporal"
+                else f'DBOSWorkflowFunctionNotFoundError "{change.workflow} is not a registered workflow function"'
+            )
             yield finding(
                 change, self.code, self.severity,
                 f"workflow type `{change.workflow}` ({change.engine}) was {what}; open executions of it "
-                f"can no longer be replayed or recovered. Fix: {fix}.",
+                f"can no longer be replayed or recovered ({engine_says}). Fix: {fix}.",
             )
