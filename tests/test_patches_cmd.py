@@ -140,8 +140,10 @@ os._exit(3)
 
 
 def leave_pending(tmp: Path, stage: str, db: Path, wfid: str) -> None:
+    from tests.engines.sqlite_compat import PRELUDE
+
     script = tmp / "dbos_stage.py"
-    script.write_text(DBOS_SCRIPT)
+    script.write_text(PRELUDE + DBOS_SCRIPT)
     proc = subprocess.run([sys.executable, str(script), stage, str(db), wfid], cwd=tmp, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -11,11 +11,15 @@ at that point leaves behind — and lets DBOS's own recovery run each copy under
 
 from __future__ import annotations
 
+from tests.engines.sqlite_compat import use_recent_sqlite
+
+use_recent_sqlite()  # before sqlite3, sqlalchemy or dbos are imported
+
 import importlib
 import json
 import logging
 import re
-import sqlite3
+import sqlite3  # noqa: E402
 import sys
 import threading
 import time
