@@ -84,7 +84,6 @@ def assignments(keys: dict[str, tuple]) -> list[dict]:
             break
     if total <= MAX_PATHS:
         return [dict(zip(names, combo)) for combo in itertools.product(*(keys[n] for n in names))]
-    default = {n: keys[n][0] if keys[n][0] is not True else True for n in names}
     default = {n: (1 if keys[n] == LOOP_COUNTS else keys[n][0]) for n in names}
     out = [default]
     for name in names:
