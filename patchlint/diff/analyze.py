@@ -13,9 +13,9 @@ from difflib import SequenceMatcher
 
 from patchlint.diff import changes as C
 from patchlint.diff.engines import (
-    first_divergence,
     dbos_breaks,
     dbos_message,
+    first_divergence,
     temporal_breaks,
     temporal_message,
     temporal_normalise,
@@ -32,7 +32,7 @@ from patchlint.diff.trace import (
     slot_rows,
     task_of,
 )
-from patchlint.model.program import ModuleModel, Patched, Seq, Span, Workflow, locate, patch_ids, steps_of, walk
+from patchlint.model.program import ModuleModel, Patched, Seq, Span, Workflow, locate, patch_ids, steps_of, walk  # noqa: E501
 
 MAX_LABELS = 60
 
@@ -69,8 +69,8 @@ def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> lis
         new_ev = replay_against(engine, new, choices, old_ev)
         if engine == "temporal":
             old_ev = temporal_normalise(old_ev, new_ev)
-        judge = _Judge(old_wf, new_wf, old_ev, new_ev, base_ids, head_ids)
-        judge.retrace = lambda rows, choices=choices: replay_rows(new, choices, rows)
+        retrace = lambda rows, choices=choices: replay_rows(new, choices, rows)  # noqa: E731
+        judge = _Judge(old_wf, new_wf, old_ev, new_ev, base_ids, head_ids, retrace)
         for change in judge.changes():
             key = (change.kind, change.span)
             if key not in found or (change.breaks_in_flight and not found[key].breaks_in_flight):
@@ -84,7 +84,9 @@ def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> lis
 class _Judge:
     """The changes between one old trace and the new trace replayed against it."""
 
-    def __init__(self, old_wf, new_wf, old_ev: list[Ev], new_ev: list[Ev], base_ids, head_ids):
+    def __init__(self, old_wf, new_wf, old_ev: list[Ev], new_ev: list[Ev], base_ids, head_ids, retrace):
+        """``retrace(rows)``: the new program's events recovering a DBOS run that recorded ``rows``."""
+        self.retrace = retrace
         self.old_wf, self.new_wf = old_wf, new_wf
         self.engine = new_wf.engine
         self.old, self.new = old_ev, new_ev
