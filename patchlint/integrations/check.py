@@ -53,11 +53,20 @@ def _selected(change: git.FileChange, wanted: list[str]) -> bool:
     return False
 
 
+_DEFINES_WORKFLOW = re.compile(r"^\s*@\s*[\w.]*(workflow\.defn|DBOS\.workflow)\b", re.MULTILINE)
+
+
 def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict, config) -> None:
     """Unchanged workflow files that import a changed module (a helper, the activity definitions)
-    run changed code too: analyse them at both revisions. One ``git grep`` finds candidates."""
+    run changed code too: analyse them at both revisions. One ``git grep`` finds candidates.
+
+    Only modules that define no workflow are looked up (helpers, activity definitions): a changed
+    workflow file is analysed itself, and skipping the search there keeps a change of workflow
+    files from costing a scan of the whole repository."""
     changed = set(old_files) | set(new_files)
-    names = sorted({module_name_for(p).rsplit(".", 1)[-1] for p in changed} - {"", "__init__"})
+    helpers = [p for p in changed if not any(_DEFINES_WORKFLOW.search(t) for t in
+                                             (old_files.get(p, ""), new_files.get(p, "")))]
+    names = sorted({module_name_for(p).rsplit(".", 1)[-1] for p in helpers} - {"", "__init__"})
     if not names:
         return
     args = ["grep", "-l", "-w", "-F"]
