@@ -14,7 +14,6 @@ from difflib import SequenceMatcher
 from patchlint.diff import changes as C
 from patchlint.diff.engines import (
     dbos_breaks,
-    dbos_message,
     first_divergence,
     temporal_breaks,
     temporal_message,
@@ -23,8 +22,6 @@ from patchlint.diff.engines import (
 )
 from patchlint.diff.trace import (
     Ev,
-    assignments,
-    choice_keys,
     hard_task_count,
     record,
     replay_against,
@@ -33,6 +30,8 @@ from patchlint.diff.trace import (
     task_of,
 )
 from patchlint.model.program import ModuleModel, Patched, Seq, Span, Workflow, locate, patch_ids, steps_of, walk  # noqa: E501
+from patchlint.runtime.choices import enumerate_choices
+from patchlint.runtime.dbos import unexpected_step
 
 MAX_LABELS = 60
 
@@ -64,7 +63,7 @@ def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> lis
     engine = new_wf.engine
     found: dict[tuple, C.Change] = {}
     base_ids, head_ids = patch_ids(old), patch_ids(new)
-    for choices in assignments(choice_keys(old, new)):
+    for choices in enumerate_choices(old, new):
         old_ev = record(engine, old, choices)
         new_ev = replay_against(engine, new, choices, old_ev)
         if engine == "temporal":
@@ -195,7 +194,7 @@ class _Judge:
         recorded, issued = slot_rows(self.old), slot_rows(hyp)
         last = max(recorded)
         cut = f"paused after step {last} (`{recorded[last]}`)"
-        return dbos_message(self.new_wf.name, slot, recorded[slot], issued[slot]), cut
+        return unexpected_step(slot, recorded[slot], issued[slot]), cut
 
     # -- DBOS: a new patch written into the slot a blocked recv/get_event left empty -------------
     def _patch_before_blocked(self) -> list[C.Change]:
@@ -225,7 +224,7 @@ class _Judge:
         failing = next((s for s in sorted(rows) if s in issued and _row_name(issued, s) != rows[s]), None)
         if failing is None:
             return []
-        message = dbos_message(self.new_wf.name, failing, rows[failing], _row_name(issued, failing))
+        message = unexpected_step(failing, rows[failing], _row_name(issued, failing))
         return [
             C.Change(
                 kind=C.PATCH_BEFORE_BLOCKED, engine="dbos", workflow=self.new_wf.name,

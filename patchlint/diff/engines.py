@@ -10,12 +10,9 @@ reaches are never looked at, and completed workflows are never replayed.
 from __future__ import annotations
 
 from patchlint.diff.trace import MARKER, Ev, slot_rows
-from patchlint.runtime.history import COMPLETE, TemporalEvent, TemporalHistory
 from patchlint.model.program import LOCAL_ACTIVITY
+from patchlint.runtime.history import COMPLETE, TemporalEvent, TemporalHistory
 from patchlint.runtime.temporal_events import PREFIX, TYPE_MISMATCH, activity_seqs, event_ids, show, unhandled
-
-TMPRL = PREFIX
-
 
 def temporal_normalise(old: list[Ev], new: list[Ev]) -> list[Ev]:
     """Deprecated markers the new code does not ask for are skipped by the engine: drop them."""
@@ -84,8 +81,3 @@ def _history(old: list[Ev]) -> TemporalHistory:
                    for e in old)
     ends = tuple(i for i, e in enumerate(old) if e.pausable)
     return TemporalHistory("workflow", events, True, ends)
-
-
-def dbos_message(workflow: str, slot: int, recorded: str, expected: str) -> str:
-    return (f"DBOSUnexpectedStepError: During execution of workflow <{workflow} id> step {slot}, "
-            f"function {recorded} was recorded when {expected} was expected.")

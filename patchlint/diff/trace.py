@@ -1,7 +1,7 @@
 """Flatten a step program into the sequence of events one run records, for one choice of branches.
 
-Branch outcomes are keyed by condition text, shared by old and new programs (``if x:`` means the same
-in both). Old programs are *recorded* (patches live); new programs are *replayed* against an old
+Branch outcomes come from ``patchlint.runtime.choices``, the same runs the reference runtime checks
+(condition text shared by old and new: ``if x:`` means the same in both). Old programs are *recorded* (patches live); new programs are *replayed* against an old
 trace (a patch is taken when the old trace holds its marker).
 """
 
@@ -26,10 +26,8 @@ from patchlint.model.program import (
     Wait,
     walk,
 )
-
-MARKER = "marker"
-MAX_PATHS = 64
-LOOP_COUNTS = (0, 1, 2)
+from patchlint.runtime.choices import Choices, if_value, loop_count, try_outcome
+from patchlint.runtime.history import MARKER
 
 
 @dataclass(frozen=True)
@@ -56,45 +54,6 @@ class Ev:
         return f"{kind}({self.key[1].removeprefix('DBOS.patch-')!r}) marker"
 
 
-# ---- choices ------------------------------------------------------------------------------------
-
-def choice_keys(*programs: Node) -> dict[str, tuple]:
-    """Every branch point of the programs and the outcomes it can take."""
-    keys: dict[str, tuple] = {}
-    for program in programs:
-        tries = 0
-        for node in walk(program):
-            if isinstance(node, If):
-                keys[node.cond] = (True, False)
-            elif isinstance(node, Loop):
-                keys[f"loop {node.cond}"] = LOOP_COUNTS
-            elif isinstance(node, Try):
-                keys[f"try#{tries}"] = tuple(range(-1, len(node.handlers)))
-                tries += 1
-    return keys
-
-
-def assignments(keys: dict[str, tuple]) -> list[dict]:
-    """All combinations when few; otherwise a default run plus every single deviation from it."""
-    names = sorted(keys)
-    total = 1
-    for name in names:
-        total *= len(keys[name])
-        if total > MAX_PATHS:
-            break
-    if total <= MAX_PATHS:
-        return [dict(zip(names, combo)) for combo in itertools.product(*(keys[n] for n in names))]
-    default = {n: (1 if keys[n] == LOOP_COUNTS else keys[n][0]) for n in names}
-    out = [default]
-    for name in names:
-        for value in keys[name]:
-            if value != default[name]:
-                out.append({**default, name: value})
-    for value in (False, True):  # all branches one way
-        out.append({**default, **{n: value for n in names if keys[n] == (True, False)}})
-    return out
-
-
 # ---- traces -------------------------------------------------------------------------------------
 
 class _Stop(Exception):
@@ -111,16 +70,18 @@ class Tracer:
     """Walk a program for one assignment. ``decide(node, events_so_far)`` says whether a patch is
     taken and whether it records a marker; the default records (base revision, patches live)."""
 
-    def __init__(self, engine: str, choices: dict, decide=None):
+    def __init__(self, engine: str, choices: Choices, decide=None, try_ordinals: dict | None = None):
         self.engine = engine
         self.choices = choices
         self.decide = decide or self._record
         self.events: list[Ev] = []
         self.seen_patches: dict[str, bool] = {}
-        self.tries = 0
+        self.try_ordinals = try_ordinals  # id(Try node) → its source ordinal (the choice key)
         self.regions: list = []
 
     def run(self, program: Node) -> Trace:
+        if self.try_ordinals is None:
+            self.try_ordinals = {id(n): i for i, n in enumerate(n for n in walk(program) if isinstance(n, Try))}
         try:
             self.node(program, ())
         except _Stop:
@@ -146,13 +107,13 @@ class Tracer:
             for item in node.items:
                 self.node(item, origin)
         elif isinstance(node, If):
-            self.node(node.then if self.choices.get(node.cond, True) else node.orelse, origin)
+            self.node(node.then if if_value(self.choices, node.cond) else node.orelse, origin)
         elif isinstance(node, Patched):
             self.patched(node, origin)
         elif isinstance(node, DeprecatePatch):
             self.deprecate(node, origin)
         elif isinstance(node, Loop):
-            for _ in range(self.choices.get(f"loop {node.cond}", 1)):
+            for _ in range(loop_count(self.choices, node.cond)):
                 self.node(node.body, origin)
             self.node(node.orelse, origin)
         elif isinstance(node, Try):
@@ -192,8 +153,7 @@ class Tracer:
             self.events.append(self._marker(node, True, origin))
 
     def try_(self, node: Try, origin) -> None:
-        handler = self.choices.get(f"try#{self.tries}", -1)
-        self.tries += 1
+        handler = try_outcome(self.choices, self.try_ordinals.get(id(node), -1))
         self.node(node.body, origin)
         if handler >= 0:
             self.node(node.handlers[handler], origin)
@@ -206,8 +166,8 @@ class Tracer:
         Temporal sends a round's commands in one workflow task and ends the task after it."""
         segments = []
         for branch in node.branches:
-            sub = Tracer(self.engine, self.choices, self.decide)
-            sub.seen_patches, sub.tries = self.seen_patches, self.tries
+            sub = Tracer(self.engine, self.choices, self.decide, self.try_ordinals)
+            sub.seen_patches = self.seen_patches
             sub.node(branch, origin)
             segments.append(_segments(sub.events))
         for round_events in itertools.zip_longest(*segments, fillvalue=[]):
@@ -242,11 +202,11 @@ def _unpausable(ev: Ev) -> Ev:
     return _with_pause(ev, False)
 
 
-def record(engine: str, program: Node, choices: dict) -> list[Ev]:
+def record(engine: str, program: Node, choices: Choices) -> list[Ev]:
     return Tracer(engine, choices).run(program)
 
 
-def replay_against(engine: str, program: Node, choices: dict, history: list[Ev]) -> list[Ev]:
+def replay_against(engine: str, program: Node, choices: Choices, history: list[Ev]) -> list[Ev]:
     """The events the new program issues when replaying ``history`` (a recorded old trace)."""
     if engine == "temporal":
         # patched(id) on replay sees only the markers of the workflow tasks replayed so far
@@ -263,7 +223,7 @@ def replay_against(engine: str, program: Node, choices: dict, history: list[Ev])
     return replay_rows(program, choices, slot_rows(history))
 
 
-def replay_rows(program: Node, choices: dict, rows: dict[int, str]) -> list[Ev]:
+def replay_rows(program: Node, choices: Choices, rows: dict[int, str]) -> list[Ev]:
     """DBOS: the events the program issues when recovering a workflow that recorded ``rows``."""
 
     def decide_dbos(node, events):
