@@ -33,6 +33,12 @@ class FunctionRef:
         return f"{self.owner.name.value}.{name}" if self.owner is not None else name
 
 
+@dataclass(frozen=True)
+class ClassRef:
+    module: SourceModule
+    node: cst.ClassDef
+
+
 class Revision:
     """Source files of one revision, parsed at most once each."""
 
@@ -62,7 +68,7 @@ class Revision:
                     return None  # a broken helper module elsewhere is not this change's problem
         return None
 
-    def resolve(self, qualified: str, importer: SourceModule) -> FunctionRef | cst.ClassDef | None:
+    def resolve(self, qualified: str, importer: SourceModule) -> FunctionRef | ClassRef | None:
         """Find the function, method or class a qualified name points to, in this revision."""
         own = importer.imports.module
         if own and qualified.startswith(own + "."):  # a name of this module, not an import
@@ -81,11 +87,12 @@ class Revision:
         return None
 
 
-def lookup(module: SourceModule, attrs: list[str]) -> FunctionRef | cst.ClassDef | None:
+def lookup(module: SourceModule, attrs: list[str]) -> FunctionRef | ClassRef | None:
     if len(attrs) == 1:
         if attrs[0] in module.functions:
             return FunctionRef(module, module.functions[attrs[0]], None)
-        return module.classes.get(attrs[0])
+        cls = module.classes.get(attrs[0])
+        return ClassRef(module, cls) if cls is not None else None
     if len(attrs) == 2 and attrs[0] in module.classes:
         owner = module.classes[attrs[0]]
         method = method_of(owner, attrs[1])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from patchlint.extract.names import dotted
-from patchlint.extract.repo import FunctionRef, Revision, method_of
+from patchlint.extract.repo import ClassRef, FunctionRef, Revision, method_of
 from patchlint.extract.source import SourceModule
 from patchlint.extract.walker import (
     ParallelCall,
@@ -130,10 +130,8 @@ class TemporalDialect:
             if decorator is not None:
                 return _decorator_kwarg(decorator, "name") or target.node.name.value
             return target.node.name.value
-        if isinstance(target, tuple):  # a class: execute_activity_class
-            module, cls = target
-            decorated = _activity_defn_of_class(module, cls)
-            return decorated or cls.name.value
+        if isinstance(target, ClassRef):  # execute_activity_class
+            return _activity_defn_of_class(target) or target.node.name.value
         text = dotted(ref)
         return text.rsplit(".", 1)[-1] if text else "?"
 
@@ -147,12 +145,11 @@ class TemporalDialect:
             return "?"
         qualified = scope.module.imports.qualify(ref)
         found = scope.revision.resolve(qualified, scope.module) if qualified else None
-        if isinstance(found, cst.ClassDef):
-            module = _module_defining(found, scope)
-            decorator = has_decorator(found, module, f"{WF}defn") if module else None
+        if isinstance(found, ClassRef):
+            decorator = has_decorator(found.node, found.module, f"{WF}defn")
             if decorator is not None:
-                return _decorator_kwarg(decorator, "name") or found.name.value
-            return found.name.value
+                return _decorator_kwarg(decorator, "name") or found.node.name.value
+            return found.node.name.value
         text = dotted(ref)
         return text.rsplit(".", 1)[-1] if text else "?"
 
@@ -174,24 +171,14 @@ def _resolve(ref: cst.BaseExpression, scope: Scope):
     qualified = scope.module.imports.qualify(ref)
     if qualified is None:
         return None
-    found = scope.revision.resolve(qualified, scope.module)
-    if isinstance(found, cst.ClassDef):
-        return (_module_defining(found, scope), found)
-    return found
+    return scope.revision.resolve(qualified, scope.module)
 
 
-def _module_defining(cls: cst.ClassDef, scope: Scope) -> SourceModule | None:
-    for module in scope.revision._parsed.values():
-        if module is not None and module.classes.get(cls.name.value) is cls:
-            return module
-    return None
-
-
-def _activity_defn_of_class(module: SourceModule | None, cls: cst.ClassDef) -> str | None:
-    call = method_of(cls, "__call__")
-    if module is None or call is None:
+def _activity_defn_of_class(ref: ClassRef) -> str | None:
+    call = method_of(ref.node, "__call__")
+    if call is None:
         return None
-    decorator = has_decorator(call, module, "temporalio.activity.defn")
+    decorator = has_decorator(call, ref.module, "temporalio.activity.defn")
     return _decorator_kwarg(decorator, "name") if decorator else None
 
 
