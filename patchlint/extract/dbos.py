@@ -151,6 +151,6 @@ def extract(module: SourceModule, revision: Revision, extra_decorators: tuple[st
         program = walker.function(fn, scope)
         workflows.append(
             m.Workflow("dbos", name, module.path, m.NOWHERE, program, (), fn.asynchronous is not None,
-                       node=fn.name, src=module)
+                       node=fn.name, src=module, unclassified=tuple(scope.unclassified))
         )
     return workflows

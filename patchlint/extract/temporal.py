@@ -192,10 +192,12 @@ def extract(module: SourceModule, revision: Revision) -> list[m.Workflow]:
             continue
         name = _decorator_kwarg(decorator, "name") or cls.name.value
         program, handlers, is_async = m.Seq(), [], True
+        unclassified: list[m.Unclassified] = []
         for stmt in cls.body.body:
             if not isinstance(stmt, cst.FunctionDef):
                 continue
-            scope = Scope(module, revision, owner=cls, stack=(f"{module.path}:{cls.name.value}.{stmt.name.value}",))
+            scope = Scope(module, revision, owner=cls, stack=(f"{module.path}:{cls.name.value}.{stmt.name.value}",),
+                          unclassified=unclassified)
             if has_decorator(stmt, module, f"{WF}run"):
                 program = walker.function(stmt, scope)
                 is_async = stmt.asynchronous is not None
@@ -206,6 +208,6 @@ def extract(module: SourceModule, revision: Revision) -> list[m.Workflow]:
                     handlers.append((f"{kind} {handler_name}", walker.function(stmt, scope)))
         workflows.append(
             m.Workflow("temporal", name, module.path, m.NOWHERE, program, tuple(handlers), is_async,
-                       node=cls.name, src=module)
+                       node=cls.name, src=module, unclassified=tuple(unclassified))
         )
     return workflows

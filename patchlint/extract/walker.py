@@ -25,6 +25,7 @@ from patchlint.model.program import (
     Seq,
     Step,
     Try,
+    Unclassified,
     Wait,
     is_empty,
 )
@@ -60,7 +61,13 @@ class ParallelCall:
     branches: tuple[cst.BaseExpression, ...]
 
 
-Classified = StepCall | PatchCall | ParallelCall | WaitCall | None
+@dataclass(frozen=True)
+class EngineCall:
+    """A call that reaches an engine object but that the dialect does not model (it issues nothing
+    patchlint knows of): listed by ``patchlint steps``. Its arguments are still walked."""
+
+
+Classified = StepCall | PatchCall | ParallelCall | WaitCall | EngineCall | None
 
 
 @dataclass
@@ -70,10 +77,12 @@ class Scope:
     owner: cst.ClassDef | None = None  # class whose ``self.x`` methods may be helpers
     handles: dict[str, str] = field(default_factory=dict)  # local variable → handle kind
     stack: tuple[str, ...] = ()  # helpers being inlined (recursion guard)
+    # engine calls the dialect does not model, shared by a workflow and every helper it inlines
+    unclassified: list[Unclassified] = field(default_factory=list)
 
     def inner(self, ref: FunctionRef) -> "Scope":
         key = f"{ref.module.path}:{ref.qualname}"
-        return Scope(ref.module, self.revision, ref.owner, {}, (*self.stack, key))
+        return Scope(ref.module, self.revision, ref.owner, {}, (*self.stack, key), self.unclassified)
 
 
 class Dialect(Protocol):
@@ -295,6 +304,11 @@ class Walker:
         pre: list[Node] = []
         for arg in call.args:
             pre.extend(self.expr(arg.value, scope))
+        if isinstance(classified, EngineCall):
+            scope.unclassified.append(
+                Unclassified(code_of(call.func), path=scope.module.path, node=call, src=scope.module)
+            )
+            return pre
         if isinstance(classified, StepCall):
             skip = 0 if classified.kind == "dbos_step" else 1  # Temporal: the first arg names the type
             args = ", ".join(_arg_text(a) for a in call.args[skip:])

@@ -185,6 +185,18 @@ Node = Union[Step, Seq, If, Patched, DeprecatePatch, Loop, Try, Parallel, Return
 
 
 @dataclass(frozen=True)
+class Unclassified:
+    """A call inside a workflow that reaches an engine object (``DBOS``, a DBOS datasource, a
+    Temporal handle…) but that patchlint does not model: shown by ``patchlint steps`` so users can
+    see what patchlint does not see. ``text`` is the call's source text (callee only)."""
+
+    text: str
+    path: str = ""
+    node: object = _origin()
+    src: object = _origin()
+
+
+@dataclass(frozen=True)
 class Workflow:
     """One workflow type: its engine, type name, where it is defined, and its step program.
 
@@ -200,6 +212,7 @@ class Workflow:
     is_async: bool = True
     node: object = _origin()  # the name of the class / function
     src: object = _origin()
+    unclassified: tuple[Unclassified, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
