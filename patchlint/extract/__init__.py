@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from patchlint.extract import dbos, temporal
+from patchlint.extract.workflows import dbos_workflows, temporal_workflows
 from patchlint.extract.repo import Revision
 from patchlint.extract.source import mentions_engine
 from patchlint.model.program import ModuleModel
@@ -22,8 +22,8 @@ def extract_revision(files: Mapping[str, str], config, context: Mapping[str, str
         module = revision.module(path)
         workflows = []
         if "temporal" in config.engines and "temporalio" in module.text:
-            workflows += temporal.extract(module, revision)
+            workflows += temporal_workflows(module, revision)
         if "dbos" in config.engines and "dbos" in module.text:
-            workflows += dbos.extract(module, revision, config.step_decorators)
+            workflows += dbos_workflows(module, revision, config.step_decorators)
         models.append(ModuleModel(path, tuple(workflows)))
     return models

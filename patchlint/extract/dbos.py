@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import libcst as cst
 
-from patchlint.extract.repo import FunctionRef, Revision
-from patchlint.extract.source import SourceModule
+from patchlint.extract.repo import FunctionRef
 from patchlint.extract.temporal import _decorator_kwarg, _decorator_name
 from patchlint.extract.walker import (
     ParallelCall,
     PatchCall,
     Scope,
     StepCall,
-    Walker,
     argument,
     resolve_callee,
     string_value,
@@ -126,31 +124,3 @@ def _raw(decorator: cst.Decorator) -> str:
 
     expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
     return dotted(expr) or ""
-
-
-def _workflow_decorator(fn: cst.FunctionDef, module: SourceModule) -> cst.Decorator | None:
-    for decorator in fn.decorators:
-        if _decorator_name(decorator, module) == f"{D}workflow":
-            return decorator
-    return None
-
-
-def extract(module: SourceModule, revision: Revision, extra_decorators: tuple[str, ...] = ()) -> list[m.Workflow]:
-    walker = Walker(DbosDialect(extra_decorators))
-    found: list[tuple[cst.FunctionDef, cst.ClassDef | None]] = [(fn, None) for fn in module.functions.values()]
-    for cls in module.classes.values():
-        found += [(stmt, cls) for stmt in cls.body.body if isinstance(stmt, cst.FunctionDef)]
-    workflows = []
-    for fn, owner in found:
-        decorator = _workflow_decorator(fn, module)
-        if decorator is None:
-            continue
-        ref = FunctionRef(module, fn, owner)
-        name = _decorator_kwarg(decorator, "name") or ref.qualname
-        scope = Scope(module, revision, owner=owner, stack=(f"{module.path}:{ref.qualname}",))
-        program = walker.function(fn, scope)
-        workflows.append(
-            m.Workflow("dbos", name, module.path, m.NOWHERE, program, (), fn.asynchronous is not None,
-                       node=fn.name, src=module, unclassified=tuple(scope.unclassified))
-        )
-    return workflows

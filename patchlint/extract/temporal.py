@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from patchlint.extract.names import dotted
-from patchlint.extract.repo import ClassRef, FunctionRef, Revision, method_of
+from patchlint.extract.repo import ClassRef, FunctionRef, method_of
 from patchlint.extract.source import SourceModule
 from patchlint.extract.walker import (
     ParallelCall,
@@ -13,7 +13,6 @@ from patchlint.extract.walker import (
     Scope,
     StepCall,
     WaitCall,
-    Walker,
     argument,
     string_value,
 )
@@ -180,34 +179,3 @@ def _activity_defn_of_class(ref: ClassRef) -> str | None:
         return None
     decorator = has_decorator(call, ref.module, "temporalio.activity.defn")
     return _decorator_kwarg(decorator, "name") if decorator else None
-
-
-def extract(module: SourceModule, revision: Revision) -> list[m.Workflow]:
-    dialect = TemporalDialect()
-    walker = Walker(dialect)
-    workflows = []
-    for cls in module.classes.values():
-        decorator = has_decorator(cls, module, f"{WF}defn")
-        if decorator is None:
-            continue
-        name = _decorator_kwarg(decorator, "name") or cls.name.value
-        program, handlers, is_async = m.Seq(), [], True
-        unclassified: list[m.Unclassified] = []
-        for stmt in cls.body.body:
-            if not isinstance(stmt, cst.FunctionDef):
-                continue
-            scope = Scope(module, revision, owner=cls, stack=(f"{module.path}:{cls.name.value}.{stmt.name.value}",),
-                          unclassified=unclassified)
-            if has_decorator(stmt, module, f"{WF}run"):
-                program = walker.function(stmt, scope)
-                is_async = stmt.asynchronous is not None
-            for kind in ("signal", "update"):
-                handler = has_decorator(stmt, module, f"{WF}{kind}")
-                if handler is not None:
-                    handler_name = _decorator_kwarg(handler, "name") or stmt.name.value
-                    handlers.append((f"{kind} {handler_name}", walker.function(stmt, scope)))
-        workflows.append(
-            m.Workflow("temporal", name, module.path, m.NOWHERE, program, tuple(handlers), is_async,
-                       node=cls.name, src=module, unclassified=tuple(unclassified))
-        )
-    return workflows

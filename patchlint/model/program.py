@@ -141,12 +141,17 @@ class DeprecatePatch:
 
 @dataclass(frozen=True)
 class Loop:
-    """``for``/``while``: the body runs 0, 1, 2… times; ``cond`` is the loop header text."""
+    """``for``/``while``: the body runs 0, 1, 2… times; ``cond`` is the loop header text.
+
+    ``count`` is the number of iterations when Python fixes it before the engine sees anything
+    (``for x in ("a", "b")``, ``range(N)`` with a module constant ``N``); None when only the run
+    knows (it is then a choice of the run, like an ``if``)."""
 
     cond: str
     body: Seq
     orelse: Seq = Seq()
     span: Span = NOWHERE
+    count: int | None = None
 
 
 @dataclass(frozen=True)
