@@ -14,8 +14,8 @@ import argparse
 import time
 
 from patchlint.model.program import NOWHERE, If, Patched, Seq, Step, Workflow
-from patchlint.runtime import dbos, temporal
-from patchlint.runtime.verify import verify_pair
+from patchlint.semantics import dbos, temporal
+from patchlint.verify import verify_pair
 
 
 def _temporal_pair() -> tuple[Workflow, Workflow]:

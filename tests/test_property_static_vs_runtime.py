@@ -28,7 +28,7 @@ from hypothesis import strategies as st
 
 from patchlint.api import analyze_texts, models_of
 from patchlint.model.program import steps_of
-from patchlint.runtime.verify import verify_pair
+from patchlint.verify import verify_pair
 from tests.strategies import program_pairs, programs, render, step_identities
 
 REPLAY_BREAK_CODES = frozenset(

@@ -7,8 +7,8 @@ follow dbos 3.4's ``check_operation_execution``, ``record_sleep``, ``patch`` and
 from __future__ import annotations
 
 from patchlint.model.program import NOWHERE, DeprecatePatch, If, Patched, Return, Seq, Step, Workflow
-from patchlint.runtime import dbos
-from patchlint.runtime.history import DbosHistory, DbosRow
+from patchlint.semantics import dbos
+from patchlint.semantics.history import DbosHistory, DbosRow
 
 
 def step(name, slots=1):

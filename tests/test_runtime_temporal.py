@@ -19,8 +19,8 @@ from patchlint.model.program import (
     Step,
     Workflow,
 )
-from patchlint.runtime import temporal
-from patchlint.runtime.history import MARKER, TemporalEvent, TemporalHistory
+from patchlint.semantics import temporal
+from patchlint.semantics.history import MARKER, TemporalEvent, TemporalHistory
 
 NDE = "[TMPRL1100] Nondeterminism error: "
 

@@ -6,8 +6,8 @@ from patchlint.api import Report
 from patchlint.findings import Finding, Severity
 from patchlint.model.program import NOWHERE, If, Loop, ModuleModel, Seq, Span, Step, Try, Workflow
 from patchlint.rules.pat199_runtime_only import RuntimeOnlyBreak
-from patchlint.runtime.choices import MAX_COMBINATIONS, enumerate_choices
-from patchlint.runtime.verify import NOT_CONFIRMED, verify_pair, verify_report, witness_line
+from patchlint.semantics.choices import MAX_COMBINATIONS, enumerate_choices
+from patchlint.verify import NOT_CONFIRMED, verify_pair, verify_report, witness_line
 
 
 def act(name):

@@ -30,8 +30,8 @@ from patchlint.diff.trace import (
     task_of,
 )
 from patchlint.model.program import ModuleModel, Patched, Seq, Span, Workflow, locate, patch_ids, steps_of, walk  # noqa: E501
-from patchlint.runtime.choices import enumerate_choices
-from patchlint.runtime.dbos import unexpected_step
+from patchlint.semantics.choices import enumerate_choices
+from patchlint.semantics.dbos import unexpected_step
 
 MAX_LABELS = 60
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from patchlint.diff.trace import MARKER, Ev, slot_rows
 from patchlint.model.program import LOCAL_ACTIVITY
-from patchlint.runtime.history import COMPLETE, TemporalEvent, TemporalHistory
-from patchlint.runtime.temporal_events import PREFIX, TYPE_MISMATCH, activity_seqs, event_ids, show, unhandled
+from patchlint.semantics.history import COMPLETE, TemporalEvent, TemporalHistory
+from patchlint.semantics.temporal_events import PREFIX, TYPE_MISMATCH, activity_seqs, event_ids, show, unhandled
 
 def temporal_normalise(old: list[Ev], new: list[Ev]) -> list[Ev]:
     """Deprecated markers the new code does not ask for are skipped by the engine: drop them."""

@@ -1,6 +1,6 @@
 """Flatten a step program into the sequence of events one run records, for one choice of branches.
 
-Branch outcomes come from ``patchlint.runtime.choices``, the same runs the reference runtime checks
+Branch outcomes come from ``patchlint.semantics.choices``, the same runs the reference runtime checks
 (condition text shared by old and new: ``if x:`` means the same in both). Old programs are *recorded* (patches live); new programs are *replayed* against an old
 trace (a patch is taken when the old trace holds its marker).
 """
@@ -26,8 +26,8 @@ from patchlint.model.program import (
     Wait,
     walk,
 )
-from patchlint.runtime.choices import Choices, if_value, loop_count, try_outcome
-from patchlint.runtime.history import MARKER
+from patchlint.semantics.choices import Choices, if_value, loop_count, try_outcome
+from patchlint.semantics.history import MARKER
 
 
 @dataclass(frozen=True)

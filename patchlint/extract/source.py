@@ -62,6 +62,53 @@ class SourceModule:
         return module
 
     @cached_property
+    def constants(self) -> dict[str, cst.BaseExpression]:
+        """Module-level names bound exactly once, by a plain assignment at the top level of the
+        module (``N = 3``, ``TIMEOUT: timedelta = timedelta(0)``), to the expression they are bound
+        to. A name bound anywhere else at module level (a second assignment, ``+=``, a loop target,
+        an import, a ``def``, a nested ``if``/``try``) or declared ``global`` in a function is not a
+        constant: its value depends on how the module ran."""
+        once: dict[str, cst.BaseExpression] = {}
+        spoiled: set[str] = set()
+
+        def bind(name: str, value: cst.BaseExpression | None) -> None:
+            if name in once or name in spoiled or value is None:
+                once.pop(name, None)
+                spoiled.add(name)
+            else:
+                once[name] = value
+
+        for stmt in self.tree.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign):
+                        value = small.value if len(small.targets) == 1 else None
+                        for target in small.targets:
+                            for name in bound_names(target.target):
+                                bind(name, value if isinstance(target.target, cst.Name) else None)
+                    elif isinstance(small, cst.AnnAssign):
+                        for name in bound_names(small.target):
+                            bind(name, small.value if isinstance(small.target, cst.Name) else None)
+                    elif isinstance(small, cst.AugAssign):
+                        for name in bound_names(small.target):
+                            bind(name, None)
+                    elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                        for alias in small.names:
+                            target = alias.asname.name if alias.asname is not None else alias.name
+                            while isinstance(target, cst.Attribute):
+                                target = target.value
+                            if isinstance(target, cst.Name):
+                                bind(target.value, None)
+            else:
+                for name in _compound_bindings(stmt):
+                    bind(name, None)
+        if "global" in self.text:
+            for match in re.finditer(r"^\s*global\s+([\w\s,]+)", self.text, re.MULTILINE):
+                for name in match.group(1).split(","):
+                    once.pop(name.strip(), None)
+        return once
+
+    @cached_property
     def _positions(self):
         wrapper = MetadataWrapper(self.tree, unsafe_skip_copy=True)
         return wrapper.resolve(PositionProvider)
@@ -165,6 +212,64 @@ class FastPositions:
         else:
             return None
         return spans[0] if len(spans) == 1 else None
+
+
+def bound_names(target: cst.CSTNode) -> list[str]:
+    """The names an assignment target binds (``a``, ``a, (b, *c)``); attributes and subscripts
+    bind none."""
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in bound_names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return bound_names(target.value)
+    return []
+
+
+def _compound_bindings(stmt: cst.CSTNode) -> list[str]:
+    """Names a module-level compound statement binds (without entering function bodies)."""
+    if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+        return [stmt.name.value]
+    found: list[str] = []
+
+    class Targets(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            found.append(node.name.value)
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            found.append(node.name.value)
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            found.extend(bound_names(node.target))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            found.extend(bound_names(node.target))
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            found.extend(bound_names(node.target))
+
+        def visit_For(self, node: cst.For) -> None:
+            found.extend(bound_names(node.target))
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            found.extend(bound_names(node.name))
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            found.extend(bound_names(node.target))
+
+        def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
+            target = node.asname.name if node.asname is not None else node.name
+            while isinstance(target, cst.Attribute):
+                target = target.value
+            found.extend(bound_names(target))
+
+    stmt.visit(Targets())
+    return found
 
 
 def code_text(node: cst.CSTNode) -> str:

@@ -72,7 +72,7 @@ def _common_options(fn):
 def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | None, sarif_file: str | None,
           fail_on: str = "error"):
     if verify:
-        from patchlint.runtime.verify import verify_report
+        from patchlint.verify import verify_report
 
         report = verify_report(report, report.old_models, report.new_models)
     colour = fmt == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ

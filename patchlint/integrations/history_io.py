@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 
 from patchlint.errors import InputError
 from patchlint.model import program as m
-from patchlint.runtime.history import (
+from patchlint.semantics.history import (
     MARKER,
     DbosHistory,
     DbosRow,

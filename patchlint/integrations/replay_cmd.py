@@ -24,11 +24,11 @@ from patchlint.integrations.history_io import (
     temporal_history_document,
 )
 from patchlint.model.program import Workflow
-from patchlint.runtime import dbos as dbos_runtime
-from patchlint.runtime import temporal as temporal_runtime
-from patchlint.runtime.choices import enumerate_choices
-from patchlint.runtime.history import TemporalHistory
-from patchlint.runtime.result import ReplayResult
+from patchlint.semantics import dbos as dbos_runtime
+from patchlint.semantics import temporal as temporal_runtime
+from patchlint.semantics.choices import enumerate_choices
+from patchlint.semantics.history import TemporalHistory
+from patchlint.semantics.result import ReplayResult
 
 _ENGINE_HINTS = ("temporalio", "dbos")
 

@@ -8,7 +8,7 @@ import click
 
 from patchlint.api import Report
 from patchlint.findings import Finding
-from patchlint.runtime.verify import witness_line
+from patchlint.verify import witness_line
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 MAX_ROWS = 12

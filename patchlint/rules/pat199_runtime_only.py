@@ -61,5 +61,5 @@ class RuntimeOnlyBreak(Rule):
     ]
 
     def check(self, ctx):
-        """Findings of this code come from ``patchlint.runtime.verify.verify_report`` only."""
+        """Findings of this code come from ``patchlint.verify.verify_report`` only."""
         return iter(())

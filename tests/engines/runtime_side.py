@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from patchlint.model.program import Workflow
-from patchlint.runtime import dbos as dbos_runtime
-from patchlint.runtime import temporal as temporal_runtime
-from patchlint.runtime.choices import enumerate_choices
-from patchlint.runtime.history import DbosHistory, TemporalHistory
-from patchlint.runtime.result import ReplayResult
+from patchlint.semantics import dbos as dbos_runtime
+from patchlint.semantics import temporal as temporal_runtime
+from patchlint.semantics.choices import enumerate_choices
+from patchlint.semantics.history import DbosHistory, TemporalHistory
+from patchlint.semantics.result import ReplayResult
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from patchlint.model.program import (
     TIMER,
     UPSERT_SEARCH_ATTRIBUTES,
 )
-from patchlint.runtime.history import COMPLETE, MARKER, TemporalHistory
+from patchlint.semantics.history import COMPLETE, MARKER, TemporalHistory
 
 PREFIX = "[TMPRL1100] Nondeterminism error: "
 

@@ -17,10 +17,10 @@ recovered, so their histories always "replay".
 from __future__ import annotations
 
 from patchlint.model.program import Step, Workflow
-from patchlint.runtime.choices import Choices
-from patchlint.runtime.history import DBOS_SLEEP, PATCH_ROW_PREFIX, DbosHistory, DbosRow
-from patchlint.runtime.interpret import Interpreter, PatchCall
-from patchlint.runtime.result import ReplayResult
+from patchlint.semantics.choices import Choices
+from patchlint.semantics.history import DBOS_SLEEP, PATCH_ROW_PREFIX, DbosHistory, DbosRow
+from patchlint.semantics.interpret import Interpreter, PatchCall
+from patchlint.semantics.result import ReplayResult
 
 WORKFLOW_ID = "<workflow-id>"
 

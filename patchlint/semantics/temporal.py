@@ -37,11 +37,11 @@ from collections import deque
 from dataclasses import dataclass
 
 from patchlint.model.program import ACTIVITY, BLOCKING_KINDS, LOCAL_ACTIVITY, Step, Workflow
-from patchlint.runtime.choices import Choices
-from patchlint.runtime.history import COMPLETE, MARKER, TemporalEvent, TemporalHistory
-from patchlint.runtime.interpret import BLOCK, DONE, WAIT, Interpreter, PatchCall
-from patchlint.runtime.result import ReplayResult
-from patchlint.runtime.temporal_events import (
+from patchlint.semantics.choices import Choices
+from patchlint.semantics.history import COMPLETE, MARKER, TemporalEvent, TemporalHistory
+from patchlint.semantics.interpret import BLOCK, DONE, WAIT, Interpreter, PatchCall
+from patchlint.semantics.result import ReplayResult
+from patchlint.semantics.temporal_events import (
     PREFIX,
     SEQUENCED,
     TYPE_MISMATCH,

@@ -13,10 +13,10 @@ from typing import Iterable
 
 from patchlint.findings import Finding, Severity
 from patchlint.model.program import ModuleModel, Workflow
-from patchlint.runtime import dbos, temporal
-from patchlint.runtime.choices import describe, enumerate_choices
-from patchlint.runtime.history import DbosHistory, History, TemporalHistory
-from patchlint.runtime.result import ReplayResult
+from patchlint.semantics import dbos, temporal
+from patchlint.semantics.choices import describe, enumerate_choices
+from patchlint.semantics.history import DbosHistory, History, TemporalHistory
+from patchlint.semantics.result import ReplayResult
 
 NOT_CONFIRMED = " (not confirmed by the reference runtime)"
 # Codes whose errors are about in-flight runs of a workflow the runtime can replay.

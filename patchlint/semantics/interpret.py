@@ -37,7 +37,7 @@ from patchlint.model.program import (
     Wait,
     walk,
 )
-from patchlint.runtime.choices import Choices, NO_EXCEPTION, if_value, loop_count, try_outcome
+from patchlint.semantics.choices import Choices, NO_EXCEPTION, if_value, loop_count, try_outcome
 
 
 @dataclass(frozen=True)

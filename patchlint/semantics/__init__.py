@@ -7,7 +7,7 @@ and ``verify`` (the runtime as judge of the static findings).
 
 from __future__ import annotations
 
-from patchlint.runtime.result import ReplayResult
+from patchlint.semantics.result import ReplayResult
 
 
 def record(workflow, choices):
@@ -21,7 +21,7 @@ def replay(workflow, history, choices) -> ReplayResult:
 
 
 def _engine(workflow):
-    from patchlint.runtime import dbos, temporal
+    from patchlint.semantics import dbos, temporal
 
     return {"temporal": temporal, "dbos": dbos}[workflow.engine]
 
