@@ -1,4 +1,13 @@
-"""The testdata cases: each folder has old.py, new.py, expected.txt and any sibling modules."""
+"""The testdata cases: each folder has old.py, new.py, expected.txt and any sibling modules.
+
+A case may also hold per-revision modules: ``old/`` and ``new/`` subfolders whose modules shadow
+the shared siblings in that revision (a base class, a mixin, a helper two imports away that only
+one revision changes). Each revision is then the flat folder ``materialize`` writes: the shared
+siblings, the revision's own modules over them, and ``old.py``/``new.py`` as ``workflow.py``.
+
+``expected.txt`` holds one finding a line, ``CODE LINE SEVERITY [PATH]``; PATH is the file of the
+new revision the finding points into, ``workflow.py`` (that is ``new.py``) when omitted.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = ROOT / "testdata" / "cases"
+REVISIONS = ("old", "new")
+WORKFLOW = "workflow.py"
 
 
 @dataclass(frozen=True)
@@ -29,20 +40,49 @@ class Case:
         return (self.folder / "new.py").read_text(encoding="utf-8")
 
     def siblings(self) -> dict[str, str]:
+        """The modules both revisions share (the case folder's, besides old.py and new.py)."""
         skip = {"old.py", "new.py"}
         return {p.name: p.read_text(encoding="utf-8") for p in self.folder.glob("*.py") if p.name not in skip}
 
+    @property
+    def per_revision(self) -> bool:
+        """Does some module differ between the revisions besides the workflow module itself?"""
+        return any((self.folder / rev).is_dir() for rev in REVISIONS)
+
+    def revision_modules(self, revision: str) -> dict[str, str]:
+        """The modules only ``revision`` has (``old/*.py`` or ``new/*.py``), shadowing siblings."""
+        folder = self.folder / revision
+        return {p.name: p.read_text(encoding="utf-8") for p in sorted(folder.glob("*.py"))} if folder.is_dir() else {}
+
+    def files(self, revision: str) -> dict[str, str]:
+        """Every module of ``revision`` as it sits in a repository: ``{file name: text}``."""
+        files = {**self.siblings(), **self.revision_modules(revision)}
+        files[WORKFLOW] = (self.folder / f"{revision}.py").read_text(encoding="utf-8")
+        return files
+
+    def materialize(self, revision: str, dest: Path) -> Path:
+        """Write ``revision``'s modules into ``dest``; return the path of its workflow module."""
+        dest.mkdir(parents=True, exist_ok=True)
+        for name, text in self.files(revision).items():
+            (dest / name).write_text(text, encoding="utf-8")
+        return dest / WORKFLOW
+
     def expected(self) -> list[tuple[str, int, str]]:
+        return sorted((code, line, severity) for code, line, severity, _ in self.expected_at())
+
+    def expected_at(self) -> list[tuple[str, int, str, str]]:
+        """``(code, line, severity, file)``: the file (in the new revision) defaults to workflow.py."""
         out = []
         for raw in (self.folder / "expected.txt").read_text(encoding="utf-8").splitlines():
             line = raw.split("#", 1)[0].strip()
             if line:
-                code, lineno, severity = line.split()
-                out.append((code, int(lineno), severity))
+                code, lineno, severity, *path = line.split()
+                out.append((code, int(lineno), severity, path[0] if path else WORKFLOW))
         return sorted(out)
 
     def make_repo(self, tmp: Path) -> Path:
-        """A git repo where HEAD holds old.py as workflow.py and the working tree holds new.py.
+        """A git repo where HEAD holds the old revision (old.py as workflow.py, the old modules)
+        and the working tree holds the new one.
 
         The base commit is a year old and the repo configures a 30-day workflow lifetime, so the
         lifecycle rules see every patch in base as long established (they have their own tests)."""
@@ -57,12 +97,13 @@ class Case:
         git("init", "-q", "-b", "main")
         git("config", "user.email", "t@example.com")
         git("config", "user.name", "t")
-        for name, text in self.siblings().items():
-            (repo / name).write_text(text, encoding="utf-8")
-        (repo / "workflow.py").write_text(self.old, encoding="utf-8")
+        old, new = self.files("old"), self.files("new")
+        self.materialize("old", repo)
         git("add", "-A")
         git("commit", "-q", "-m", "base")
-        (repo / "workflow.py").write_text(self.new, encoding="utf-8")
+        for name in set(old) - set(new):
+            (repo / name).unlink()
+        self.materialize("new", repo)
         return repo
 
 
