@@ -72,7 +72,11 @@ class Revision:
         """Find the function, method or class a qualified name points to, in this revision."""
         own = importer.imports.module
         if own and qualified.startswith(own + "."):  # a name of this module, not an import
-            return lookup(importer, qualified[len(own) + 1 :].split("."))
+            attrs = qualified[len(own) + 1 :].split(".")
+            found = lookup(importer, attrs)
+            if found is None and len(attrs) == 2 and attrs[0] in importer.classes:  # inherited
+                found = self.find_method(ClassRef(importer, importer.classes[attrs[0]]), attrs[1])
+            return found
         parts = qualified.split(".")
         if parts[0] in EXTERNAL:
             return None
@@ -82,9 +86,111 @@ class Revision:
             if module is None:
                 continue
             found = lookup(module, attrs)
+            if found is None and len(attrs) == 2 and attrs[0] in module.classes:  # inherited
+                found = self.find_method(ClassRef(module, module.classes[attrs[0]]), attrs[1])
             if found is not None:
                 return found
         return None
+
+
+    # ---- classes ------------------------------------------------------------------------------
+    def bases(self, cls: ClassRef) -> list[ClassRef]:
+        """The base classes of ``cls`` that are defined in the repository, in order (``Base[T]``
+        is ``Base``; keywords such as ``metaclass=`` and external bases are skipped)."""
+        out = []
+        for arg in cls.node.bases:
+            if arg.keyword is not None or arg.star:
+                continue
+            expr = arg.value
+            if isinstance(expr, cst.Subscript):
+                expr = expr.value
+            qualified = cls.module.imports.qualify(expr)
+            if qualified is None:
+                continue
+            found = self.resolve(qualified, cls.module)
+            if isinstance(found, ClassRef):
+                out.append(found)
+        return out
+
+    def mro(self, cls: ClassRef) -> list[ClassRef]:
+        """``cls.__mro__`` restricted to the repository: C3 linearisation over the bases that
+        resolve here (bases from external libraries are skipped). A hierarchy Python would reject
+        (inconsistent order, a cycle) falls back to depth-first, left to right, first seen."""
+        return self._mro(cls, ())
+
+    def _mro(self, cls: ClassRef, active: tuple) -> list[ClassRef]:
+        key = _class_key(cls)
+        if key in active or len(active) > 64:
+            return [cls]
+        bases = self.bases(cls)
+        lists = [self._mro(b, (*active, key)) for b in bases] + [list(bases)]
+        merged = _c3(lists)
+        if merged is None:
+            merged = []
+            for seq in lists[:-1]:
+                for item in seq:
+                    if all(_class_key(item) != _class_key(m) for m in merged):
+                        merged.append(item)
+        return [cls, *[c for c in merged if _class_key(c) != key]]
+
+    def find_method(self, cls: ClassRef, name: str, after: ClassRef | None = None) -> FunctionRef | None:
+        """The function ``cls.<name>`` is, as Python finds it along ``cls``'s MRO (``after``: start
+        after that class, as ``super()`` in a method of ``after`` does). None when the first class
+        that defines the name binds it to something other than a ``def``, or no class does."""
+        order = self.mro(cls)
+        if after is not None:
+            keys = [_class_key(c) for c in order]
+            if _class_key(after) not in keys:
+                return None
+            order = order[keys.index(_class_key(after)) + 1 :]
+        for klass in order:
+            found = class_attribute(klass.node, name)
+            if found is None:
+                continue
+            if isinstance(found, cst.FunctionDef):
+                return FunctionRef(klass.module, found, klass.node)
+            return None
+        return None
+
+
+def _class_key(cls: ClassRef) -> tuple[str, int]:
+    return (cls.module.path, id(cls.node))
+
+
+def _c3(lists: list[list[ClassRef]]) -> list[ClassRef] | None:
+    lists = [list(seq) for seq in lists if seq]
+    out: list[ClassRef] = []
+    while lists:
+        for seq in lists:
+            head = seq[0]
+            if not any(_class_key(head) in {_class_key(c) for c in other[1:]} for other in lists):
+                break
+        else:
+            return None
+        out.append(head)
+        lists = [[c for c in seq if _class_key(c) != _class_key(head)] for seq in lists]
+        lists = [seq for seq in lists if seq]
+    return out
+
+
+def class_attribute(cls: cst.ClassDef, name: str) -> cst.CSTNode | None:
+    """What the class body binds ``name`` to last: a ``def``, or the statement that assigns it."""
+    found = None
+    for stmt in cls.body.body:
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)) and stmt.name.value == name:
+            found = stmt
+        elif isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                targets = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and (
+                    not isinstance(small, cst.AnnAssign) or small.value is not None
+                ):
+                    targets = [small.target]
+                if any(isinstance(t, cst.Name) and t.value == name for t in targets):
+                    found = small
+    return found
 
 
 def lookup(module: SourceModule, attrs: list[str]) -> FunctionRef | ClassRef | None:
@@ -102,7 +208,6 @@ def lookup(module: SourceModule, attrs: list[str]) -> FunctionRef | ClassRef | N
 
 
 def method_of(cls: cst.ClassDef, name: str) -> cst.FunctionDef | None:
-    for stmt in cls.body.body:
-        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name:
-            return stmt
-    return None
+    """The ``def`` the class body binds ``name`` to (the last one, as Python keeps it)."""
+    found = class_attribute(cls, name)
+    return found if isinstance(found, cst.FunctionDef) else None

@@ -12,8 +12,9 @@ from typing import Protocol
 
 import libcst as cst
 
-from patchlint.extract.repo import FunctionRef, Revision
-from patchlint.extract.source import SourceModule, code_of
+from patchlint.extract.repo import ClassRef, FunctionRef, Revision
+from patchlint.extract.source import SourceModule, bound_names, code_of
+from patchlint.extract.values import UNKNOWN, evaluate
 from patchlint.model.program import (
     DeprecatePatch,
     If,
@@ -79,10 +80,25 @@ class Scope:
     stack: tuple[str, ...] = ()  # helpers being inlined (recursion guard)
     # engine calls the dialect does not model, shared by a workflow and every helper it inlines
     unclassified: list[Unclassified] = field(default_factory=list)
+    # values Python fixes for local names (a helper's parameters bound to the caller's arguments,
+    # ``x = 3``); a name in ``locals`` without a binding is a local whose value only the run knows
+    bindings: dict[str, object] = field(default_factory=dict)
+    locals: frozenset[str] = frozenset()
+    # the concrete class ``self`` is an instance of (methods resolve through its MRO), and the
+    # class that defines the function being walked (where ``super()`` starts looking)
+    self_class: ClassRef | None = None
+    defining: ClassRef | None = None
 
-    def inner(self, ref: FunctionRef) -> "Scope":
+    def inner(self, ref: FunctionRef, bindings: dict[str, object] | None = None) -> "Scope":
         key = f"{ref.module.path}:{ref.qualname}"
-        return Scope(ref.module, self.revision, ref.owner, {}, (*self.stack, key), self.unclassified)
+        self_class = self.self_class if ref.owner is not None else None
+        defining = ClassRef(ref.module, ref.owner) if ref.owner is not None else None
+        return Scope(ref.module, self.revision, ref.owner, {}, (*self.stack, key), self.unclassified,
+                     dict(bindings or {}), local_names(ref.node), self_class, defining)
+
+    def value(self, expr: cst.BaseExpression | None) -> object:
+        """The Python value of ``expr`` here, or ``values.UNKNOWN`` (see ``extract/values.py``)."""
+        return evaluate(expr, self)
 
 
 class Dialect(Protocol):
@@ -91,6 +107,83 @@ class Dialect(Protocol):
     def classify(self, call: cst.Call, scope: Scope) -> Classified: ...
 
     def is_step_function(self, ref: FunctionRef) -> bool: ...
+
+
+def local_names(fn: cst.FunctionDef) -> frozenset[str]:
+    """The names local to a function: its parameters and every name its body binds (Python
+    decides this for the whole body at compile time), minus ``global``/``nonlocal`` ones."""
+    names: set[str] = set()
+    params = fn.params
+    for param in (*params.posonly_params, *params.params, *params.kwonly_params):
+        names.add(param.name.value)
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    declared: set[str] = set()
+
+    class Targets(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            names.add(node.name.value)
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            names.add(node.name.value)
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            names.update(bound_names(node.target))
+
+        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+            names.update(bound_names(node.target))
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            names.update(bound_names(node.target))
+
+        def visit_For(self, node: cst.For) -> None:
+            names.update(bound_names(node.target))
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            pass  # comprehension targets are local to the comprehension
+
+        def visit_AsName(self, node: cst.AsName) -> None:
+            names.update(bound_names(node.name))
+
+        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
+            names.update(bound_names(node.target))
+
+        def visit_Import(self, node: cst.Import) -> None:
+            for alias in node.names:
+                target = alias.asname.name if alias.asname is not None else alias.name
+                while isinstance(target, cst.Attribute):
+                    target = target.value
+                names.update(bound_names(target))
+
+        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+            if not isinstance(node.names, cst.ImportStar):
+                for alias in node.names:
+                    target = alias.asname.name if alias.asname is not None else alias.name
+                    names.update(bound_names(target))
+
+        def visit_MatchAs(self, node) -> None:
+            if node.name is not None:
+                names.add(node.name.value)
+
+        def visit_MatchStar(self, node) -> None:
+            if node.name is not None:
+                names.add(node.name.value)
+
+        def visit_Global(self, node: cst.Global) -> None:
+            declared.update(n.name.value for n in node.names)
+
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            declared.update(n.name.value for n in node.names)
+
+    body = fn.body
+    body.visit(Targets())
+    return frozenset(names - declared)
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
