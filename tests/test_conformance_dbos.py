@@ -19,9 +19,11 @@ from click.testing import CliRunner
 from patchlint.integrations.history_io import dbos_history
 from patchlint.integrations.replay_cmd import replay as replay_command
 from tests.engines import dbos_case
-from tests.engines.cases import HISTORIES, case_dirs, source_names, static_has_error, workflow_model
+from tests.engines.cases import HISTORIES, case_dirs, new_sources, static_has_error, workflow_model
 from tests.engines.dbos_cuts import cuts_of
 from tests.engines.runtime_side import verdicts
+
+pytestmark = pytest.mark.engine  # every test here reads or runs the real engine's recordings
 
 CASES = case_dirs("dbos")
 
@@ -129,8 +131,9 @@ def test_replay_command_agrees_with_dbos_recovery(case, label, tmp_path, monkeyp
     real = engine_verdicts(case)[label]
     history = tmp_path / "export.json"
     history.write_text(json.dumps(_cut_export(_export(case), label)))
-    monkeypatch.chdir(case)  # sources by repo-relative name, so `import helpers` resolves
-    sources = [arg for name in source_names(case) for arg in ("--source", name)]
+    folder, names = new_sources(case, tmp_path / "new")
+    monkeypatch.chdir(folder)  # sources by repo-relative name, so `import helpers` resolves
+    sources = [arg for name in names for arg in ("--source", name)]
     result = CliRunner().invoke(replay_command, [*sources, "--format", "json", str(history)])
     assert result.exit_code in (0, 1), result.output
     [verdict] = json.loads(result.output)["results"]

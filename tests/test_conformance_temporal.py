@@ -19,8 +19,13 @@ from click.testing import CliRunner
 from patchlint.integrations.history_io import temporal_history
 from patchlint.integrations.replay_cmd import replay as replay_command
 from tests.engines import temporal_case
-from tests.engines.cases import HISTORIES, case_dirs, source_names, static_has_error, workflow_model
+from tests.engines.cases import (
+    HISTORIES, case_dirs, new_sources, per_revision, revision_files, static_has_error,
+    workflow_model,
+)
 from tests.engines.runtime_side import verdicts
+
+pytestmark = pytest.mark.engine  # every test here reads or runs the real engine's recordings
 
 CASES = case_dirs("temporal")
 
@@ -117,8 +122,9 @@ def test_replay_command_agrees_with_replayer(case, cut, tmp_path, monkeypatch):
     real = engine_verdicts(case)[cut]
     history = tmp_path / "history.json"
     history.write_text(json.dumps(temporal_case.cut_history(HISTORIES / case.name, cut)))
-    monkeypatch.chdir(case)  # sources by repo-relative name, so `import helpers` resolves
-    sources = [arg for name in source_names(case) for arg in ("--source", name)]
+    folder, names = new_sources(case, tmp_path / "new")
+    monkeypatch.chdir(folder)  # sources by repo-relative name, so `import helpers` resolves
+    sources = [arg for name in names for arg in ("--source", name)]
     result = CliRunner().invoke(replay_command, [*sources, "--format", "json", str(history)])
     assert result.exit_code in (0, 1), result.output
     [verdict] = json.loads(result.output)["results"]
@@ -149,9 +155,12 @@ def test_static_message_quotes_the_engine(case):
     from patchlint.integrations.files import FolderFiles
     from patchlint.model.program import If, Loop, Try, walk
 
-    files = {"old": FolderFiles(case), "new": FolderFiles(case)}
-    report = analyze_revisions({str(case / "old.py"): (case / "old.py").read_text()},
-                               {str(case / "new.py"): (case / "new.py").read_text()}, context_files=files)
+    if per_revision(case):  # modules differ per revision: every module of each side is compared
+        report = analyze_revisions(revision_files(case, "old"), revision_files(case, "new"))
+    else:
+        files = {"old": FolderFiles(case), "new": FolderFiles(case)}
+        report = analyze_revisions({str(case / "old.py"): (case / "old.py").read_text()},
+                                   {str(case / "new.py"): (case / "new.py").read_text()}, context_files=files)
     worded = [f for f in report.findings if f.code in STATIC_WORDED and f.severity.value == "error"]
     old = workflow_model(case, "old", "temporal", temporal_case.load_meta(HISTORIES / case.name)["workflow_type"])
     if not worded or old is None or any(isinstance(n, (If, Loop, Try)) for n in walk(old.program)):

@@ -25,6 +25,7 @@ import threading
 import time
 from pathlib import Path
 
+from tests.engines.cases import case_folders
 from tests.engines.dbos_cuts import cuts_of
 
 VERSION = "pinned"
@@ -33,10 +34,11 @@ RESULT_TIMEOUT = 60.0
 
 
 def load_revision(case_dir: Path, revision: str):
-    """Import ``old``/``new``; return its first DBOS workflow function (definition order)."""
+    """Import ``old``/``new`` (its own modules in ``old/``/``new/`` first on ``sys.path``); return its
+    first DBOS workflow function (definition order)."""
     from dbos._dbos import _get_or_create_dbos_registry
 
-    sys.path.insert(0, str(case_dir))
+    sys.path[:0] = [str(f) for f in case_folders(case_dir, revision)]
     module = importlib.import_module(revision)
     registered = _get_or_create_dbos_registry().workflow_info_map
     for value in vars(module).values():

@@ -5,7 +5,8 @@
     python -m tests.engines.temporal_driver bench CASE_DIR HISTORY_DIR N  (times N rounds of replays)
 
 It imports user code (``old.py``/``new.py``), which must never happen inside the test process:
-each revision lives in its own interpreter, with its case folder on ``sys.path`` for siblings.
+each revision lives in its own interpreter, with its case folder on ``sys.path`` for siblings
+(and, first, the revision's own folder ``old/`` or ``new/`` when the case has one).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, Worker
 
+from tests.engines.cases import case_folders
 from tests.engines.temporal_cuts import cut_points
 
 RUN_TIMEOUT = timedelta(seconds=30)
@@ -35,8 +37,10 @@ def load_revision(case_dir: Path, revision: str):
 
     Activities are collected from the revision and the sibling modules it imported: module-level
     functions, and methods of activity classes (bound to an instance made with no arguments).
+    The revision's own modules (``old/``, ``new/``) come first on ``sys.path``, before the shared ones.
     """
-    sys.path.insert(0, str(case_dir))
+    folders = case_folders(case_dir, revision)
+    sys.path[:0] = [str(f) for f in folders]
     module = importlib.import_module(revision)
     workflows = [
         value
@@ -49,7 +53,7 @@ def load_revision(case_dir: Path, revision: str):
         raise SystemExit(f"{case_dir / revision}.py defines no @workflow.defn class")
     case_modules = [
         m for m in list(sys.modules.values())
-        if Path(getattr(m, "__file__", None) or "/").resolve().parent == case_dir
+        if Path(getattr(m, "__file__", None) or "/").resolve().parent in folders
     ]
     activities: dict[str, object] = {}
     for mod in case_modules:
