@@ -125,7 +125,7 @@ def test_choices_share_condition_text_between_revisions():
     new = seq(If("x", seq(act("a")), seq()), If("y", seq(), seq()))
     runs = enumerate_choices(old, new)
     assert len(runs) == 2 * 3 * 2  # x, the loop, y
-    assert {tuple(sorted(r)) for r in runs} == {(("if", "x"), ("if", "y"), ("loop", "for i in items"))}
+    assert {tuple(sorted(r)) for r in runs} == {(("if", "x"), ("if", "y"), ("loop", "i in items"))}
 
 
 def test_try_outcomes_cover_no_exception_and_each_handler():

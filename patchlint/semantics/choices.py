@@ -16,13 +16,20 @@ How many runs: every combination of every key's values when that product is at m
 taking each of its values (one factor at a time: every branch taken at least once), then
 seeded-random combinations until the cap. The cap keeps a replay check of any program within a
 few milliseconds; it is deterministic, so a verdict never flickers between runs.
+
+A loop whose iteration count Python fixes (``Loop.count``) is no decision: it has no key. Loop
+keys are the loop's ``target in iterable`` text, so ``for x in items:`` and the comprehension
+``[... for x in items]`` over the same iterable are the same decision.
+
+The interpreter asks a ``Decider``: ``FixedChoices`` answers from one such mapping (the diff,
+``--verify``); ``patchlint replay`` uses a decider guided by the real history.
 """
 
 from __future__ import annotations
 
 import itertools
 import random
-from typing import Iterator, Mapping
+from typing import Iterator, Mapping, Protocol
 
 from patchlint.model.program import If, Loop, Node, Try, walk
 
@@ -41,8 +48,8 @@ def choice_keys(*programs: Node) -> dict[tuple, tuple]:
         for node in walk(program):
             if isinstance(node, If):
                 keys.setdefault(("if", node.cond), (False, True))
-            elif isinstance(node, Loop):
-                keys.setdefault(("loop", node.cond), LOOP_COUNTS)
+            elif isinstance(node, Loop) and node.count is None:
+                keys.setdefault(("loop", loop_key(node.cond)), LOOP_COUNTS)
             elif isinstance(node, Try):
                 key = ("try", tries)
                 tries += 1
@@ -87,16 +94,58 @@ def _capped(names: list[tuple], keys: dict[tuple, tuple], cap: int) -> Iterator[
             yield run
 
 
+def loop_key(header: str) -> str:
+    """``x in items`` for ``for x in items`` and for the comprehension clause ``for x in items``."""
+    text = header.strip()
+    for prefix in ("async ", "for "):
+        text = text.removeprefix(prefix)
+    return text
+
+
 def if_value(choices: Choices, cond: str) -> bool:
     return bool(choices.get(("if", cond), False))
 
 
 def loop_count(choices: Choices, header: str) -> int:
-    return int(choices.get(("loop", header), 1))
+    key = ("loop", loop_key(header))
+    return int(choices[key] if key in choices else choices.get(("loop", header), 1))
 
 
 def try_outcome(choices: Choices, ordinal: int) -> int:
     return int(choices.get(("try", ordinal), NO_EXCEPTION))
+
+
+class Decider(Protocol):
+    """What the interpreter asks at each decision the code makes at run time."""
+
+    def if_value(self, cond: str) -> bool: ...
+
+    def loop_again(self, header: str, iteration: int) -> bool:
+        """Does the body of the loop ``header`` run once more, after ``iteration`` runs?"""
+
+    def try_outcome(self, ordinal: int, handlers: int) -> int:
+        """``NO_EXCEPTION`` or the index of the handler the ``ordinal``-th ``try`` goes to."""
+
+
+class FixedChoices:
+    """A decider answering from one choices mapping (every run of the diff and ``--verify``)."""
+
+    def __init__(self, choices: Choices):
+        self.choices = choices
+
+    def if_value(self, cond: str) -> bool:
+        return if_value(self.choices, cond)
+
+    def loop_again(self, header: str, iteration: int) -> bool:
+        return iteration < loop_count(self.choices, header)
+
+    def try_outcome(self, ordinal: int, handlers: int) -> int:
+        return try_outcome(self.choices, ordinal)
+
+
+def as_decider(choices) -> Decider:
+    """A decider from a choices mapping, or the decider itself."""
+    return FixedChoices(choices) if isinstance(choices, Mapping) else choices
 
 
 def describe(choices: Choices) -> str:
@@ -115,6 +164,10 @@ def describe(choices: Choices) -> str:
 
 __all__ = [
     "Choices",
+    "Decider",
+    "FixedChoices",
+    "as_decider",
+    "loop_key",
     "MAX_COMBINATIONS",
     "NO_EXCEPTION",
     "choice_keys",

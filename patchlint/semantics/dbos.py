@@ -16,11 +16,14 @@ recovered, so their histories always "replay".
 
 from __future__ import annotations
 
-from patchlint.model.program import Step, Workflow
+from typing import Iterator
+
+from patchlint.model.program import DBOS_STEP, Seq, Step, Workflow
 from patchlint.semantics.choices import Choices
 from patchlint.semantics.history import DBOS_SLEEP, PATCH_ROW_PREFIX, DbosHistory, DbosRow
-from patchlint.semantics.interpret import Interpreter, PatchCall
-from patchlint.semantics.result import ReplayResult
+from patchlint.semantics.interpret import DONE, Interpreter, PatchCall, Region, Request, RunFactory
+from patchlint.semantics.result import Failure, ReplayResult
+from patchlint.semantics.trace import Issued, Trace, TraceBuilder
 
 WORKFLOW_ID = "<workflow-id>"
 
@@ -36,64 +39,90 @@ def unexpected_step(function_id: int, recorded: str, expected: str) -> str:
     )
 
 
-def _requests(workflow: Workflow, choices: Choices):
+def requests(program: Seq, choices) -> RunFactory:
+    """Fresh request streams of ``program`` (every DBOS operation is awaited where it is called)."""
+    return lambda: Interpreter(program, choices).run()
+
+
+def _operations(stream: Iterator[Request]):
     """The operations and patch calls of one run, with the engine's reply sent back in."""
-    run = Interpreter(workflow.program, choices).run()
     reply = None
     while True:
         try:
-            request = run.send(reply)
+            request = stream.send(reply)
         except StopIteration:
             return
         reply = yield request if isinstance(request, (Step, PatchCall)) else None
 
 
-def record(workflow: Workflow, choices: Choices) -> list[DbosHistory]:
-    """Run ``workflow`` live: a history after every operation, each recv/get_event gap, and the end."""
-    rows: list[DbosRow] = []
-    cuts: list[DbosHistory] = []
-    name = workflow.name
-    requests = _requests(workflow, choices)
+def run(stream: Iterator[Request], rows: dict[int, str] | None = None) -> Trace:
+    """The operations a run issues, in order: live (``rows`` None), or while recovering a workflow
+    that recorded ``rows`` (function id → name) without checking them. ``DBOS.patch`` looks at
+    its own slot only: empty or its marker → True (marker there), anything else → False."""
+    out = TraceBuilder()
+    recorded = rows or {}
+    slot = 1
     reply = None
     while True:
         try:
-            request = requests.send(reply)
+            request = stream.send(reply)
         except StopIteration:
             break
         reply = None
-        if request is None:
-            continue
+        if isinstance(request, Step):
+            out.add(Issued(request.identity, request, ends_task=True, slots=request.slots))
+            slot += request.slots
+        elif isinstance(request, PatchCall):
+            marker = PATCH_ROW_PREFIX + request.id
+            found = recorded.get(slot)
+            writes = found == marker or (found is None and not request.deprecated)
+            if writes:
+                out.add(Issued((DBOS_STEP, marker), patch=request.node, ends_task=True))
+                slot += 1
+            reply = writes or request.deprecated or found is None
+        elif isinstance(request, Region):
+            out.region(request.node, request.start)
+        elif request is DONE:
+            out.completed = True
+    return out.build()
+
+
+def histories(trace: Trace, workflow_name: str) -> list[DbosHistory]:
+    """A history after every operation, each recv/get_event gap, and the end."""
+    rows: list[DbosRow] = []
+    cuts: list[DbosHistory] = []
+    for event in trace.events:
         next_id = rows[-1].function_id + 1 if rows else 1
-        if isinstance(request, PatchCall):
-            if request.deprecated:
-                reply = True
-                continue
-            rows.append(DbosRow(next_id, PATCH_ROW_PREFIX + request.id))
-            reply = True
-        elif request.slots >= 2:
+        name = event.key[1]
+        if event.slots >= 2:
             sleep = DbosRow(next_id + 1, DBOS_SLEEP)
-            cuts.append(DbosHistory(name, (*rows, sleep), False, blocked_in=request.name))
-            rows += [DbosRow(next_id, request.name), sleep]
+            cuts.append(DbosHistory(workflow_name, (*rows, sleep), False, blocked_in=name))
+            rows += [DbosRow(next_id, name), sleep]
         else:
-            rows.append(DbosRow(next_id, request.name))
-        cuts.append(DbosHistory(name, tuple(rows), False))
-    cuts.append(DbosHistory(name, tuple(rows), True))
+            rows.append(DbosRow(next_id, name))
+        cuts.append(DbosHistory(workflow_name, tuple(rows), False))
+    cuts.append(DbosHistory(workflow_name, tuple(rows), True))
     return cuts
 
 
-def replay(workflow: Workflow, history: DbosHistory, choices: Choices) -> ReplayResult:
-    """Recover ``history`` with ``workflow``'s program under ``choices`` (see the module doc)."""
+def record(workflow: Workflow, choices: Choices) -> list[DbosHistory]:
+    """Run ``workflow`` live: a history after every operation, each recv/get_event gap, and the end."""
+    return histories(run(requests(workflow.program, choices)()), workflow.name)
+
+
+def replay_stream(stream: Iterator[Request], history: DbosHistory) -> ReplayResult:
+    """Recover ``history`` with the requests of ``stream`` (see the module doc)."""
     if history.completed:
         return ReplayResult(ok=True, message="completed DBOS workflows are never recovered")
     recorded = {row.function_id: row.name for row in history.rows}
     position = {row.function_id: i for i, row in enumerate(history.rows)}
     last = max(recorded, default=0)
     current = 0
-    requests = _requests(workflow, choices)
+    operations = _operations(stream)
     reply = None
     while current < last:
         try:
-            request = requests.send(reply)
+            request = operations.send(reply)
         except StopIteration:
             break
         reply = None
@@ -118,6 +147,32 @@ def replay(workflow: Workflow, history: DbosHistory, choices: Choices) -> Replay
                 )
         current += len(expected)
     return ReplayResult(ok=True)
+
+
+def replay(workflow: Workflow, history: DbosHistory, choices: Choices) -> ReplayResult:
+    """Recover ``history`` with ``workflow``'s program under ``choices`` (see the module doc)."""
+    return replay_stream(requests(workflow.program, choices)(), history)
+
+
+def breaks(factory: RunFactory, cuts: list[DbosHistory]) -> tuple[Failure | None, None]:
+    """(the first open cut that fails, None: completed workflows are never recovered) when the code
+    of ``factory`` recovers the histories ``cuts`` of one run (``histories``).
+
+    Recovery of a cut with every row up to some id checks exactly what recovery of all rows checks
+    up to that id, so one recovery of all rows decides every such cut; each blocked-in-recv cut
+    (a gap) is recovered on its own."""
+    prefixes = [h for h in cuts if not h.completed and h.blocked_in is None]
+    found: list[Failure] = []
+    if prefixes:
+        result = replay_stream(factory(), prefixes[-1])
+        if not result.ok:
+            cut = next(h for h in prefixes if len(h.rows) > result.position)
+            found.append(Failure(cut, result))
+    for blocked in (h for h in cuts if h.blocked_in is not None):
+        result = replay_stream(factory(), blocked)
+        if not result.ok:
+            found.append(Failure(blocked, result))
+    return min(found, key=lambda f: (len(f.history.rows), f.result.position or 0), default=None), None
 
 
 def _patch(call: PatchCall, recorded: dict[int, str], current: int) -> tuple[bool, int]:

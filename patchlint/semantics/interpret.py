@@ -1,10 +1,13 @@
-"""Run a step program under fixed choices as a stream of requests to an engine.
+"""The one interpreter: a step program, run under a ``Decider``, as a stream of requests to an engine.
 
-Both engines drive the same interpreter; only what they do with each request differs:
+Every consumer drives this interpreter — recording a run, replaying a history, the diff's traces,
+``--verify`` and ``patchlint replay`` — and only what it does with each request differs:
 
 - a ``Step``: the command / operation issued (kind and name are its identity);
-- ``PatchCall(id, deprecated)``: ``patched(id)`` / ``DBOS.patch`` (``deprecated=False``) or
+- ``PatchCall(id, deprecated, node)``: ``patched(id)`` / ``DBOS.patch`` (``deprecated=False``) or
   ``deprecate_patch`` (``True``); the engine sends back the bool the call returns;
+- ``Region(node, start)``: the old branch of a patch that returned False starts / ends (only the
+  diff looks at these; engines ignore them);
 - ``BLOCK``: the run awaits what it issued (a Temporal workflow task ends here);
 - ``WAIT``: the run awaits something issued earlier (a ``Wait``): the task ends here unless that
   has already completed, which only the history can tell;
@@ -12,13 +15,18 @@ Both engines drive the same interpreter; only what they do with each request dif
 
 An early ``Return`` ends the run (``finally`` blocks still run). ``asyncio.gather`` branches start
 in order: each round runs every live branch up to its next blocking step, and the round's
-blocked steps are awaited together (one workflow task per round).
+blocked steps are awaited together (one workflow task per round). ``continue_as_new`` closes the
+run: nothing after it, no ``DONE``.
+
+Which way a branch goes, how often a loop runs and whether a ``try`` raises is asked of the
+``Decider`` (``patchlint.semantics.choices``): fixed choices for the diff and ``--verify``, or a
+decider guided by a real history for ``patchlint replay``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Callable, Generator, Iterator
 
 from patchlint.model.program import (
     BLOCKING_KINDS,
@@ -37,13 +45,22 @@ from patchlint.model.program import (
     Wait,
     walk,
 )
-from patchlint.semantics.choices import Choices, NO_EXCEPTION, if_value, loop_count, try_outcome
+from patchlint.semantics.choices import NO_EXCEPTION, Decider, as_decider
 
 
 @dataclass(frozen=True)
 class PatchCall:
     id: str
     deprecated: bool
+    node: object = field(default=None, compare=False, repr=False)  # the Patched / DeprecatePatch
+
+
+@dataclass(frozen=True)
+class Region:
+    """The old branch of the patch ``node`` (whose call returned False) starts or ends here."""
+
+    node: object = field(compare=False, repr=False)
+    start: bool = True
 
 
 class _Signal:
@@ -58,12 +75,17 @@ BLOCK = _Signal("BLOCK")
 WAIT = _Signal("WAIT")  # awaits something started earlier: blocks only if it has not completed
 DONE = _Signal("DONE")
 
-Request = Step | PatchCall | _Signal  # BLOCK, WAIT or DONE
+Request = Step | PatchCall | Region | _Signal  # BLOCK, WAIT or DONE
 Run = Generator[Request, object, None]
+RunFactory = Callable[[], Iterator[Request]]  # a fresh request stream each call
 
 
 class _Returned(Exception):
     """An early return/raise unwinding the interpreter (``finally`` blocks run on the way)."""
+
+
+class _ContinuedAsNew(Exception):
+    """``continue_as_new`` closes the run: nothing after it is issued, no completion command."""
 
 
 def patch_key(patch_id: str | None) -> str:
@@ -75,18 +97,24 @@ def _blocks_by_model(step: Step) -> bool:
     return step.kind in BLOCKING_KINDS or step.kind == DBOS_STEP
 
 
+def try_ordinals(program: Node) -> dict[int, int]:
+    """``id(Try node)`` → its source ordinal: the ``try`` choice key of that node."""
+    ordinals: dict[int, int] = {}
+    for node in walk(program):
+        if isinstance(node, Try):
+            ordinals[id(node)] = len(ordinals)
+    return ordinals
+
+
 class Interpreter:
     """``blocks(step)`` says whether the run awaits ``step`` before issuing anything else (the
     engine decides: a Temporal local activity, for one, runs inside the workflow task)."""
 
-    def __init__(self, program: Seq, choices: Choices, blocks: Callable[[Step], bool] = _blocks_by_model):
+    def __init__(self, program: Seq, choices, blocks: Callable[[Step], bool] = _blocks_by_model):
         self.program = program
-        self.choices = choices
+        self.decider: Decider = as_decider(choices)
         self.blocks = blocks
-        self._try_ordinal = {}
-        for node in walk(program):
-            if isinstance(node, Try):
-                self._try_ordinal[id(node)] = len(self._try_ordinal)
+        self._try_ordinal = try_ordinals(program)
 
     def run(self) -> Run:
         """The whole workflow: its requests, then ``DONE`` unless it continued-as-new."""
@@ -109,16 +137,13 @@ class Interpreter:
             for item in node.items:
                 yield from self.node(item)
         elif isinstance(node, If):
-            yield from self.node(node.then if if_value(self.choices, node.cond) else node.orelse)
+            yield from self.node(node.then if self.decider.if_value(node.cond) else node.orelse)
         elif isinstance(node, Patched):
-            taken = yield PatchCall(patch_key(node.id), False)
-            yield from self.node(node.new if taken else node.old)
+            yield from self._patched(node)
         elif isinstance(node, DeprecatePatch):
-            yield PatchCall(patch_key(node.id), True)
+            yield PatchCall(patch_key(node.id), True, node)
         elif isinstance(node, Loop):
-            for _ in range(loop_count(self.choices, node.cond)):
-                yield from self.node(node.body)
-            yield from self.node(node.orelse)
+            yield from self._loop(node)
         elif isinstance(node, Try):
             yield from self._try(node)
         elif isinstance(node, Parallel):
@@ -128,8 +153,28 @@ class Interpreter:
         elif isinstance(node, Wait):
             yield WAIT
 
+    def _patched(self, node: Patched) -> Run:
+        taken = yield PatchCall(patch_key(node.id), False, node)
+        if taken:
+            yield from self.node(node.new)
+            return
+        yield Region(node, start=True)
+        try:
+            yield from self.node(node.old)
+        except (_Returned, _ContinuedAsNew):
+            yield Region(node, start=False)
+            raise
+        yield Region(node, start=False)
+
+    def _loop(self, node: Loop) -> Run:
+        iteration = 0
+        while (iteration < node.count) if node.count is not None else self.decider.loop_again(node.cond, iteration):
+            yield from self.node(node.body)
+            iteration += 1
+        yield from self.node(node.orelse)
+
     def _try(self, node: Try) -> Run:
-        outcome = try_outcome(self.choices, self._try_ordinal.get(id(node), -1))
+        outcome = self.decider.try_outcome(self._try_ordinal.get(id(node), -1), len(node.handlers))
         try:
             yield from self.node(node.body)
             if outcome != NO_EXCEPTION and outcome < len(node.handlers):
@@ -164,5 +209,18 @@ class Interpreter:
                 yield BLOCK
 
 
-class _ContinuedAsNew(Exception):
-    """``continue_as_new`` closes the run: nothing after it is issued, no completion command."""
+def requests(program: Seq, choices, blocks: Callable[[Step], bool] = _blocks_by_model) -> RunFactory:
+    """A factory of fresh request streams of ``program`` under ``choices``."""
+    return lambda: Interpreter(program, choices, blocks).run()
+
+
+def drive(stream: Iterator[Request], answer: Callable[[Request], object]) -> None:
+    """Feed ``stream`` to ``answer`` request by request, sending back what it returns; stops
+    early when ``answer`` raises ``StopIteration``."""
+    reply = None
+    while True:
+        try:
+            request = stream.send(reply) if reply is not None else next(stream)
+        except StopIteration:
+            return
+        reply = answer(request)

@@ -20,3 +20,19 @@ class ReplayResult:
     step: str | None = None
     message: str = ""
     position: int | None = None
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A history (one cut of a run) and the failed replay of it."""
+
+    history: object  # TemporalHistory | DbosHistory
+    result: ReplayResult
+
+    @property
+    def in_flight(self) -> bool:
+        return not self.history.completed
+
+    @property
+    def cut(self) -> str:
+        return self.history.describe()

@@ -29,18 +29,23 @@ the next command event); a marker no LA of that sequence number claims fails wit
 associated machine for LocalActivity(n)".
 
 Signal/update handlers are not run: only the ``@workflow.run`` program is replayed.
+
+``run`` is the same activation logic without the checks: the commands the code issues, live or
+against a history (the diff aligns these); ``histories`` cuts a live run where it can pause;
+``breaks`` finds the first failing cut of a run with one replay.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from typing import Iterator
 
-from patchlint.model.program import ACTIVITY, BLOCKING_KINDS, LOCAL_ACTIVITY, Step, Workflow
+from patchlint.model.program import ACTIVITY, BLOCKING_KINDS, CONTINUE_AS_NEW, LOCAL_ACTIVITY, Seq, Step, Workflow
 from patchlint.semantics.choices import Choices
 from patchlint.semantics.history import COMPLETE, MARKER, TemporalEvent, TemporalHistory
-from patchlint.semantics.interpret import BLOCK, DONE, WAIT, Interpreter, PatchCall
-from patchlint.semantics.result import ReplayResult
+from patchlint.semantics.interpret import BLOCK, DONE, WAIT, Interpreter, PatchCall, Region, Request, RunFactory
+from patchlint.semantics.result import Failure, ReplayResult
 from patchlint.semantics.temporal_events import (
     PREFIX,
     SEQUENCED,
@@ -51,6 +56,7 @@ from patchlint.semantics.temporal_events import (
     show,
     unhandled,
 )
+from patchlint.semantics.trace import Issued, Trace, TraceBuilder
 
 
 def ends_task(step: Step) -> bool:
@@ -58,39 +64,77 @@ def ends_task(step: Step) -> bool:
     return step.kind in BLOCKING_KINDS and step.kind != LOCAL_ACTIVITY and step.awaited
 
 
-def _event_of(step: Step) -> TemporalEvent:
-    return TemporalEvent(step.kind, step.name)
+def requests(program: Seq, choices) -> RunFactory:
+    """Fresh request streams of ``program`` as the Temporal SDK runs it."""
+    return lambda: Interpreter(program, choices, ends_task).run()
 
 
-def record(workflow: Workflow, choices: Choices) -> list[TemporalHistory]:
-    """Run ``workflow`` live under ``choices``: one history per legal cut, the completed one last."""
-    events: list[TemporalEvent] = []
-    ends: list[int] = []
+def _recorded_in_task(history: TemporalHistory, task: tuple[int, int]) -> int:
+    start, stop = task
+    return sum(1 for e in history.events[start:stop] if e.kind != MARKER or not e.deprecated)
+
+
+def run(stream: Iterator[Request], history: TemporalHistory | None = None) -> Trace:
+    """The commands a run issues, in order: live (``history`` None: ``patched`` is True and writes
+    its marker), or while replaying ``history`` without checking it (``patched(id)`` is True iff a
+    marker for ``id`` is in the workflow tasks replayed so far; past the history's end the run is
+    live). Memoized per id for the run, as the SDK does."""
+    out = TraceBuilder()
+    tasks = history.tasks() if history is not None else []
+    marker_task: dict[str, int] = {}
+    for index, (start, stop) in enumerate(tasks):
+        for event in history.events[start:stop]:
+            if event.kind == MARKER:
+                marker_task.setdefault(event.patch_id, index)
     memo: dict[str, bool] = {}
-    run = Interpreter(workflow.program, choices, ends_task).run()
+    task = issued = 0
     reply = None
     while True:
         try:
-            request = run.send(reply)
+            request = stream.send(reply)
         except StopIteration:
             break
         reply = None
         if isinstance(request, Step):
-            events.append(_event_of(request))
+            out.add(Issued(request.identity, request))
+            issued += 1
         elif isinstance(request, PatchCall):
             if request.id not in memo:
-                memo[request.id] = True
-                events.append(TemporalEvent(MARKER, request.id, request.id, request.deprecated))
+                live = history is None or task >= len(tasks)
+                memo[request.id] = live or marker_task.get(request.id, len(tasks)) <= task
+                if memo[request.id]:
+                    out.add(Issued((MARKER, request.id), patch=request.node, deprecated=request.deprecated))
+                    issued += 1
             reply = memo[request.id]
-        elif request in (BLOCK, WAIT) and events and (not ends or ends[-1] != len(events) - 1):
-            ends.append(len(events) - 1)
-    name = workflow.name
-    cuts = [
-        TemporalHistory(name, tuple(events[: end + 1]), False, tuple(ends[: i + 1]))
-        for i, end in enumerate(ends)
-    ]
-    cuts.append(TemporalHistory(name, tuple(events), True, tuple(ends)))
+        elif isinstance(request, Region):
+            out.region(request.node, request.start)
+        elif request is BLOCK or request is WAIT:
+            if request is WAIT and task < len(tasks) and _recorded_in_task(history, tasks[task]) > issued:
+                continue  # the awaited result was already in: the task went on
+            if out.end_task(soft=request is WAIT):
+                task, issued = task + 1, 0
+        elif request is DONE:
+            out.completed = True
+    if out.events and out.events[-1].key[0] == CONTINUE_AS_NEW:
+        out.completed = True
+    return out.build()
+
+
+def histories(trace: Trace, workflow_type: str) -> list[TemporalHistory]:
+    """The histories a live run leaves: one per workflow-task boundary, the completed one last."""
+    events = tuple(
+        TemporalEvent(MARKER, e.key[1], e.key[1], e.deprecated) if e.key[0] == MARKER else TemporalEvent(*e.key)
+        for e in trace.events
+    )
+    ends = tuple(i for i, e in enumerate(trace.events) if e.ends_task)
+    cuts = [TemporalHistory(workflow_type, events[: end + 1], False, ends[: i + 1]) for i, end in enumerate(ends)]
+    cuts.append(TemporalHistory(workflow_type, events, True, ends))
     return cuts
+
+
+def record(workflow: Workflow, choices: Choices) -> list[TemporalHistory]:
+    """Run ``workflow`` live under ``choices``: one history per legal cut, the completed one last."""
+    return histories(run(requests(workflow.program, choices)()), workflow.name)
 
 
 @dataclass
@@ -122,7 +166,7 @@ class _Command:
 class _Replay:
     """One replay of one history: the queued commands and the run of the new code."""
 
-    def __init__(self, workflow: Workflow, history: TemporalHistory, choices: Choices):
+    def __init__(self, stream: Iterator[Request], history: TemporalHistory):
         self.history = history
         self.events = list(history.events)
         if ends_with_completion(history):
@@ -133,7 +177,7 @@ class _Replay:
         if ends_with_completion(history):
             start, _ = self.tasks[-1]
             self.tasks[-1] = (start, len(self.events))
-        self.run = Interpreter(workflow.program, choices, ends_task).run()
+        self.run = stream
         self.finished = False
         self.queue: deque = deque()  # _Command | PatchCall | COMPLETE
         self.memo: dict[str, bool] = {}
@@ -155,6 +199,8 @@ class _Replay:
                 self.finished = True
                 return
             reply = None
+            if isinstance(request, Region):
+                continue
             if request is BLOCK:
                 return
             if request is WAIT:
@@ -278,9 +324,9 @@ def _matches(event: TemporalEvent, command) -> bool:
     return event.kind == _kind(command)
 
 
-def replay(workflow: Workflow, history: TemporalHistory, choices: Choices) -> ReplayResult:
-    """Replay ``history`` with ``workflow``'s program under ``choices`` (see the module doc)."""
-    state = _Replay(workflow, history, choices)
+def replay_stream(stream: Iterator[Request], history: TemporalHistory) -> ReplayResult:
+    """Replay ``history`` with the requests of ``stream`` (see the module doc)."""
+    state = _Replay(stream, history)
     try:
         for task, (start, stop) in enumerate(state.tasks):
             state.activate(task)
@@ -295,3 +341,23 @@ def replay(workflow: Workflow, history: TemporalHistory, choices: Choices) -> Re
             position=failure.index,
         )
     return ReplayResult(ok=True)
+
+
+def replay(workflow: Workflow, history: TemporalHistory, choices: Choices) -> ReplayResult:
+    """Replay ``history`` with ``workflow``'s program under ``choices``."""
+    return replay_stream(requests(workflow.program, choices)(), history)
+
+
+def breaks(factory: RunFactory, cuts: list[TemporalHistory]) -> tuple[Failure | None, Failure | None]:
+    """(the first open cut that fails, the completed run if it fails) when the code of ``factory``
+    replays the histories ``cuts`` of one run (``histories``: every task boundary, completed last).
+
+    Replay of a cut matches exactly what replay of the completed history matches up to the cut's
+    end, so one replay of the completed history decides every cut: a cut fails iff it holds the
+    event the completed replay failed at."""
+    completed = cuts[-1]
+    result = replay_stream(factory(), completed)
+    if result.ok:
+        return None, None
+    open_cut = next((h for h in cuts[:-1] if len(h.events) > result.position), None)
+    return (Failure(open_cut, result) if open_cut is not None else None), Failure(completed, result)
