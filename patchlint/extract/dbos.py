@@ -2,19 +2,30 @@
 
 Names are what dbos writes to ``operation_outputs.function_name``: ``name=`` of the decorator or
 the function's ``__qualname__``; built-ins use dbos' own names (``DBOS.sleep``, ``DBOS.recv``…).
+Which call records what comes from one table, ``patchlint/extract/apis.py``.
 """
 
 from __future__ import annotations
 
 import libcst as cst
 
+from patchlint.extract import apis
+from patchlint.extract.names import dotted
 from patchlint.extract.repo import FunctionRef
-from patchlint.extract.temporal import _decorator_kwarg, _decorator_name
+from patchlint.extract.temporal import (
+    _decorator_kwarg,
+    _decorator_name,
+    _Handle,
+    handle_of,
+)
+from patchlint.extract.values import UNKNOWN
 from patchlint.extract.walker import (
+    EngineCall,
     ParallelCall,
     PatchCall,
     Scope,
     StepCall,
+    WaitCall,
     argument,
     resolve_callee,
     string_value,
@@ -22,28 +33,28 @@ from patchlint.extract.walker import (
 from patchlint.model import program as m
 
 D = "dbos.DBOS."
-
-# DBOS.<method> → (recorded name, function ids taken)
-BUILTINS = {
-    "sleep": ("DBOS.sleep", 1),
-    "send": ("DBOS.send", 1),
-    "recv": ("DBOS.recv", 2),
-    "set_event": ("DBOS.setEvent", 1),
-    "get_event": ("DBOS.getEvent", 2),
-    "write_stream": ("DBOS.writeStream", 1),
-    "close_stream": ("DBOS.closeStream", 1),
-    "read_stream": ("DBOS.readStream", 1),
-    "get_result": ("DBOS.getResult", 1),
+_D_PRIVATE = "dbos._dbos.DBOS."
+_ASYNCIO = "asyncio."
+_DATASOURCE_OWNERS = apis.OWNERS["datasource"]
+_QUEUE_OWNERS = apis.OWNERS["queue"]
+# Methods whose names only DBOS objects have: a call of them is classified whatever the receiver
+# (``ds.run_tx_step(...)`` on a module-level datasource, ``queue.enqueue(workflow_fn)``).
+_BY_METHOD_NAME = {
+    row.name: row
+    for row in apis.DBOS_APIS
+    if row.owner in (*_DATASOURCE_OWNERS, *_QUEUE_OWNERS) and row.effect == apis.STEP
 }
-_STARTS = {"start_workflow", "start_workflow_async"}
-_STEP_DECORATORS = {f"{D}step", f"{D}transaction", f"{D}workflow"}
-_PARALLEL = {"asyncio.gather", "asyncio.wait", "asyncio.as_completed"}
+_DATASOURCE_DECORATORS = {
+    row.name for row in apis.DBOS_APIS if row.owner in _DATASOURCE_OWNERS and row.effect == apis.DECORATOR
+}
 
 
-def _method(qualified: str | None) -> str | None:
-    if qualified and qualified.startswith(D):
-        name = qualified[len(D) :]
-        return name[: -len("_async")] if name.endswith("_async") else name
+def _method(qualified: str | None) -> tuple[str, str] | None:
+    """``DBOS.<head>`` and what follows (``DBOS.logger.info`` → ("logger", "info"))."""
+    for prefix in (D, _D_PRIVATE):
+        if qualified and qualified.startswith(prefix):
+            head, _, rest = qualified[len(prefix):].partition(".")
+            return head, rest
     return None
 
 
@@ -56,40 +67,113 @@ class DbosDialect:
     def classify(self, call: cst.Call, scope: Scope):
         qualified = scope.module.imports.qualify(call.func)
         method = _method(qualified)
-        if method in BUILTINS:
-            name, slots = BUILTINS[method]
-            return StepCall(m.DBOS_STEP, name, slots)
-        if method in _STARTS:
-            return StepCall(m.DBOS_STEP, self._workflow_name(argument(call, 0), scope), handle="dbos")
-        if method == "patch":
-            return PatchCall(False, string_value(argument(call, 0, "patch_name")))
-        if method == "deprecate_patch":
-            return PatchCall(True, string_value(argument(call, 0, "patch_name")))
-        if qualified in _PARALLEL:
-            return ParallelCall(tuple(a.value for a in call.args if a.keyword is None))
+        if method is not None:
+            head, rest = method
+            row = apis.lookup(apis.DBOS, "DBOS", head)
+            if rest:
+                quiet = row is not None and row.effect in (apis.SILENT, apis.OUTSIDE)
+                return None if quiet else EngineCall()
+            return self._apply(row, call, scope) if row is not None else EngineCall()
+        if qualified and qualified.startswith(_ASYNCIO) and qualified.count(".") == 1:
+            row = apis.lookup(apis.DBOS, "asyncio", qualified[len(_ASYNCIO):])
+            return self._apply(row, call, scope) if row is not None else None
         func = call.func
         if isinstance(func, cst.Attribute):
-            owner = func.value
-            if isinstance(owner, cst.Name) and scope.handles.get(owner.value) == "dbos":
-                if func.attr.value in ("get_result", "get_result_async"):
-                    return StepCall(m.DBOS_STEP, "DBOS.getResult")
-                if func.attr.value in ("get_status", "get_status_async"):
-                    return StepCall(m.DBOS_STEP, "DBOS.getStatus")
-            if func.attr.value in ("enqueue", "enqueue_async"):
-                target = self._step_name(argument(call, 0), scope)
-                if target is not None:
-                    return StepCall(m.DBOS_STEP, target, handle="dbos")
+            found = self._method_call(func, call, scope)
+            if found is not None:
+                return found
         ref = resolve_callee(func, scope)
         decorator = self._step_decorator(ref) if ref is not None else None
         if decorator is None:
             return None
         name = _decorator_kwarg(decorator, "name") or ref.qualname
-        if _decorator_name(decorator, ref.module) == f"{D}workflow":
-            # calling a child workflow directly starts it and waits for it: two operations
-            return StepCall(m.DBOS_STEP, name, then=("DBOS.getResult",))
-        return StepCall(m.DBOS_STEP, name)
+        decorator_name = _decorator_name(decorator, ref.module) or ""
+        then = apis.DBOS_DECORATORS.get(decorator_name[len(D):], ()) if decorator_name.startswith(D) else ()
+        return StepCall(m.DBOS_STEP, name, then=then)
 
-    def _step_name(self, func: cst.BaseExpression | None, scope: Scope) -> str | None:
+    def _method_call(self, func: cst.Attribute, call: cst.Call, scope: Scope):
+        name = func.attr.value
+        handle = handle_of(func.value, scope, self) or self._module_object(func.value, scope)
+        if handle is not None:
+            row = apis.method_of_handle(apis.DBOS, handle, name)
+            return self._apply(row, call, scope) if row is not None else EngineCall()
+        row = _BY_METHOD_NAME.get(name)
+        if row is None:
+            return None
+        if row.owner in _QUEUE_OWNERS and self._function_name(call, row.rule, scope) is None:
+            return None  # ``x.enqueue(...)`` of something that is not a DBOS function
+        return self._apply(row, call, scope)
+
+    def _module_object(self, owner: cst.BaseExpression, scope: Scope) -> str | None:
+        """The handle kind of a module-level DBOS object: ``ds = SQLAlchemyDatasource.create(url)``,
+        ``queue = DBOS.register_queue("q")`` (bound once, at the top level of this module)."""
+        if not isinstance(owner, cst.Name) or owner.value in scope.locals:
+            return None
+        value = scope.module.constants.get(owner.value)
+        if not isinstance(value, cst.Call):
+            return None
+        qualified = scope.module.imports.qualify(value.func) or ""
+        if not qualified.startswith("dbos."):
+            return None
+        head, _, last = qualified.rpartition(".")
+        if head.rsplit(".", 1)[-1] in _DATASOURCE_OWNERS or head.endswith("Datasource"):
+            return "datasource" if last in ("create", "__init__") else None
+        classified = self.classify(value, scope)
+        return getattr(classified, "handle", None)
+
+    def _apply(self, row: apis.Api, call: cst.Call, scope: Scope):
+        effect = row.effect
+        if effect == apis.STEP:
+            records = apis.records(row, call, scope)
+            if records is None:
+                return WaitCall()
+            if not records:
+                return _Handle(row.handle) if row.handle else None
+            name = self._name(row.rule, call, scope)
+            return StepCall(row.kind, name, row.slots, handle=row.handle, then=row.then)
+        if effect in (apis.PATCH, apis.DEPRECATE):
+            return PatchCall(effect == apis.DEPRECATE, string_value(argument(call, row.rule.index, row.rule.keyword)))
+        if effect == apis.PARALLEL:
+            return ParallelCall(tuple(a.value for a in call.args if a.keyword is None))
+        if effect == apis.WAIT:
+            return WaitCall()
+        if effect == apis.HANDLE:
+            return _Handle(row.handle)
+        if effect == apis.UNMODELLED:
+            return EngineCall()
+        return None  # SILENT, OUTSIDE, DECORATOR
+
+    def _name(self, rule, call: cst.Call, scope: Scope) -> str:
+        if isinstance(rule, apis.Fixed):
+            return rule.name
+        if isinstance(rule, apis.FunctionName):
+            ref = argument(call, rule.index, rule.keyword)
+            return self._function_name(call, rule, scope) or string_value(ref) or _text(ref)
+        if isinstance(rule, apis.StepOptionsName):
+            options = scope.value(argument(call, rule.options, None))
+            if isinstance(options, dict) and isinstance(options.get("name"), str) and options["name"]:
+                return options["name"]
+            if options is UNKNOWN and argument(call, rule.options, None) is not None:
+                text = _dict_name(argument(call, rule.options, None))
+                if text is not None:
+                    return text
+            func = argument(call, rule.function, None)
+            ref = resolve_callee(func, scope) if func is not None else None
+            if ref is not None:
+                return ref.qualname
+            if isinstance(func, cst.Lambda):
+                return "<lambda>"
+            return _text(func)
+        if isinstance(rule, apis.OptionsKey):
+            options = scope.value(argument(call, rule.index, rule.keyword))
+            if isinstance(options, dict) and isinstance(options.get(rule.key), str):
+                return options[rule.key]
+            return "?"
+        raise ValueError(f"no DBOS name rule {rule!r}")
+
+    def _function_name(self, call: cst.Call, rule, scope: Scope) -> str | None:
+        """The registered name of a referenced DBOS function (decorator ``name=`` or qualname)."""
+        func = argument(call, rule.index, rule.keyword)
         if func is None:
             return None
         ref = resolve_callee(func, scope)
@@ -100,18 +184,17 @@ class DbosDialect:
             return None
         return _decorator_kwarg(decorator, "name") or ref.qualname
 
-    def _workflow_name(self, ref: cst.BaseExpression | None, scope: Scope) -> str:
-        return self._step_name(ref, scope) or (string_value(ref) or "?")
-
     def _step_decorator(self, ref: FunctionRef) -> cst.Decorator | None:
         for decorator in ref.node.decorators:
             name = _decorator_name(decorator, ref.module)
             if name is None:
                 continue
-            if name in _STEP_DECORATORS or name in self.extra or _raw(decorator) in self.extra:
+            if name.startswith(D) and name[len(D):] in apis.DBOS_DECORATORS:
                 return decorator
-            # a dbos 3.x datasource: ``@ds.transaction()``
-            if name.rsplit(".", 1)[-1] == "transaction" and isinstance(decorator.decorator, cst.Call):
+            if name in self.extra or _raw(decorator) in self.extra:
+                return decorator
+            # a dbos 3.x datasource: ``@ds.transaction()`` / ``@ds.transaction``
+            if name.rsplit(".", 1)[-1] in _DATASOURCE_DECORATORS and "." in name:
                 return decorator
         return None
 
@@ -119,8 +202,20 @@ class DbosDialect:
         return self._step_decorator(ref) is not None
 
 
-def _raw(decorator: cst.Decorator) -> str:
-    from patchlint.extract.names import dotted
+def _dict_name(node: cst.BaseExpression) -> str | None:
+    """``{"name": "x", ...}`` whose other values are unknown: the literal name still fixes it."""
+    if isinstance(node, cst.Dict):
+        for element in node.elements:
+            if isinstance(element, cst.DictElement) and string_value(element.key) == "name":
+                return string_value(element.value)
+    return None
 
+
+def _text(node: cst.BaseExpression | None) -> str:
+    text = dotted(node) if node is not None else None
+    return text.rsplit(".", 1)[-1] if text else "?"
+
+
+def _raw(decorator: cst.Decorator) -> str:
     expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
     return dotted(expr) or ""

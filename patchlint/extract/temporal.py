@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import libcst as cst
 
+from patchlint.extract import apis
 from patchlint.extract.names import dotted
 from patchlint.extract.repo import ClassRef, FunctionRef, method_of
 from patchlint.extract.source import SourceModule
 from patchlint.extract.walker import (
+    EngineCall,
     ParallelCall,
     PatchCall,
     Scope,
@@ -16,21 +18,9 @@ from patchlint.extract.walker import (
     argument,
     string_value,
 )
-from patchlint.model import program as m
 
 WF = "temporalio.workflow."
-
-_ACTIVITY_CALLS = {
-    f"{WF}{verb}_{what}{suffix}": kind
-    for verb in ("execute", "start")
-    for what, kind in (("activity", m.ACTIVITY), ("local_activity", m.LOCAL_ACTIVITY))
-    for suffix in ("", "_method", "_class")
-}
-_CHILD_CALLS = {f"{WF}execute_child_workflow", f"{WF}start_child_workflow"}
-_TIMERS = {f"{WF}sleep", "asyncio.sleep"}
-_PARALLEL = {"asyncio.gather", f"{WF}wait", f"{WF}as_completed", "asyncio.wait", "asyncio.as_completed"}
-_UPSERTS = {f"{WF}upsert_search_attributes", f"{WF}upsert_typed_search_attributes"}
-_EXTERNAL_HANDLES = {f"{WF}get_external_workflow_handle", f"{WF}get_external_workflow_handle_for"}
+ASYNCIO = "asyncio."
 
 
 def _decorator_name(decorator: cst.Decorator, module: SourceModule) -> str | None:
@@ -57,34 +47,75 @@ class TemporalDialect:
     engine = "temporal"
 
     def classify(self, call: cst.Call, scope: Scope):
+        row, engine_object = self._row(call, scope)
+        if row is None:
+            return EngineCall() if engine_object else None
+        return self._apply(row, call, scope)
+
+    def _row(self, call: cst.Call, scope: Scope) -> tuple[apis.Api | None, bool]:
+        """The table row of the API a call reaches, and whether it reaches an engine object at all."""
         name = scope.module.imports.qualify(call.func)
-        if name in _ACTIVITY_CALLS:
-            kind = _ACTIVITY_CALLS[name]
-            started = name.startswith(f"{WF}start_")
-            return StepCall(kind, self.activity_type(argument(call, 0, "activity"), scope),
-                            deferred=started, handle="activity" if started else None)
-        if name in _CHILD_CALLS:
-            target = argument(call, 0, "workflow")
-            return StepCall(m.CHILD_WORKFLOW, self.child_type(target, scope), handle="child")
-        if name in _TIMERS:
-            return StepCall(m.TIMER, "timer")
-        if name == f"{WF}wait_condition":
-            if argument(call, 1, "timeout") is not None:
-                return StepCall(m.TIMER, "timer")
-            return WaitCall()
-        if name == f"{WF}continue_as_new":
-            return StepCall(m.CONTINUE_AS_NEW, "continue_as_new", terminates=True)
-        if name in _UPSERTS:
-            return StepCall(m.UPSERT_SEARCH_ATTRIBUTES, "upsert_search_attributes")
-        if name == f"{WF}patched":
-            return PatchCall(False, string_value(argument(call, 0, "id")))
-        if name == f"{WF}deprecate_patch":
-            return PatchCall(True, string_value(argument(call, 0, "id")))
-        if name in _PARALLEL:
-            return ParallelCall(self._parallel_args(call))
-        if name in _EXTERNAL_HANDLES:
-            return _Handle("external")
+        if name is not None and name.startswith(WF):
+            head, _, rest = name[len(WF):].partition(".")
+            row = apis.lookup(apis.TEMPORAL, "workflow", head)
+            if rest:  # ``workflow.logger.info(...)``, ``workflow.unsafe.imports_passed_through()``
+                quiet = row is not None and row.effect in (apis.SILENT, apis.OUTSIDE)
+                return None, not quiet
+            return row, True
+        if name is not None and name.startswith(ASYNCIO) and name.count(".") == 1:
+            return apis.lookup(apis.TEMPORAL, "asyncio", name[len(ASYNCIO):]), False
         return self._handle_method(call, scope)
+
+    def _handle_method(self, call: cst.Call, scope: Scope) -> tuple[apis.Api | None, bool]:
+        func = call.func
+        if not isinstance(func, cst.Attribute):
+            return None, False
+        handle = handle_of(func.value, scope, self)
+        if handle is None:
+            return None, False
+        row = apis.method_of_handle(apis.TEMPORAL, handle, func.attr.value)
+        if row is None and func.attr.value in apis.TASK_METHODS and handle in ("activity", "child"):
+            return None, False  # ``handle.done()``: asyncio.Task bookkeeping, in memory
+        return row, True
+
+    def _apply(self, row: apis.Api, call: cst.Call, scope: Scope):
+        effect = row.effect
+        if effect == apis.STEP:
+            records = apis.records(row, call, scope)
+            if records is None:
+                return WaitCall()  # ``wait_condition`` without a timeout
+            if not records:  # a zero-length sleep the engine skips; a handle without a lookup
+                return _Handle(row.handle) if row.handle else None
+            return StepCall(row.kind, self._name(row.rule, call, scope), row.slots,
+                            terminates=row.terminates, handle=row.handle,
+                            deferred=row.deferred)
+        if effect in (apis.PATCH, apis.DEPRECATE):
+            return PatchCall(effect == apis.DEPRECATE, string_value(argument(call, row.rule.index, row.rule.keyword)))
+        if effect == apis.WAIT:
+            return WaitCall()
+        if effect == apis.PARALLEL:
+            return ParallelCall(self._parallel_args(call))
+        if effect == apis.HANDLE:
+            return _Handle(row.handle)
+        if effect == apis.UNMODELLED:
+            return EngineCall()
+        return None  # SILENT, OUTSIDE, DECORATOR
+
+    def _name(self, rule, call: cst.Call, scope: Scope) -> str:
+        if isinstance(rule, apis.Fixed):
+            return rule.name
+        if isinstance(rule, apis.ActivityType):
+            return self.activity_type(argument(call, rule.index, rule.keyword), scope)
+        if isinstance(rule, apis.WorkflowType):
+            return self.child_type(argument(call, rule.index, rule.keyword), scope)
+        if isinstance(rule, apis.Operation):
+            ref = argument(call, rule.index, rule.keyword)
+            literal = string_value(ref)
+            if literal is not None:
+                return literal
+            text = dotted(ref) if ref is not None else None
+            return text.rsplit(".", 1)[-1] if text else "?"
+        raise ValueError(f"no Temporal name rule {rule!r}")
 
     def _parallel_args(self, call: cst.Call) -> tuple[cst.BaseExpression, ...]:
         out = []
@@ -97,25 +128,6 @@ class TemporalDialect:
             else:
                 out.append(value)
         return tuple(out)
-
-    def _handle_method(self, call: cst.Call, scope: Scope):
-        func = call.func
-        if not isinstance(func, cst.Attribute) or func.attr.value not in ("signal", "cancel"):
-            return None
-        owner = func.value
-        kind = None
-        if isinstance(owner, cst.Name):
-            kind = scope.handles.get(owner.value)
-        elif isinstance(owner, cst.Call):
-            inner = self.classify(owner, scope)
-            kind = getattr(inner, "handle", None)
-        if kind is None:
-            return None
-        if func.attr.value == "signal":
-            return StepCall(m.SIGNAL_EXTERNAL, "signal")
-        if kind == "external":
-            return StepCall(m.CANCEL_EXTERNAL, "cancel")
-        return None
 
     def activity_type(self, ref: cst.BaseExpression | None, scope: Scope) -> str:
         literal = string_value(ref)
@@ -159,8 +171,20 @@ class TemporalDialect:
 class _Handle:
     """A call that returns a handle (not a command by itself)."""
 
-    def __init__(self, handle: str):
+    def __init__(self, handle: str | None):
         self.handle = handle
+
+
+def handle_of(owner: cst.BaseExpression, scope: Scope, dialect) -> str | None:
+    """The handle kind of a method call's receiver: a local variable bound to a handle, or a call
+    that returns one (``workflow.get_external_workflow_handle(id).signal(...)``)."""
+    if isinstance(owner, cst.Await):
+        owner = owner.expression
+    if isinstance(owner, cst.Name):
+        return scope.handles.get(owner.value)
+    if isinstance(owner, cst.Call):
+        return getattr(dialect.classify(owner, scope), "handle", None)
+    return None
 
 
 def _resolve(ref: cst.BaseExpression, scope: Scope):
