@@ -194,6 +194,15 @@ SDK_CLASSES: dict[str, str] = {
 
 
 # ---- Temporal ----------------------------------------------------------------------------------
+# ``asyncio.Task`` methods of Temporal activity/child handles (they subclass it): bookkeeping in
+# the workflow's memory, except ``cancel``, which has its own row.
+TASK_METHODS = frozenset(
+    ("done", "result", "exception", "add_done_callback", "remove_done_callback", "cancelled",
+     "get_name", "set_name", "get_coro", "get_context", "get_loop", "get_stack", "print_stack",
+     "cancelling", "uncancel", "set_result", "set_exception")
+)
+
+
 def _t(name: str, effect: str, **kw) -> Api:
     return Api(TEMPORAL, "workflow", name, effect, **kw)
 
@@ -275,6 +284,8 @@ TEMPORAL_APIS: tuple[Api, ...] = (
     Api(TEMPORAL, "ChildWorkflowHandle", "cancel", UNMODELLED,
         note="a started child: RequestCancelExternalWorkflowExecution"),
     Api(TEMPORAL, "ChildWorkflowHandle", "id", SILENT),
+    *(Api(TEMPORAL, owner, name, SILENT)
+      for owner in ("ActivityHandle", "ChildWorkflowHandle") for name in sorted(TASK_METHODS)),
     Api(TEMPORAL, "ChildWorkflowHandle", "first_execution_run_id", SILENT),
     Api(TEMPORAL, "ActivityHandle", "cancel", UNMODELLED,
         note="RequestCancelActivityTask (event ActivityTaskCancelRequested)"),
@@ -415,7 +426,6 @@ DBOS_APIS: tuple[Api, ...] = (
     # queues
     Api(DBOS, "Queue", "enqueue", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos"),
     Api(DBOS, "Queue", "enqueue_async", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos"),
-    Api(DBOS, "Queue", "start_dequeued_workflows", OUTSIDE),
     # datasources (``ds = SQLAlchemyDatasource.create(url)``; DBOS's demo shop runs every step so)
     *(
         api
@@ -454,7 +464,7 @@ DBOS_APIS += tuple(
     Api(DBOS, "Queue", name, SILENT)
     for base in _QUEUE_CONFIG
     for name in (base, f"get_{base}_async", f"set_{base}", f"set_{base}_async")
-) + (Api(DBOS, "Queue", "worker_budget", SILENT),)
+)
 
 # DBOS.workflow/step/transaction decorators: the decorated function is a step.
 DBOS_DECORATORS: dict[str, tuple[str, ...]] = {
@@ -502,15 +512,6 @@ def rows_named(engine: str, name: str, owners: tuple[str, ...]) -> Api | None:
         if row is not None:
             return row
     return None
-
-
-# ``asyncio.Task`` methods of Temporal activity/child handles (they subclass it): bookkeeping in
-# the workflow's memory, except ``cancel``, which has its own row.
-TASK_METHODS = frozenset(
-    ("done", "result", "exception", "add_done_callback", "remove_done_callback", "cancelled",
-     "get_name", "set_name", "get_coro", "get_context", "get_loop", "get_stack", "print_stack",
-     "cancelling", "uncancel")
-)
 
 
 def records(row: Api, call, scope) -> bool | None:

@@ -73,10 +73,7 @@ class TemporalDialect:
         handle = handle_of(func.value, scope, self)
         if handle is None:
             return None, False
-        row = apis.method_of_handle(apis.TEMPORAL, handle, func.attr.value)
-        if row is None and func.attr.value in apis.TASK_METHODS and handle in ("activity", "child"):
-            return None, False  # ``handle.done()``: asyncio.Task bookkeeping, in memory
-        return row, True
+        return apis.method_of_handle(apis.TEMPORAL, handle, func.attr.value), True
 
     def _apply(self, row: apis.Api, call: cst.Call, scope: Scope):
         effect = row.effect
