@@ -14,7 +14,7 @@ import libcst as cst
 
 from patchlint.extract.repo import ClassRef, FunctionRef, Revision
 from patchlint.extract.source import SourceModule, bound_names, code_of
-from patchlint.extract.values import UNKNOWN, evaluate
+from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate, iteration_count, truth
 from patchlint.model.program import (
     DeprecatePatch,
     If,
@@ -88,10 +88,14 @@ class Scope:
     # class that defines the function being walked (where ``super()`` starts looking)
     self_class: ClassRef | None = None
     defining: ClassRef | None = None
+    forks: int = 0  # patch flags the walk is currently forked on
 
     def inner(self, ref: FunctionRef, bindings: dict[str, object] | None = None) -> "Scope":
         key = f"{ref.module.path}:{ref.qualname}"
-        self_class = self.self_class if ref.owner is not None else None
+        self_class = None
+        if ref.owner is not None and self.self_class is not None:
+            if any(c.node is ref.owner for c in self.revision.mro(self.self_class)):
+                self_class = self.self_class  # a method of self's own class hierarchy
         defining = ClassRef(ref.module, ref.owner) if ref.owner is not None else None
         return Scope(ref.module, self.revision, ref.owner, {}, (*self.stack, key), self.unclassified,
                      dict(bindings or {}), local_names(ref.node), self_class, defining)
@@ -119,6 +123,17 @@ def local_names(fn: cst.FunctionDef) -> frozenset[str]:
     for star in (params.star_arg, params.star_kwarg):
         if isinstance(star, cst.Param):
             names.add(star.name.value)
+    bound, declared = _bindings_in([fn.body])
+    return frozenset((names | bound) - declared)
+
+
+def assigned_in(nodes) -> set[str]:
+    """Every name the statements (or expressions) ``nodes`` bind, nested blocks included."""
+    return _bindings_in(list(nodes))[0]
+
+
+def _bindings_in(nodes: list) -> tuple[set[str], set[str]]:
+    names: set[str] = set()
     declared: set[str] = set()
 
     class Targets(cst.CSTVisitor):
@@ -144,9 +159,6 @@ def local_names(fn: cst.FunctionDef) -> frozenset[str]:
 
         def visit_For(self, node: cst.For) -> None:
             names.update(bound_names(node.target))
-
-        def visit_CompFor(self, node: cst.CompFor) -> None:
-            pass  # comprehension targets are local to the comprehension
 
         def visit_AsName(self, node: cst.AsName) -> None:
             names.update(bound_names(node.name))
@@ -175,15 +187,21 @@ def local_names(fn: cst.FunctionDef) -> frozenset[str]:
             if node.name is not None:
                 names.add(node.name.value)
 
+        def visit_MatchMapping(self, node) -> None:
+            if node.rest is not None:
+                names.add(node.rest.value)
+
         def visit_Global(self, node: cst.Global) -> None:
             declared.update(n.name.value for n in node.names)
 
         def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
             declared.update(n.name.value for n in node.names)
 
-    body = fn.body
-    body.visit(Targets())
-    return frozenset(names - declared)
+    visitor = Targets()
+    for node in nodes:
+        if isinstance(node, cst.CSTNode):
+            node.visit(visitor)
+    return names, declared
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
@@ -202,12 +220,17 @@ def argument(call: cst.Call, index: int, keyword: str | None = None) -> cst.Base
     return positional[index].value if index < len(positional) else None
 
 
+MAX_PATCH_FORKS = 4  # ``flag = patched(...)``: the rest of the block is walked once per value
+
+
 class Walker:
     def __init__(self, dialect: Dialect):
         self.dialect = dialect
 
     # ---- statements -------------------------------------------------------------------------
     def function(self, fn: cst.FunctionDef, scope: Scope, helper: bool = False) -> Seq:
+        if not scope.locals:
+            scope.locals = local_names(fn)
         body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else fn.body.body
         nodes, _ = self.block(list(body), scope, helper)
         return Seq(tuple(nodes))
@@ -217,7 +240,16 @@ class Walker:
         nodes: list[Node] = []
         for index, stmt in enumerate(stmts):
             if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
+                for position, small in enumerate(stmt.body):
+                    flag = self._patch_flag(small, scope)
+                    if flag is not None:
+                        rest = list(stmts[index + 1 :])
+                        if position + 1 < len(stmt.body):
+                            rest.insert(0, stmt.with_changes(body=stmt.body[position + 1 :]))
+                        if _mentions(rest, flag[0]):
+                            node, ends = self._fork_on_patch(flag, rest, scope, helper)
+                            nodes.append(node)
+                            return _compact(nodes), ends
                     if self.small(small, scope, nodes, helper):
                         return nodes, True
             elif isinstance(stmt, cst.If):
@@ -234,6 +266,46 @@ class Walker:
             else:
                 nodes.extend(self.compound(stmt, scope, helper))
         return _compact(nodes), False
+
+    def _patch_flag(self, small, scope: Scope) -> tuple[str, PatchCall, cst.Call] | None:
+        """``flag = workflow.patched("id")`` (or ``DBOS.patch``): the name and the patch."""
+        if isinstance(small, cst.Assign) and len(small.targets) == 1:
+            target = small.targets[0].target
+        elif isinstance(small, cst.AnnAssign) and small.value is not None:
+            target = small.target
+        else:
+            return None
+        if not isinstance(target, cst.Name) or scope.forks >= MAX_PATCH_FORKS:
+            return None
+        call = _call_of(small.value)
+        if not isinstance(call, cst.Call):
+            return None
+        classified = self.dialect.classify(call, scope)
+        if isinstance(classified, PatchCall) and not classified.deprecate:
+            return target.value, classified, call
+        return None
+
+    def _fork_on_patch(self, flag, rest: list, scope: Scope, helper: bool) -> tuple[Node, bool]:
+        """The rest of the block after ``flag = patched(id)``, once with ``flag`` True (the new
+        code) and once False (the old), joined as a ``Patched`` at the call: Python runs exactly
+        one of the two, and every later ``if flag:`` is then a branch Python fixes."""
+        name, patch, call = flag
+        saved, handles = dict(scope.bindings), dict(scope.handles)
+        scope.forks += 1
+        try:
+            scope.bindings[name] = True
+            new, new_ends = self.block(rest, scope, helper)
+            after_new, handles_new = scope.bindings, scope.handles
+            scope.bindings, scope.handles = dict(saved), dict(handles)
+            scope.bindings[name] = False
+            old, old_ends = self.block(rest, scope, helper)
+        finally:
+            scope.forks -= 1
+        scope.bindings = _merge(after_new, scope.bindings)
+        scope.handles = {k: v for k, v in scope.handles.items() if handles_new.get(k) == v}
+        node = Patched(patch.id, Seq(tuple(new)), Seq(tuple(old)), path=scope.module.path, node=call,
+                       src=scope.module)
+        return node, new_ends and old_ends
 
     def small(self, stmt, scope: Scope, nodes: list[Node], helper: bool) -> bool:
         """Append a simple statement's nodes; True when it ends the function."""
@@ -253,13 +325,53 @@ class Walker:
         if isinstance(stmt, (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign)) and value is not None:
             found = self.expr(value, scope)
             nodes.extend(found)
+            self._forget_mutated(value, scope)
+            self._bind(stmt, value, scope)
             if isinstance(stmt, (cst.Assign, cst.AnnAssign)):
                 self._track_handle(stmt, value, scope)
             if any(isinstance(n, Step) and n.kind == "continue_as_new" for n in found):
                 if not helper:
                     nodes.append(Return())
                 return True
+            return False
+        _forget(assigned_in([stmt]), scope)  # del, import, global…: values only the run knows
+        if isinstance(stmt, cst.Del):
+            _forget(_names_in(stmt.target), scope)
         return False
+
+    def _bind(self, stmt, value, scope: Scope) -> None:
+        """Record what Python binds: ``x = <value Python fixes>``; anything else forgets."""
+        known = scope.value(value) if isinstance(stmt, (cst.Assign, cst.AnnAssign)) else UNKNOWN
+        if isinstance(stmt, cst.Assign):
+            targets = [t.target for t in stmt.targets]
+        elif isinstance(stmt, (cst.AnnAssign, cst.AugAssign)):
+            targets = [stmt.target]
+        else:
+            targets = []
+        _forget(assigned_in([value]), scope)  # walrus
+        for target in targets:
+            _assign(target, known, scope)
+
+    def _forget_mutated(self, value, scope: Scope) -> None:
+        """A known list/dict/set handed to a call (``items.append(x)``, ``helper(items)``) may be
+        changed by it: from here on its value is the run's."""
+        mutable = {k for k, v in scope.bindings.items() if isinstance(v, (list, dict, set))}
+        if not mutable:
+            return
+        touched: set[str] = set()
+
+        class Calls(cst.CSTVisitor):
+            def visit_Call(self, node: cst.Call) -> None:
+                func = node.func
+                while isinstance(func, (cst.Attribute, cst.Subscript)):
+                    func = func.value
+                    if isinstance(func, cst.Name):
+                        touched.add(func.value)
+                for arg in node.args:
+                    touched.update(_names_in(arg.value))
+
+        value.visit(Calls())
+        _forget(touched & mutable, scope)
 
     def _track_handle(self, stmt, value, scope: Scope) -> None:
         call = value.expression if isinstance(value, cst.Await) else value
@@ -275,7 +387,21 @@ class Walker:
                 scope.handles[target.value] = kind
 
     def if_(self, stmt: cst.If, scope: Scope, helper: bool) -> tuple[Node, bool, bool]:
+        known = truth(stmt.test, scope)
+        if known is not None:  # Python takes one branch, whatever the run
+            if known:
+                nodes, ends = self.block(list(stmt.body.body), scope, helper)
+            elif isinstance(stmt.orelse, cst.If):
+                return self.if_(stmt.orelse, scope, helper)
+            elif isinstance(stmt.orelse, cst.Else):
+                nodes, ends = self.block(list(stmt.orelse.body.body), scope, helper)
+            else:
+                nodes, ends = [], False
+            return Seq(tuple(nodes)), ends, ends
+        saved, handles = dict(scope.bindings), dict(scope.handles)
         then_nodes, then_ends = self.block(list(stmt.body.body), scope, helper)
+        after_then = scope.bindings
+        scope.bindings = dict(saved)
         if isinstance(stmt.orelse, cst.If):
             node, a, b = self.if_(stmt.orelse, scope, helper)
             else_nodes, else_ends = [node], a and b
@@ -283,6 +409,13 @@ class Walker:
             else_nodes, else_ends = self.block(list(stmt.orelse.body.body), scope, helper)
         else:
             else_nodes, else_ends = [], False
+        # after the if: what both branches that fall through agree on
+        if then_ends and not else_ends:
+            pass
+        elif else_ends and not then_ends:
+            scope.bindings = after_then
+        else:
+            scope.bindings = _merge(after_then, scope.bindings)
         test = stmt.test
         negated = False
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
@@ -312,37 +445,71 @@ class Walker:
         return None
 
     def compound(self, stmt, scope: Scope, helper: bool) -> list[Node]:
-        if isinstance(stmt, (cst.For, cst.While)):
-            header = stmt.iter if isinstance(stmt, cst.For) else stmt.test
-            pre = self.expr(header, scope)
-            cond = code_of(stmt.target) + " in " + code_of(header) if isinstance(stmt, cst.For) else code_of(header)
+        if isinstance(stmt, cst.For):
+            pre = self.expr(stmt.iter, scope)
+            count = iteration_count(stmt.iter, scope)
+            changed = assigned_in([stmt.target, stmt.body]) | set(bound_names(stmt.target))
+            _forget(changed, scope)  # each iteration rebinds them
+            cond = code_of(stmt.target) + " in " + code_of(stmt.iter)
             body, _ = self.block(list(stmt.body.body), scope, helper)
+            _forget(changed, scope)
+            if _breaks(stmt.body):
+                count = None  # the run decides when to leave
+            orelse, _ = self.block(list(stmt.orelse.body.body), scope, helper) if stmt.orelse else ([], False)
+            if count == 0:  # never iterates: only the ``else`` runs
+                return [*pre, *orelse]
+            if not body and not orelse:
+                return pre
+            return [*pre, Loop(cond, Seq(tuple(body)), Seq(tuple(orelse)), count=count)]
+        if isinstance(stmt, cst.While):
+            if truth(stmt.test, scope) is False:  # the test fails at once: only the ``else`` runs
+                return self.block(list(stmt.orelse.body.body), scope, helper)[0] if stmt.orelse else []
+            changed = assigned_in([stmt.body])
+            _forget(changed, scope)
+            pre = self.expr(stmt.test, scope)
+            body, _ = self.block(list(stmt.body.body), scope, helper)
+            _forget(changed, scope)
             orelse, _ = self.block(list(stmt.orelse.body.body), scope, helper) if stmt.orelse else ([], False)
             if not body and not orelse:
                 return pre
-            return [*pre, Loop(cond, Seq(tuple(body)), Seq(tuple(orelse)))]
+            return [*pre, Loop(code_of(stmt.test), Seq(tuple(body)), Seq(tuple(orelse)))]
         if isinstance(stmt, (cst.Try, cst.TryStar)):
             body, _ = self.block(list(stmt.body.body), scope, helper)
-            handlers = tuple(Seq(tuple(self.block(list(h.body.body), scope, helper)[0])) for h in stmt.handlers)
+            _forget(assigned_in([stmt.body]), scope)  # a handler may start anywhere in the body
+            handlers = []
+            for handler in stmt.handlers:
+                handlers.append(Seq(tuple(self.block(list(handler.body.body), scope, helper)[0])))
+                _forget(assigned_in([handler]), scope)
             orelse = self.block(list(stmt.orelse.body.body), scope, helper)[0] if stmt.orelse else []
+            _forget(assigned_in([stmt.orelse]) if stmt.orelse else set(), scope)
             final = self.block(list(stmt.finalbody.body.body), scope, helper)[0] if stmt.finalbody else []
-            node = Try(Seq(tuple(body)), handlers, Seq(tuple(orelse)), Seq(tuple(final)))
+            node = Try(Seq(tuple(body)), tuple(handlers), Seq(tuple(orelse)), Seq(tuple(final)))
             return [] if is_empty(node) else [node]
         if isinstance(stmt, cst.With):
             pre = [n for item in stmt.items for n in self.expr(item.item, scope)]
+            for item in stmt.items:
+                if item.asname is not None:
+                    _assign(item.asname.name, UNKNOWN, scope)
             body, ends = self.block(list(stmt.body.body), scope, helper)
             return [*pre, *body]
         if isinstance(stmt, cst.Match):
-            return self._match(stmt, scope, helper)
+            found = self._match(stmt, scope, helper)
+            _forget(assigned_in([stmt]), scope)
+            return found
+        if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            _forget({stmt.name.value}, scope)
         return []  # nested def/class: defines, does not run
 
     def _match(self, stmt: cst.Match, scope: Scope, helper: bool) -> list[Node]:
         subject = code_of(stmt.subject)
         node: Node = Seq()
+        saved = dict(scope.bindings)
         for case in reversed(stmt.cases):
+            scope.bindings = dict(saved)
             body, _ = self.block(list(case.body.body), scope, helper)
             cond = f"match {subject}: case {code_of(case.pattern)}"
             node = If(cond, Seq(tuple(body)), node if isinstance(node, Seq) else Seq((node,)))
+        scope.bindings = saved
         return [*self.expr(stmt.subject, scope), node]
 
     # ---- expressions ------------------------------------------------------------------------
@@ -359,23 +526,71 @@ class Walker:
         if isinstance(node, cst.Lambda) or isinstance(node, (cst.FunctionDef, cst.ClassDef)):
             return []
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)):
-            elt = node.elt if not isinstance(node, cst.DictComp) else node.value
-            body = self.expr(elt, scope)
-            pre = self.expr(node.for_in.iter, scope)
-            if not body:
-                return pre
-            return [*pre, Loop(code_of(node.for_in), Seq(tuple(body)))]
+            return self._comprehension(node, scope)
         if isinstance(node, cst.IfExp):
+            known = truth(node.test, scope)
+            if known is not None:
+                return self.expr(node.body if known else node.orelse, scope)
             then, orelse = self.expr(node.body, scope), self.expr(node.orelse, scope)
             pre = self.expr(node.test, scope)
             if not then and not orelse:
                 return pre
             return [*pre, If(code_of(node.test), Seq(tuple(then)), Seq(tuple(orelse)))]
+        if isinstance(node, cst.BooleanOperation):  # the right operand runs only if the left lets it
+            left = self.expr(node.left, scope)
+            known = truth(node.left, scope)
+            is_and = isinstance(node.operator, cst.And)
+            if known is not None:
+                return left + (self.expr(node.right, scope) if known == is_and else [])
+            right = self.expr(node.right, scope)
+            if not right:
+                return left
+            cond = code_of(node.left)
+            branch = If(cond, Seq(tuple(right)), Seq()) if is_and else If(cond, Seq(), Seq(tuple(right)))
+            return [*left, branch]
         out: list[Node] = []
         for child in node.children:
             if isinstance(child, cst.CSTNode):
                 out.extend(self.expr(child, scope))
         return out
+
+    def _comprehension(self, node, scope: Scope) -> list[Node]:
+        """``[f(x) for x in xs if c for y in ys]``: one loop per ``for``, its ``if`` clauses as
+        branches inside it; the first iterable runs in the enclosing scope, once."""
+        levels = []
+        comp = node.for_in
+        while comp is not None:
+            levels.append(comp)
+            comp = comp.inner_for_in
+        pre = self.expr(levels[0].iter, scope)
+        first_count = iteration_count(levels[0].iter, scope)
+        saved = dict(scope.bindings)
+        targets = set()
+        for level in levels:
+            targets |= set(bound_names(level.target)) | assigned_in([level])
+        targets |= assigned_in([node.elt if not isinstance(node, cst.DictComp) else node.value])
+        _forget(targets, scope)  # the comprehension's own variables, one value per iteration
+        elt = [node.key, node.value] if isinstance(node, cst.DictComp) else [node.elt]
+        body: list[Node] = [n for e in elt for n in self.expr(e, scope)]
+        for depth in range(len(levels) - 1, -1, -1):
+            level = levels[depth]
+            for clause in reversed(level.ifs):
+                test = self.expr(clause.test, scope)
+                body = [*test, If(code_of(clause.test), Seq(tuple(body)), Seq())] if body else test
+            if depth == 0:
+                count = first_count
+                inner_pre: list[Node] = []
+            else:
+                count = iteration_count(level.iter, scope)
+                inner_pre = self.expr(level.iter, scope)
+            if body:
+                header = f"{code_of(level.target)} in {code_of(level.iter)}"
+                body = [Loop(header, Seq(tuple(_compact(body))), count=count)]
+                if count == 0:
+                    body = []
+            body = [*inner_pre, *body]
+        scope.bindings = saved
+        return [*pre, *body]
 
     def call(self, call: cst.Call, scope: Scope, awaited: bool = False) -> list[Node]:
         classified = self.dialect.classify(call, scope)
@@ -413,6 +628,8 @@ class Walker:
             follow = [Step(classified.kind, name, args=args, path=scope.module.path, node=call, src=scope.module)
                       for name in classified.then]
             return [*pre, step, *follow]
+        if classified is not None:  # a handle or another call the dialect knows issues nothing
+            return pre
         pre = self.expr(call.func, scope) + pre if not isinstance(call.func, (cst.Name, cst.Attribute)) else pre
         inlined = self.inline(call, scope)
         return pre + inlined
@@ -424,7 +641,8 @@ class Walker:
         key = f"{ref.module.path}:{ref.qualname}"
         if key in scope.stack or len(scope.stack) >= MAX_INLINE_DEPTH:
             return []
-        return list(self.function(ref.node, scope.inner(ref), helper=True).items)
+        inner = scope.inner(ref, bind_arguments(call, ref, scope))
+        return list(self.function(ref.node, inner, helper=True).items)
 
     def helper_target(self, call: cst.Call, scope: Scope) -> FunctionRef | None:
         """The repository function a call runs, when it is a plain helper (not a step)."""
@@ -434,22 +652,213 @@ class Walker:
         return ref
 
 
+def bind_arguments(call: cst.Call, ref: FunctionRef, scope: Scope) -> dict[str, object]:
+    """The helper's parameters bound to the values Python passes them (``UNKNOWN`` where only the
+    run knows): positional, keyword, ``*args``/``**kwargs``, defaults (evaluated where the
+    ``def`` is, as Python does once at definition time)."""
+    params = ref.node.params
+    positional = [*params.posonly_params, *params.params]
+    bindings: dict[str, object] = {}
+    if _implicit_first(call, ref) and positional:
+        bindings[positional[0].name.value] = UNKNOWN
+        positional = positional[1:]
+    args: list[object] = []
+    keywords: dict[str, object] = {}
+    opaque = False  # a ``*x``/``**x`` whose contents only the run knows
+    for arg in call.args:
+        value = scope.value(arg.value)
+        if arg.star == "*":
+            if isinstance(value, (tuple, list, range, str)):
+                args.extend(value)
+            else:
+                opaque = True
+        elif arg.star == "**":
+            if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+                keywords.update(value)
+            else:
+                opaque = True
+        elif arg.keyword is not None:
+            keywords[arg.keyword.value] = value
+        else:
+            args.append(value)
+    everything = [p.name.value for p in (*positional, *params.kwonly_params)]
+    everything += [p.name.value for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+    if opaque:
+        return {**bindings, **{name: UNKNOWN for name in everything}}
+    for param, value in zip(positional, args):
+        bindings[param.name.value] = value
+    extra = args[len(positional):]
+    if isinstance(params.star_arg, cst.Param):
+        bindings[params.star_arg.name.value] = tuple(extra) if all(v is not UNKNOWN for v in extra) else UNKNOWN
+    rest: dict[str, object] = {}
+    for name, value in keywords.items():
+        if name in bindings or name not in everything or name in (
+            p.name.value for p in params.posonly_params
+        ):
+            rest[name] = value
+        else:
+            bindings[name] = value
+    if isinstance(params.star_kwarg, cst.Param):
+        known = all(v is not UNKNOWN for v in rest.values())
+        bindings[params.star_kwarg.name.value] = dict(rest) if known else UNKNOWN
+    for param in (*positional, *params.kwonly_params):
+        name = param.name.value
+        if name not in bindings:
+            bindings[name] = _default(param, ref, scope)
+    return bindings
+
+
+def _implicit_first(call: cst.Call, ref: FunctionRef) -> bool:
+    """Whether Python passes the first parameter itself (``self``/``cls`` of a bound method)."""
+    if ref.owner is None:
+        return False
+    names = {_decorator_text(d) for d in ref.node.decorators}
+    if "staticmethod" in names:
+        return False
+    if "classmethod" in names:
+        return True
+    func = call.func
+    if isinstance(func, cst.Attribute):
+        owner = func.value
+        if isinstance(owner, cst.Name) and owner.value == ref.owner.name.value:
+            return False  # ``Class.method(obj, ...)``: a plain function
+        return True
+    return False
+
+
+def _decorator_text(decorator: cst.Decorator) -> str:
+    from patchlint.extract.names import dotted
+
+    expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+    return dotted(expr) or ""
+
+
+def _default(param: cst.Param, ref: FunctionRef, scope: Scope) -> object:
+    if param.default is None:
+        return UNKNOWN
+    if ref.owner is not None and _names_in(param.default) & assigned_in([ref.owner.body]):
+        return UNKNOWN  # a name of the class body, not of the module
+    return evaluate(param.default, ModuleScope(ref.module, scope.revision))
+
+
+def _assign(target: cst.CSTNode, value: object, scope: Scope) -> None:
+    if isinstance(target, cst.Name):
+        scope.bindings[target.value] = value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        elements = target.elements
+        starred = any(isinstance(e, cst.StarredElement) for e in elements)
+        if (not starred and isinstance(value, (tuple, list, str, range)) and len(value) == len(elements)):
+            for element, item in zip(elements, value):
+                _assign(element.value, item, scope)
+        else:
+            _forget(set(bound_names(target)), scope)
+    elif isinstance(target, cst.StarredElement):
+        _assign(target.value, UNKNOWN, scope)
+    else:  # ``x[i] = …``, ``x.a = …``: the object changes
+        base = target
+        while isinstance(base, (cst.Attribute, cst.Subscript)):
+            base = base.value
+        if isinstance(base, cst.Name):
+            _forget({base.value}, scope)
+
+
+def _forget(names, scope: Scope) -> None:
+    for name in names:
+        scope.bindings[name] = UNKNOWN
+
+
+def _merge(a: dict[str, object], b: dict[str, object]) -> dict[str, object]:
+    """Bindings after two paths join: a value only where both paths agree (same type, equal)."""
+    out = {}
+    for name in set(a) | set(b):
+        x, y = a.get(name, UNKNOWN), b.get(name, UNKNOWN)
+        same = x is not UNKNOWN and y is not UNKNOWN and type(x) is type(y) and x == y
+        out[name] = x if same else UNKNOWN
+    return out
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.add(n.value)
+
+    node.visit(Names())
+    return found
+
+
+def _mentions(stmts: list, name: str) -> bool:
+    return any(name in _names_in(stmt) for stmt in stmts)
+
+
+def _breaks(body: cst.CSTNode) -> bool:
+    """Whether a loop body can leave the loop early with ``break`` (not counting nested loops)."""
+    found = False
+
+    class Breaks(cst.CSTVisitor):
+        def visit_Break(self, node: cst.Break) -> None:
+            nonlocal found
+            found = True
+
+        def visit_For(self, node) -> bool:
+            return False
+
+        def visit_While(self, node) -> bool:
+            return False
+
+        def visit_FunctionDef(self, node) -> bool:
+            return False
+
+        def visit_ClassDef(self, node) -> bool:
+            return False
+
+    body.visit(Breaks())
+    return found
+
+
 def resolve_callee(func: cst.BaseExpression, scope: Scope) -> FunctionRef | None:
+    """The repository function a callee expression names: ``self.m``/``cls.m`` through the MRO of
+    the concrete class, ``super().m`` from the defining class's place in it, module functions and
+    ``Class.method`` through imports."""
     from patchlint.extract.repo import method_of
 
-    if (
-        isinstance(func, cst.Attribute)
-        and isinstance(func.value, cst.Name)
-        and func.value.value in ("self", "cls")
-        and scope.owner is not None
-    ):
-        method = method_of(scope.owner, func.attr.value)
-        return FunctionRef(scope.module, method, scope.owner) if method is not None else None
+    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in ("self", "cls"):
+        if func.value.value in scope.bindings and scope.bindings[func.value.value] is not UNKNOWN:
+            return None
+        if scope.self_class is not None:
+            return scope.revision.find_method(scope.self_class, func.attr.value)
+        if scope.defining is not None:
+            return scope.revision.find_method(scope.defining, func.attr.value)
+        if scope.owner is not None:
+            method = method_of(scope.owner, func.attr.value)
+            if method is not None:
+                return FunctionRef(scope.module, method, scope.owner)
+            return scope.revision.find_method(ClassRef(scope.module, scope.owner), func.attr.value)
+        return None
+    if isinstance(func, cst.Attribute) and _is_super(func.value, scope):
+        defining = scope.defining or (ClassRef(scope.module, scope.owner) if scope.owner is not None else None)
+        if defining is None:
+            return None
+        return scope.revision.find_method(scope.self_class or defining, func.attr.value, after=defining)
     qualified = scope.module.imports.qualify(func)
     if qualified is None:
         return None
     found = scope.revision.resolve(qualified, scope.module)
     return found if isinstance(found, FunctionRef) else None
+
+
+def _is_super(node: cst.BaseExpression, scope: Scope) -> bool:
+    """``super()`` (or ``super(Cls, self)`` naming the defining class) in a method."""
+    if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"):
+        return False
+    if "super" in scope.bindings or "super" in scope.module.imports.names or "super" in scope.module.functions:
+        return False
+    if not node.args:
+        return True
+    first = node.args[0].value
+    owner = scope.defining.node if scope.defining is not None else scope.owner
+    return len(node.args) == 2 and isinstance(first, cst.Name) and owner is not None and first.value == owner.name.value
 
 
 def _arg_text(arg: cst.Arg) -> str:
