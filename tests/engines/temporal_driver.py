@@ -108,7 +108,8 @@ def quiet_runtime() -> Runtime:
 
 
 async def record(case_dir: Path, address: str, out_dir: Path) -> None:
-    """Run the first workflow of ``old.py`` to completion; write its history and its cut points."""
+    """Run the first workflow of ``old.py`` to completion (sending it the case's interactions, if
+    any); write its history and its cut points."""
     module, workflows, activities = load_revision(case_dir, "old")
     client = await Client.connect(address, runtime=quiet_runtime())
     await register_search_attributes(client, module)
@@ -127,6 +128,7 @@ async def record(case_dir: Path, address: str, out_dir: Path) -> None:
                 workflow_type(workflows[0]), id=workflow_id, task_queue=queue,
                 execution_timeout=RUN_TIMEOUT,
             )
+            await interact(handle, case_dir)
             await handle.result()
             history = await handle.fetch_history()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -137,6 +139,39 @@ async def record(case_dir: Path, address: str, out_dir: Path) -> None:
         "cuts": cut_points(json.loads(history.to_json())["events"]),
     }
     (out_dir / "cuts.json").write_text(json.dumps(meta, indent=1) + "\n")
+
+
+async def interact(handle, case_dir: Path) -> None:
+    """What a client does to the recorded run, in order, from the case's ``interactions.json``:
+    ``[{"update": NAME, "args": [...]}, {"signal": NAME, "args": [...]}]`` (each update awaited to
+    completion, so the history holds it before the next one is sent)."""
+    path = case_dir / "interactions.json"
+    for step in json.loads(path.read_text()) if path.is_file() else []:
+        await wait_until_idle(handle)
+        if "update" in step:
+            await handle.execute_update(step["update"], args=step.get("args", []))
+        elif "signal" in step:
+            await handle.signal(step["signal"], args=step.get("args", []))
+        else:
+            raise SystemExit(f"{path}: unknown interaction {step!r}")
+
+
+async def wait_until_idle(handle, timeout: float = 20.0) -> None:
+    """Wait until the run waits for the outside world: its last workflow task completed and no
+    activity is pending. Sending an interaction only then keeps the recording the same every time
+    (otherwise it may land in the first workflow task or a later one)."""
+    from temporalio.api.enums.v1 import EventType
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        events = [e async for e in handle.fetch_history_events()]
+        last = events[-1]
+        settled = last.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED
+        if settled and not (await handle.describe()).raw_description.pending_activities:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            raise SystemExit(f"workflow {handle.id} never waited for an interaction")
+        await asyncio.sleep(0.1)
 
 
 def truncated(history_json: dict, last_event_id: int | None) -> dict:
