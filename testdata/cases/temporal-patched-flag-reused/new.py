@@ -1,0 +1,45 @@
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn
+async def reserve_stock(order_id: str) -> str:
+    return "reserved " + order_id
+
+
+@activity.defn
+async def charge_payment(order_id: str) -> str:
+    return "charged " + order_id
+
+
+@activity.defn
+async def ship_order(order_id: str) -> str:
+    return "shipped " + order_id
+
+
+@activity.defn
+async def check_fraud(order_id: str) -> str:
+    return "checked " + order_id
+
+
+@activity.defn
+async def notify_risk_team(order_id: str) -> str:
+    return "notified " + order_id
+
+
+@workflow.defn
+class OrderWorkflow:
+    @workflow.run
+    async def run(self, order_id: str = "order-1") -> str:
+        risk_checks = workflow.patched("risk-checks")
+        await workflow.execute_activity(reserve_stock, order_id, start_to_close_timeout=TIMEOUT)
+        if risk_checks:
+            await workflow.execute_activity(check_fraud, order_id, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(charge_payment, order_id, start_to_close_timeout=TIMEOUT)
+        if risk_checks:
+            await workflow.execute_activity(notify_risk_team, order_id, start_to_close_timeout=TIMEOUT)
+        await workflow.execute_activity(ship_order, order_id, start_to_close_timeout=TIMEOUT)
+        return "done"
