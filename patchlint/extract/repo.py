@@ -18,6 +18,7 @@ from patchlint.extract.source import SourceModule
 
 
 # Top-level packages that are never part of the repository: no need to look for their files.
+MAX_REEXPORTS = 16
 EXTERNAL = frozenset(sys.stdlib_module_names) | {"temporalio", "dbos", "pydantic", "sqlalchemy"}
 
 
@@ -68,15 +69,14 @@ class Revision:
                     return None  # a broken helper module elsewhere is not this change's problem
         return None
 
-    def resolve(self, qualified: str, importer: SourceModule) -> FunctionRef | ClassRef | None:
-        """Find the function, method or class a qualified name points to, in this revision."""
+    def resolve(self, qualified: str, importer: SourceModule, _depth: int = 0) -> FunctionRef | ClassRef | None:
+        """Find the function, method or class a qualified name points to, in this revision
+        (following re-exports: ``from .impl import go`` in a package's module, to any depth)."""
+        if _depth > MAX_REEXPORTS:
+            return None
         own = importer.imports.module
         if own and qualified.startswith(own + "."):  # a name of this module, not an import
-            attrs = qualified[len(own) + 1 :].split(".")
-            found = lookup(importer, attrs)
-            if found is None and len(attrs) == 2 and attrs[0] in importer.classes:  # inherited
-                found = self.find_method(ClassRef(importer, importer.classes[attrs[0]]), attrs[1])
-            return found
+            return self._in_module(importer, qualified[len(own) + 1 :].split("."), _depth)
         parts = qualified.split(".")
         if parts[0] in EXTERNAL:
             return None
@@ -85,13 +85,21 @@ class Revision:
             module = importer if mod_name == importer.imports.module else self.module_named(mod_name, importer.path)
             if module is None:
                 continue
-            found = lookup(module, attrs)
-            if found is None and len(attrs) == 2 and attrs[0] in module.classes:  # inherited
-                found = self.find_method(ClassRef(module, module.classes[attrs[0]]), attrs[1])
+            found = self._in_module(module, attrs, _depth)
             if found is not None:
                 return found
         return None
 
+    def _in_module(self, module: SourceModule, attrs: list[str], depth: int) -> FunctionRef | ClassRef | None:
+        found = lookup(module, attrs)
+        if found is None and len(attrs) == 2 and attrs[0] in module.classes:  # inherited
+            found = self.find_method(ClassRef(module, module.classes[attrs[0]]), attrs[1])
+        if found is None and attrs[0] in module.imports.names and attrs[0] not in module.functions \
+                and attrs[0] not in module.classes:  # re-exported from another module
+            target = ".".join([module.imports.names[attrs[0]], *attrs[1:]])
+            if target != ".".join([module.imports.module, *attrs]):
+                found = self.resolve(target, module, depth + 1)
+        return found
 
     # ---- classes ------------------------------------------------------------------------------
     def bases(self, cls: ClassRef) -> list[ClassRef]:

@@ -56,25 +56,47 @@ def _selected(change: git.FileChange, wanted: list[str]) -> bool:
 _DEFINES_WORKFLOW = re.compile(r"^\s*@\s*[\w.]*(workflow\.defn|DBOS\.workflow)\b", re.MULTILINE)
 
 
-def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict, config) -> None:
-    """Unchanged workflow files that import a changed module (a helper, the activity definitions)
-    run changed code too: analyse them at both revisions. One ``git grep`` finds candidates.
+MAX_IMPORT_ROUNDS = 16  # import chains longer than this are not followed
 
-    Only modules that define no workflow are looked up (helpers, activity definitions): a changed
-    workflow file is analysed itself, and skipping the search there keeps a change of workflow
-    files from costing a scan of the whole repository."""
+
+def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict, config) -> None:
+    """Unchanged workflow files that import a changed module (a helper, the activity definitions),
+    directly or through other modules (the workflow imports ``h1``, ``h1`` imports ``h2``, only
+    ``h2`` changed), run changed code too: analyse them at both revisions.
+
+    One ``git grep`` per link of the import chain: the first looks for importers of the changed
+    modules, each next one only for importers of the modules the previous one found that define
+    no workflow themselves (a module that defines a workflow is analysed, and what imports it
+    runs none of its workflow code). So the cost follows the change and its importers, not the
+    size of the repository. Only modules that define no workflow are looked up: a changed
+    workflow file is analysed itself."""
     changed = set(old_files) | set(new_files)
-    helpers = [p for p in changed if not any(_DEFINES_WORKFLOW.search(t) for t in
-                                             (old_files.get(p, ""), new_files.get(p, "")))]
-    names = sorted({module_name_for(p).rsplit(".", 1)[-1] for p in helpers} - {"", "__init__"})
-    if not names:
-        return
+    frontier = [p for p in changed if not any(_DEFINES_WORKFLOW.search(t) for t in
+                                              (old_files.get(p, ""), new_files.get(p, "")))]
+    searched: set[str] = set()
+    visited: set[str] = set(changed)
+    for _ in range(MAX_IMPORT_ROUNDS):
+        names = sorted({module_name_for(p).rsplit(".", 1)[-1] for p in frontier} - {"", "__init__"} - searched)
+        if not names:
+            return
+        searched.update(names)
+        frontier = []
+        for path, base, text in _importers(root, revs, names, visited, config):
+            visited.add(path)
+            if mentions_engine(text):
+                old_files[path], new_files[path] = base, text
+            if not _DEFINES_WORKFLOW.search(text):
+                frontier.append(path)  # a module in the middle of the chain: who imports it?
+
+
+def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], config):
+    """``(path, base text, head text)`` of unchanged files that import a module named in ``names``."""
     args = ["grep", "-l", "-w", "-F"]
     for name in names:
         args += ["-e", name]
     out = git.run_git(root, *args, revs.head_commit or "--", *(["--"] if revs.head_commit else []), "*.py", check=False)
     candidates = {line.split(":", 1)[-1] for line in out.splitlines() if line}
-    for path in sorted(candidates - changed):
+    for path in sorted(candidates - skip):
         if config.excluded(path):
             continue
         try:
@@ -82,8 +104,8 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
             base = git.show(root, revs.base_commit, path)
         except InputError:
             continue  # not in the base revision: a new file, already part of the change
-        if base == text and mentions_engine(text) and _imports_any(text, names):
-            old_files[path], new_files[path] = base, text
+        if base == text and _imports_any(text, names):
+            yield path, base, text
 
 
 def _imports_any(text: str, names: list[str]) -> bool:
