@@ -209,11 +209,15 @@ def _t(name: str, effect: str, **kw) -> Api:
 
 def _temporal_activities() -> list[Api]:
     rows = []
+    targets = {"": "api_act", "_method": "ApiActivities.method_act", "_class": "ApiCallableActivity"}
     for what, kind in (("activity", m.ACTIVITY), ("local_activity", m.LOCAL_ACTIVITY)):
-        for suffix in ("", "_method", "_class"):
-            rows.append(_t(f"execute_{what}{suffix}", STEP, kind=kind, rule=ActivityType()))
+        for suffix, target in targets.items():
+            call = f"{target}, SEQ, start_to_close_timeout=TIMEOUT)"
+            rows.append(_t(f"execute_{what}{suffix}", STEP, kind=kind, rule=ActivityType(),
+                           example=f"await workflow.execute_{what}{suffix}({call}"))
             rows.append(_t(f"start_{what}{suffix}", STEP, kind=kind, rule=ActivityType(),
-                           handle="activity", deferred=True))
+                           handle="activity", deferred=True,
+                           example=f"handle = workflow.start_{what}{suffix}({call}\nawait handle"))
     return rows
 
 
@@ -234,6 +238,11 @@ _TEMPORAL_SILENT = (
     # sandbox helpers (``workflow.unsafe.imports_passed_through()``…)
     "unsafe",
 )
+_TEMPORAL_SILENT_EXAMPLES = {
+    "info": "workflow.info()", "now": "workflow.now()", "uuid4": "workflow.uuid4()",
+    "random": "workflow.random().random()", "logger": "workflow.logger.info('api')",
+    "memo": "workflow.memo()", "set_current_details": "workflow.set_current_details('api')",
+}
 _TEMPORAL_OUTSIDE = ("defn", "run", "init", "signal", "query", "update", "dynamic_config")
 
 TEMPORAL_APIS: tuple[Api, ...] = (
@@ -241,13 +250,14 @@ TEMPORAL_APIS: tuple[Api, ...] = (
     _t("execute_child_workflow", STEP, kind=m.CHILD_WORKFLOW, rule=WorkflowType(),
        example='await workflow.execute_child_workflow(ApiChild.run, 1, id=f"{workflow.info().workflow_id}-c{SEQ}")'),
     _t("start_child_workflow", STEP, kind=m.CHILD_WORKFLOW, rule=WorkflowType(), handle="child",
-       example='await workflow.start_child_workflow(ApiChild.run, 1, id=f"{workflow.info().workflow_id}-s{SEQ}")'),
+       example='child = await workflow.start_child_workflow(ApiChild.run, 1, id=f"{workflow.info().workflow_id}-s{SEQ}")\nawait child'),
     _t("sleep", STEP, kind=m.TIMER, rule=Fixed("timer"),
        duration=Duration(0, "duration", zero_records=True),
        example="await workflow.sleep(timedelta(milliseconds=10))"),
     _t("wait_condition", STEP, kind=m.TIMER, rule=Fixed("timer"),
        duration=Duration(1, "timeout", zero_records=False, optional=True),
-       example="await workflow.wait_condition(lambda: True, timeout=timedelta(seconds=5))",
+       example="try:\n    await workflow.wait_condition(lambda: False, timeout=timedelta(milliseconds=10))\n"
+               "except asyncio.TimeoutError:\n    pass",
        note="without a timeout it only waits; asyncio.wait_for starts no timer for a timeout <= 0"),
     _t("continue_as_new", STEP, kind=m.CONTINUE_AS_NEW, rule=Fixed("continue_as_new"), terminates=True),
     _t("upsert_search_attributes", STEP, kind=m.UPSERT_SEARCH_ATTRIBUTES,
@@ -267,7 +277,7 @@ TEMPORAL_APIS: tuple[Api, ...] = (
     _t("get_external_workflow_handle_for", HANDLE, handle="external"),
     _t("create_nexus_client", HANDLE, handle="nexus"),
     _t("create_event_group", HANDLE, handle="event_group"),
-    *(_t(name, SILENT) for name in _TEMPORAL_SILENT),
+    *(_t(name, SILENT, example=_TEMPORAL_SILENT_EXAMPLES.get(name)) for name in _TEMPORAL_SILENT),
     *(_t(name, OUTSIDE) for name in _TEMPORAL_OUTSIDE),
     # asyncio functions the workflow's event loop turns into commands
     Api(TEMPORAL, "asyncio", "sleep", STEP, kind=m.TIMER, rule=Fixed("timer"),
@@ -280,7 +290,9 @@ TEMPORAL_APIS: tuple[Api, ...] = (
         note="a timeout > 0 starts a timer before the awaited commands, cancelled when they finish"),
     Api(TEMPORAL, "asyncio", "timeout", UNMODELLED, note="starts a timer (loop.call_at)"),
     # handles
-    Api(TEMPORAL, "ChildWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal")),
+    Api(TEMPORAL, "ChildWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal"),
+        example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-h{SEQ}")\n'
+                "await child.signal(ApiChild.poke)\nawait child"),
     Api(TEMPORAL, "ChildWorkflowHandle", "cancel", UNMODELLED,
         note="a started child: RequestCancelExternalWorkflowExecution"),
     Api(TEMPORAL, "ChildWorkflowHandle", "id", SILENT),
@@ -289,8 +301,13 @@ TEMPORAL_APIS: tuple[Api, ...] = (
     Api(TEMPORAL, "ChildWorkflowHandle", "first_execution_run_id", SILENT),
     Api(TEMPORAL, "ActivityHandle", "cancel", UNMODELLED,
         note="RequestCancelActivityTask (event ActivityTaskCancelRequested)"),
-    Api(TEMPORAL, "ExternalWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal")),
-    Api(TEMPORAL, "ExternalWorkflowHandle", "cancel", STEP, kind=m.CANCEL_EXTERNAL, rule=Fixed("cancel")),
+    Api(TEMPORAL, "ExternalWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal"),
+        example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-e{SEQ}")\n'
+                "await workflow.get_external_workflow_handle(child.id).signal(ApiChild.poke)\nawait child"),
+    Api(TEMPORAL, "ExternalWorkflowHandle", "cancel", STEP, kind=m.CANCEL_EXTERNAL, rule=Fixed("cancel"),
+        example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-x{SEQ}")\n'
+                "await workflow.get_external_workflow_handle(child.id).cancel()\n"
+                "try:\n    await child\nexcept Exception:\n    pass"),
     Api(TEMPORAL, "ExternalWorkflowHandle", "id", SILENT),
     Api(TEMPORAL, "ExternalWorkflowHandle", "run_id", SILENT),
     Api(TEMPORAL, "NexusClient", "execute_operation", STEP, kind=NEXUS_OPERATION, rule=Operation()),
@@ -338,6 +355,11 @@ _DBOS_OUTSIDE = (
     "delete_queue", "delete_queue_async", "list_queues", "list_queues_async",
 )
 
+_HANDLE_EXAMPLES = {
+    "WorkflowHandle": "handle = DBOS.start_workflow(api_child, SEQ)\nhandle.{method}()",
+    "WorkflowHandleAsync": "handle = await DBOS.start_workflow_async(api_child_async, SEQ)\nawait handle.{method}()",
+}
+
 DBOS_APIS: tuple[Api, ...] = (
     *_fixed("sleep", "DBOS.sleep", duration=Duration(0, "seconds", zero_records=False),
             example="DBOS.sleep(0.01)", async_example="await DBOS.sleep_async(0.01)"),
@@ -349,8 +371,8 @@ DBOS_APIS: tuple[Api, ...] = (
     *_fixed("send", "DBOS.send", example="DBOS.send(OTHER, 'm', 't')",
             async_example="await DBOS.send_async(OTHER, 'm', 't')"),
     *_fixed("send_bulk", "DBOS.send_bulk",
-            example="DBOS.send_bulk([SendMessage(destination_id=OTHER, message='m', topic='t')])",
-            async_example="await DBOS.send_bulk_async([SendMessage(destination_id=OTHER, message='m', topic='t')])"),
+            example="DBOS.send_bulk([SendMessage(destination_id=OTHER, message='m', topic='t', idempotency_key=None, shard_key=None)])",
+            async_example="await DBOS.send_bulk_async([SendMessage(destination_id=OTHER, message='m', topic='t', idempotency_key=None, shard_key=None)])"),
     *_fixed("set_event", "DBOS.setEvent", example="DBOS.set_event('k', SEQ)",
             async_example="await DBOS.set_event_async('k', SEQ)"),
     *_fixed("get_all_events", "DBOS.get_events", example="DBOS.get_all_events(OTHER)",
@@ -409,30 +431,39 @@ DBOS_APIS: tuple[Api, ...] = (
        note="takes a function id now; StepReservation.run records the step there later"),
     *_d2("patch", PATCH, rule=PatchId(0, "patch_name")),
     *_d2("deprecate_patch", DEPRECATE, rule=PatchId(0, "patch_name")),
-    *_d2("register_queue", HANDLE, handle="queue", note="writes the queue's row, no step"),
+    *_d2("register_queue", HANDLE, handle="queue", note="writes the queue's row, no step",
+         example="DBOS.register_queue('api_queue')", async_example="await DBOS.register_queue_async('api_queue')"),
     *_d2("retrieve_queue", HANDLE, handle="queue"),
-    *(_d(name, SILENT) for name in _DBOS_SILENT),
+    *(_d(name, SILENT, example={"logger": "DBOS.logger.info('api')", "workflow_id": "DBOS.workflow_id",
+                                "step_id": "DBOS.step_id"}.get(name))
+      for name in _DBOS_SILENT),
     *(_d(name, OUTSIDE) for name in _DBOS_OUTSIDE),
     # workflow handles (start_workflow, enqueue, retrieve_workflow): the async handle has the same
     *(
         api
         for owner in ("WorkflowHandle", "WorkflowHandleAsync")
         for api in (
-            Api(DBOS, owner, "get_result", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.getResult")),
-            Api(DBOS, owner, "get_status", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.getStatus")),
+            Api(DBOS, owner, "get_result", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.getResult"),
+                example=_HANDLE_EXAMPLES[owner].format(method="get_result")),
+            Api(DBOS, owner, "get_status", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.getStatus"),
+                example=_HANDLE_EXAMPLES[owner].format(method="get_status")),
             Api(DBOS, owner, "get_workflow_id", SILENT),
         )
     ),
     # queues
-    Api(DBOS, "Queue", "enqueue", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos"),
-    Api(DBOS, "Queue", "enqueue_async", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos"),
+    Api(DBOS, "Queue", "enqueue", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos",
+        example="queue = DBOS.retrieve_queue('api_queue')\nqueue.enqueue(api_child, SEQ)"),
+    Api(DBOS, "Queue", "enqueue_async", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos",
+        example="queue = await DBOS.retrieve_queue_async('api_queue')\nawait queue.enqueue_async(api_child_async, SEQ)"),
     # datasources (``ds = SQLAlchemyDatasource.create(url)``; DBOS's demo shop runs every step so)
     *(
         api
         for owner, suffix in (("SQLAlchemyDatasource", ""), ("AsyncSQLAlchemyDatasource", "_async"))
         for api in (
-            Api(DBOS, owner, f"run_tx_step{suffix}", STEP, kind=m.DBOS_STEP, rule=StepOptionsName()),
-            Api(DBOS, owner, "transaction", DECORATOR, kind=m.DBOS_STEP),
+            Api(DBOS, owner, f"run_tx_step{suffix}", STEP, kind=m.DBOS_STEP, rule=StepOptionsName(),
+                example=None if suffix else "ds.run_tx_step({'name': 'api_tx'}, api_plain)"),
+            Api(DBOS, owner, "transaction", DECORATOR, kind=m.DBOS_STEP,
+                example=None if suffix else "api_tx_fn(SEQ)"),
             Api(DBOS, owner, "sql_session", SILENT, note="the session of the running transaction"),
             *(Api(DBOS, owner, name, OUTSIDE)
               for name in ("create", "migrate", "run_migrations", "verify_migrations")),

@@ -195,6 +195,11 @@ def _resolve(ref: cst.BaseExpression, scope: Scope):
 
 
 def _activity_defn_of_class(ref: ClassRef) -> str | None:
+    """``@activity.defn(name=...)`` of a callable activity class (the SDK reads the definition off
+    the class: ``_Definition.from_callable(cls)``), else of its ``__call__``."""
+    decorator = has_decorator(ref.node, ref.module, "temporalio.activity.defn")
+    if decorator is not None:
+        return _decorator_kwarg(decorator, "name") or ref.node.name.value
     call = method_of(ref.node, "__call__")
     if call is None:
         return None
