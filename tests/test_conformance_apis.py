@@ -339,7 +339,7 @@ def test_temporal_records_what_the_api_table_predicts_for_every_api(temporal_add
     temporal_case.record(case, temporal_address, tmp_path / "history")
     history = json.loads((tmp_path / "history" / "history.json").read_text())
 
-    is_mark = lambda item: item == (m.ACTIVITY, MARK)  # noqa: E731
+    is_mark = lambda item: item == (m.ACTIVITY, MARK)
     engine = segments(temporal_commands(history), is_mark)
     model = segments([(s.kind, s.name) for s in predicted_steps(source, "W")], is_mark)
     problems = compare([label for label, _ in probes_], engine, model)
