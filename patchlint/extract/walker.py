@@ -14,7 +14,7 @@ import libcst as cst
 
 from patchlint.extract.repo import ClassRef, FunctionRef, Revision
 from patchlint.extract.source import SourceModule, bound_names, code_of
-from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate, iteration_count, truth
+from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate, items_of, iteration_count, truth
 from patchlint.model.program import (
     DeprecatePatch,
     If,
@@ -220,6 +220,8 @@ def argument(call: cst.Call, index: int, keyword: str | None = None) -> cst.Base
     return positional[index].value if index < len(positional) else None
 
 
+MAX_ITEMS_PARALLEL = 256  # longest gather over known items expanded branch by branch
+MAX_UNROLL = 16  # longest loop over known items copied out item by item
 MAX_PATCH_FORKS = 4  # ``flag = patched(...)``: the rest of the block is walked once per value
 
 
@@ -448,6 +450,9 @@ class Walker:
         if isinstance(stmt, cst.For):
             pre = self.expr(stmt.iter, scope)
             count = iteration_count(stmt.iter, scope)
+            unrolled = self._unrolled(stmt, scope, helper)
+            if unrolled is not None:
+                return [*pre, *unrolled]
             changed = assigned_in([stmt.target, stmt.body]) | set(bound_names(stmt.target))
             _forget(changed, scope)  # each iteration rebinds them
             cond = code_of(stmt.target) + " in " + code_of(stmt.iter)
@@ -499,6 +504,31 @@ class Walker:
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             _forget({stmt.name.value}, scope)
         return []  # nested def/class: defines, does not run
+
+    def _unrolled(self, stmt: cst.For, scope: Scope, helper: bool) -> list[Node] | None:
+        """``for x in ("a", "b"): <body using x>``: when Python fixes the items and what the body
+        issues depends on the item (an activity named by ``x``), one copy of the body per item,
+        in order. None when a ``Loop`` says it as well (or only the run knows)."""
+        if _breaks(stmt.body) or _continues(stmt.body) or stmt.orelse is not None:
+            return None
+        items = items_of(stmt.iter, scope)
+        if not items or len(items) > MAX_UNROLL or any(i is UNKNOWN for i in items):
+            return None
+        if not _mentions([stmt.body], *bound_names(stmt.target)):
+            return None
+        changed = assigned_in([stmt.target, stmt.body]) | set(bound_names(stmt.target))
+        saved, handles = dict(scope.bindings), dict(scope.handles)
+        copies = []
+        for item in items:
+            _forget(changed - set(bound_names(stmt.target)), scope)
+            _assign(stmt.target, item, scope)
+            body, _ = self.block(list(stmt.body.body), scope, helper)
+            copies.append(body)
+        if all(copy == copies[0] for copy in copies):
+            scope.bindings, scope.handles = saved, handles
+            return None  # the same steps every time: a counted Loop says it
+        _forget(changed, scope)
+        return [node for copy in copies for node in copy]
 
     def _match(self, stmt: cst.Match, scope: Scope, helper: bool) -> list[Node]:
         subject = code_of(stmt.subject)
@@ -592,6 +622,27 @@ class Walker:
         scope.bindings = saved
         return [*pre, *body]
 
+    def _parallel_branches(self, branch: cst.BaseExpression, scope: Scope) -> list[list[Node]]:
+        """``gather(*(f(x) for x in ITEMS))``: one branch per item when Python fixes the items
+        (all started in one go, as gather does), else the expression as one branch."""
+        if isinstance(branch, (cst.GeneratorExp, cst.ListComp)):
+            comp = branch.for_in
+            if comp.inner_for_in is None and not comp.ifs and not comp.asynchronous:
+                items = items_of(comp.iter, scope)
+                if items is not None and len(items) <= MAX_ITEMS_PARALLEL:
+                    pre = self.expr(comp.iter, scope)
+                    saved = dict(scope.bindings)
+                    out = []
+                    for item in items:
+                        _forget(assigned_in([branch.elt]), scope)
+                        _assign(comp.target, item, scope)
+                        out.append(self.expr(branch.elt, scope))
+                    scope.bindings = saved
+                    if pre:
+                        out = [pre + out[0], *out[1:]] if out else [pre]
+                    return out
+        return [self.expr(branch, scope)]
+
     def call(self, call: cst.Call, scope: Scope, awaited: bool = False) -> list[Node]:
         classified = self.dialect.classify(call, scope)
         if isinstance(classified, WaitCall):
@@ -599,9 +650,9 @@ class Walker:
         if isinstance(classified, ParallelCall):
             branches = []
             for branch in classified.branches:
-                found = self.expr(branch, scope)
-                if found:
-                    branches.append(Seq(tuple(found)))
+                for found in self._parallel_branches(branch, scope):
+                    if found:
+                        branches.append(Seq(tuple(found)))
             if not branches:
                 return [Wait()] if awaited else []
             return [branches[0]] if len(branches) == 1 else [Parallel(tuple(branches))]
@@ -788,8 +839,33 @@ def _names_in(node: cst.CSTNode) -> set[str]:
     return found
 
 
-def _mentions(stmts: list, name: str) -> bool:
-    return any(name in _names_in(stmt) for stmt in stmts)
+def _mentions(stmts: list, *names: str) -> bool:
+    return any(set(names) & _names_in(stmt) for stmt in stmts)
+
+
+def _continues(body: cst.CSTNode) -> bool:
+    """Whether a loop body skips to the next iteration with ``continue`` (nested loops aside)."""
+    found = False
+
+    class Continues(cst.CSTVisitor):
+        def visit_Continue(self, node: cst.Continue) -> None:
+            nonlocal found
+            found = True
+
+        def visit_For(self, node) -> bool:
+            return False
+
+        def visit_While(self, node) -> bool:
+            return False
+
+        def visit_FunctionDef(self, node) -> bool:
+            return False
+
+        def visit_ClassDef(self, node) -> bool:
+            return False
+
+    body.visit(Continues())
+    return found
 
 
 def _breaks(body: cst.CSTNode) -> bool:
