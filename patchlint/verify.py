@@ -8,11 +8,11 @@ and reports a break no error finding covers as PAT199.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Iterable
+from dataclasses import dataclass, field, replace
 
+from patchlint.diff.identity import pair_workflows
 from patchlint.findings import Finding, Severity
-from patchlint.model.program import ModuleModel, Workflow
+from patchlint.model.program import Workflow
 from patchlint.semantics import dbos, temporal
 from patchlint.semantics.choices import describe, enumerate_choices
 from patchlint.semantics.history import DbosHistory, History, TemporalHistory
@@ -51,6 +51,8 @@ class Verdict:
     engine: str
     failures: tuple[CutFailure, ...] = ()
     histories: int = 0  # how many (run, cut) replays were checked
+    old: Workflow | None = field(default=None, compare=False, repr=False)
+    new: Workflow | None = field(default=None, compare=False, repr=False)
 
     @property
     def breaks_in_flight(self) -> bool:
@@ -89,7 +91,7 @@ def verify_pair(old: Workflow, new: Workflow) -> Verdict:
                 continue
             seen.add(key)
             failures.append(CutFailure(choices, history.describe(), history, result))
-    return Verdict(old.name, old.engine, tuple(failures), checked)
+    return Verdict(old.name, old.engine, tuple(failures), checked, old, new)
 
 
 def verify_removed(old: Workflow) -> Verdict:
@@ -107,32 +109,37 @@ def verify_removed(old: Workflow) -> Verdict:
         )
         history = DbosHistory(old.name, (), False)
     result = ReplayResult(ok=False, event_index=1, step=None, message=message, position=0)
-    return Verdict(old.name, old.engine, (CutFailure({}, history.describe(), history, result),), 1)
+    return Verdict(old.name, old.engine, (CutFailure({}, history.describe(), history, result),), 1, old)
 
 
-def _index(models: Iterable[ModuleModel]) -> dict[tuple[str, str], Workflow]:
-    return {(w.engine, w.name): w for m in models for w in m.workflows}
+def verdicts(old_models, new_models) -> list[Verdict]:
+    """A verdict per workflow of the base revision (removed ones included), each paired with its
+    head twin as the diff pairs them (same module first)."""
+    return [
+        verify_pair(old, new) if new is not None else verify_removed(old)
+        for old, new in pair_workflows(old_models, new_models)
+        if old is not None
+    ]
 
 
-def verdicts(old_models, new_models) -> dict[tuple[str, str], Verdict]:
-    """A verdict per workflow of the base revision (removed ones included)."""
-    old, new = _index(old_models), _index(new_models)
-    out = {}
-    for key, workflow in old.items():
-        out[key] = verify_pair(workflow, new[key]) if key in new else verify_removed(workflow)
-    return out
+def _verdict_of(finding: Finding, all_verdicts: list[Verdict]) -> Verdict | None:
+    """The verdict of the workflow a finding is about: same engine and name, in the finding's
+    file when several modules define that name."""
+    same = [v for v in all_verdicts if v.engine == finding.engine and v.workflow == finding.workflow]
+    here = [v for v in same if (v.new or v.old).path == finding.path]
+    return (here or same or [None])[0]
 
 
 def verify_report(report, old_models, new_models):
     """The same report, with witnesses, demotions and PAT199 findings (see the module doc)."""
-    by_workflow = verdicts(old_models, new_models)
+    all_verdicts = verdicts(old_models, new_models)
     findings: list[Finding] = []
-    covered: set[tuple[str, str]] = set()
+    covered: set[int] = set()
     for finding in report.findings:
-        key = (finding.engine, finding.workflow)
-        verdict = by_workflow.get(key)
+        verdict = _verdict_of(finding, all_verdicts)
         if finding.severity is Severity.ERROR:
-            covered.add(key)
+            if verdict is not None:
+                covered.add(id(verdict))
             failure = verdict.first(in_flight=True) if verdict else None
             if failure is None:
                 finding = finding.with_(
@@ -145,11 +152,10 @@ def verify_report(report, old_models, new_models):
             if failure is not None:
                 finding = finding.with_(witness=failure.witness())
         findings.append(finding)
-    new_index, old_index = _index(new_models), _index(old_models)
-    for key, verdict in by_workflow.items():
-        if key in covered or not verdict.breaks_in_flight:
+    for verdict in all_verdicts:
+        if id(verdict) in covered or not verdict.breaks_in_flight:
             continue
-        findings.append(_pat199(verdict, new_index.get(key), old_index[key]))
+        findings.append(_pat199(verdict, verdict.new, verdict.old))
     findings.sort(key=lambda f: f.sort_key())
     return replace(report, findings=findings)
 

@@ -4,7 +4,8 @@ A generated program is a small tree (``G*`` nodes below) that renders to a runna
 module: Temporal, a ``@workflow.defn`` class ``Main`` whose ``@workflow.run async def run(self)``
 awaits module-level ``@activity.defn`` activities (some as local activities), ``asyncio.sleep``
 timers and child workflows,
-with ``if FLAG_x:`` branches, ``for _ in range(N_ITEMS):`` loops, ``asyncio.gather``, helper
+with ``if flag("A"):`` branches, ``for _ in range(n_items()):`` loops (a flag and a count only the run
+knows: Python cannot fix them before the engine sees the code), ``asyncio.gather``, helper
 methods and ``workflow.patched`` guards; DBOS, a ``@DBOS.workflow()`` function ``main`` calling
 ``@DBOS.step()`` functions, ``DBOS.sleep``, ``DBOS.recv``, module-level helpers and ``DBOS.patch``
 guards. ``step_identities`` gives the (kind, name) of every step in the order
@@ -25,7 +26,7 @@ from hypothesis import strategies as st
 ACTIVITIES = ("charge", "refund", "ship", "notify", "audit")
 CHILDREN = ("ChildA", "ChildB")
 DBOS_STEPS = ("reserve", "charge", "ship", "notify", "audit")
-FLAGS = ("FLAG_A", "FLAG_B", "FLAG_C")
+FLAGS = ("A", "B", "C")
 
 
 @dataclass(frozen=True)
@@ -333,6 +334,18 @@ def _identity(engine: str, step: GStep) -> tuple[str, str]:
     }[step.kind]
 
 
+# What the run decides: functions of the module (patchlint never evaluates a call of user code).
+_RUN_INPUTS = (
+    "",
+    "def flag(name: str) -> bool:",
+    '    return name != "B"',
+    "",
+    "",
+    "def n_items() -> int:",
+    "    return 2",
+)
+
+
 def render(program: GProgram) -> str:
     renderer = _TemporalRenderer() if program.engine == "temporal" else _DbosRenderer()
     return renderer.module(program)
@@ -353,11 +366,11 @@ class _Renderer:
             elif isinstance(node, GGather):
                 lines.append(pad + self.gather(node))
             elif isinstance(node, GIf):
-                lines += [pad + f"if {node.flag}:", *self.block(node.then, depth + 1)]
+                lines += [pad + f"if flag({node.flag!r}):", *self.block(node.then, depth + 1)]
                 if node.orelse:
                     lines += [pad + "else:", *self.block(node.orelse, depth + 1)]
             elif isinstance(node, GLoop):
-                lines += [pad + "for _ in range(N_ITEMS):", *self.block(node.body, depth + 1)]
+                lines += [pad + "for _ in range(n_items()):", *self.block(node.body, depth + 1)]
             elif isinstance(node, GHelper):
                 name = f"helper_{len(self.helpers)}"
                 self.helpers.append((name, node.body))
@@ -416,8 +429,7 @@ class _TemporalRenderer(_Renderer):
             "",
             "from temporalio import activity, workflow",
             "",
-            *(f"{flag} = {flag != 'FLAG_B'}" for flag in FLAGS),
-            "N_ITEMS = 2",
+            *_RUN_INPUTS,
         ]
         for name in ACTIVITIES:
             lines += ["", "", "@activity.defn", f"async def {name}() -> None:", "    pass"]
@@ -463,8 +475,7 @@ class _DbosRenderer(_Renderer):
         lines = [
             "from dbos import DBOS",
             "",
-            *(f"{flag} = {flag != 'FLAG_B'}" for flag in FLAGS),
-            "N_ITEMS = 2",
+            *_RUN_INPUTS,
         ]
         for name in DBOS_STEPS:
             lines += ["", "", "@DBOS.step()", f"def {name}() -> None:", "    pass"]

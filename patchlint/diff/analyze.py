@@ -1,49 +1,55 @@
 """Old vs new step programs → ``Change`` records, one per divergence, with its effect on open runs.
 
-For every choice of branches, the base program is recorded (patches live) and the head program is
-replayed against that record. The two event sequences are aligned (difflib); each difference is
-judged on its own: would a run recorded by the base and paused after any of its steps fail with
-only this difference applied?
+A driver over the engine-semantics layer (``patchlint.semantics``), which alone runs programs and
+replays histories. For every run (choice of branches, loop counts, exceptions):
+
+1. the base program runs live: its ``Trace`` and the histories it leaves at every cut;
+2. the head program runs against the completed history (patches decided as the engine decides
+   them on replay), unchecked: its ``Trace``;
+3. the two traces are aligned (difflib); each difference is judged on its own by replaying the
+   base run's histories against the base trace with only that difference applied: would a run
+   recorded by the base and paused at any cut fail? The engine's own words come from that replay;
+4. breaks that no single difference explains come from replaying the head program itself:
+   Temporal commands split across workflow tasks (PAT108), a DBOS patch written into the slot a
+   blocked ``recv`` left empty (PAT107).
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from difflib import SequenceMatcher
+from typing import Iterator
 
 from patchlint.diff import changes as C
-from patchlint.diff.engines import (
-    dbos_breaks,
-    first_divergence,
-    temporal_breaks,
-    temporal_message,
-    temporal_normalise,
-    temporal_pause_points,
+from patchlint.diff.identity import pair_workflows
+from patchlint.model.program import (
+    CONTINUE_AS_NEW,
+    ModuleModel,
+    Patched,
+    Seq,
+    Span,
+    Workflow,
+    locate,
+    patch_ids,
+    steps_of,
+    walk,
 )
-from patchlint.diff.trace import (
-    Ev,
-    hard_task_count,
-    record,
-    replay_against,
-    replay_rows,
-    slot_rows,
-    task_of,
-)
-from patchlint.model.program import ModuleModel, Patched, Seq, Span, Workflow, locate, patch_ids, steps_of, walk  # noqa: E501
+from patchlint.semantics import dbos, temporal
 from patchlint.semantics.choices import enumerate_choices
-from patchlint.semantics.dbos import unexpected_step
+from patchlint.semantics.history import MARKER
+from patchlint.semantics.interpret import BLOCK, DONE, WAIT, PatchCall, Request
+from patchlint.semantics.result import Failure
+from patchlint.semantics.trace import Issued, Trace
 
 MAX_LABELS = 60
+ENGINES = {"temporal": temporal, "dbos": dbos}
 
 
 def diff_models(old_models: list[ModuleModel], new_models: list[ModuleModel], config=None):
-    old = {(w.engine, w.name): w for m in old_models for w in m.workflows}
-    new = {(w.engine, w.name): w for m in new_models for w in m.workflows}
     changes: list[C.Change] = []
-    pairs = []
-    for key in sorted(old.keys() | new.keys()):
-        o, n = old.get(key), new.get(key)
-        pairs.append((o, n))
+    pairs = pair_workflows(old_models, new_models)
+    added = [n for o, n in pairs if o is None]
+    for o, n in pairs:
         if o is not None and n is not None:
             changes += diff_workflow(o, n)
             handlers_new = dict(n.handlers)
@@ -51,7 +57,7 @@ def diff_models(old_models: list[ModuleModel], new_models: list[ModuleModel], co
                 if name in handlers_new:
                     changes += diff_programs(o, n, program, handlers_new[name])
         elif o is not None:
-            changes.append(_removed_workflow(o, {k: w for k, w in new.items() if k not in old}))
+            changes.append(_removed_workflow(o, added))
     return changes, pairs
 
 
@@ -60,17 +66,16 @@ def diff_workflow(old: Workflow, new: Workflow) -> list[C.Change]:
 
 
 def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> list[C.Change]:
-    engine = new_wf.engine
+    engine = ENGINES[new_wf.engine]
     found: dict[tuple, C.Change] = {}
     base_ids, head_ids = patch_ids(old), patch_ids(new)
     for choices in enumerate_choices(old, new):
-        old_ev = record(engine, old, choices)
-        new_ev = replay_against(engine, new, choices, old_ev)
-        if engine == "temporal":
-            old_ev = temporal_normalise(old_ev, new_ev)
-        retrace = lambda rows, choices=choices: replay_rows(new, choices, rows)  # noqa: E731
-        judge = _Judge(old_wf, new_wf, old_ev, new_ev, base_ids, head_ids, retrace)
-        for change in judge.changes():
+        old_run = engine.run(engine.requests(old, choices)())
+        cuts = engine.histories(old_run, old_wf.name)
+        against = cuts[-1] if engine is temporal else {r.function_id: r.name for r in cuts[-1].rows}
+        new_run = engine.run(engine.requests(new, choices)(), against)
+        judge = _Judge(old_wf, new_wf, old_run, new_run, cuts, base_ids, head_ids)
+        for change in judge.changes(engine.requests(new, choices)):
             key = (change.kind, change.span)
             if key not in found or (change.breaks_in_flight and not found[key].breaks_in_flight):
                 found[key] = change
@@ -80,53 +85,89 @@ def diff_programs(old_wf: Workflow, new_wf: Workflow, old: Seq, new: Seq) -> lis
     return [c for c in changes if c.kind != C.COMPLETED_ONLY or (c.path, c.span.line) not in breaking]
 
 
-class _Judge:
-    """The changes between one old trace and the new trace replayed against it."""
+def _script(events: list[Issued], completes: bool) -> Iterator[Request]:
+    """The requests of a run that issues exactly ``events`` (replies ignored): a hypothetical
+    head run with one difference applied, replayed by the one replay of ``semantics``."""
+    for event in events:
+        if event.is_marker:
+            yield PatchCall(event.patch_id, event.deprecated, event.patch)
+        else:
+            yield event.step
+        if event.ends_task:
+            yield WAIT if event.soft else BLOCK
+    if completes:
+        yield DONE
 
-    def __init__(self, old_wf, new_wf, old_ev: list[Ev], new_ev: list[Ev], base_ids, head_ids, retrace):
-        """``retrace(rows)``: the new program's events recovering a DBOS run that recorded ``rows``."""
-        self.retrace = retrace
+
+def _drop_skipped_markers(old: list[Issued], new: list[Issued]) -> list[Issued]:
+    """Temporal skips a deprecated marker no command asks for: it is not a difference."""
+    asked = {ev.key for ev in new if ev.key[0] == MARKER}
+    return [ev for ev in old if not (ev.key[0] == MARKER and ev.deprecated and ev.key not in asked)]
+
+
+class _Judge:
+    """The changes between one base run and the head run against it."""
+
+    def __init__(self, old_wf, new_wf, old_run: Trace, new_run: Trace, cuts, base_ids, head_ids):
         self.old_wf, self.new_wf = old_wf, new_wf
-        self.engine = new_wf.engine
-        self.old, self.new = old_ev, new_ev
+        self.engine_name = new_wf.engine
+        self.engine = ENGINES[self.engine_name]
+        self.new_run = new_run
+        self.new = list(new_run.events)
+        self.recorded = list(old_run.events)  # one entry per history event / DBOS operation
+        self.old = _drop_skipped_markers(self.recorded, self.new) if self.engine is temporal else self.recorded
+        self.cuts = cuts
         self.base_ids, self.head_ids = base_ids, head_ids
 
-    def changes(self) -> list[C.Change]:
+    def changes(self, head_requests) -> list[C.Change]:
         ok, nk = [e.key for e in self.old], [e.key for e in self.new]
         out: list[C.Change] = []
+        divergence = None
         if ok != nk:
             ops = [op for op in SequenceMatcher(None, ok, nk, autojunk=False).get_opcodes() if op[0] != "equal"]
+            divergence = ops[0][1] if ops else None
             for kind, i1, i2, j1, j2 in _pair_moves(ops, ok, nk):
                 change = self._judge(kind, i1, i2, j1, j2)
                 if change is not None:
                     out.append(change)
-        if self.engine == "dbos":
-            out += self._patch_before_blocked()
+        if self.engine is dbos:
+            out += self._patch_before_blocked(head_requests)
         else:
-            out += self._split_tasks()
+            out += self._split_tasks(head_requests, divergence)
         return out + self._silent_reorders()
 
     # -- one difference --------------------------------------------------------------------------
+    def _breaks(self, events: list[Issued]) -> tuple[Failure | None, Failure | None]:
+        completes = not (events and events[-1].key[0] == CONTINUE_AS_NEW)
+        return self.engine.breaks(lambda: _script(events, completes), self.cuts)
+
     def _judge(self, kind, i1, i2, j1, j2) -> C.Change | None:
-        hyp = self.old[:i1] + self.new[j1:j2] + self.old[i2:]
-        if self.engine == "temporal":
-            open_break, completed_break, d = temporal_breaks(self.old, hyp)
-            message = temporal_message(self.old, d if d is not None and d < len(self.old) else None,
-                                       _at(hyp, d)) if d is not None else ""
-            cut = self._temporal_cut(d) if open_break else ("completed" if completed_break else "")
-        else:
-            open_break, slot = dbos_breaks(self.old, hyp)
-            completed_break = False
-            message, cut = self._dbos_message(hyp, slot)
+        hypothesis = self.old[:i1] + self.new[j1:j2] + self.old[i2:]
+        open_failure, completed_failure = self._breaks(hypothesis)
         change_kind = self._kind(kind, i1, i2, j1, j2)
-        if not open_break:
-            if self.engine == "temporal" and completed_break:
+        failure = open_failure or completed_failure
+        cut = failure.cut if failure is not None else ""
+        if open_failure is None:
+            if completed_failure is not None:
                 change_kind = C.COMPLETED_ONLY
-            elif self.engine == "dbos" and kind == "insert" and i1 == len(self.old):
+            elif self.engine is dbos and kind == "insert" and i1 == len(self.old):
                 change_kind, cut = C.SILENT, "blocked in its last step"
             else:
                 return None
-        return self._make(change_kind, open_break, i1, i2, j1, j2, message, cut)
+        message = failure.result.message if failure is not None else ""
+        span, path, patch_id = self._where(change_kind, j1, j2, i1, i2)
+        return self._change(
+            change_kind, span, path, breaks_in_flight=open_failure is not None,
+            old_focus=tuple(e.label() for e in self.old[i1:i2]),
+            new_focus=tuple(e.label() for e in self.new[j1:j2]),
+            engine_message=message, cut=cut, patch_id=patch_id,
+            before=self.old[i2].label() if i2 < len(self.old) else "",
+        )
+
+    def _change(self, kind: str, span: Span, path: str, **fields) -> C.Change:
+        fields.setdefault("old_steps", _labels(self.old))
+        fields.setdefault("new_steps", _labels(self.new))
+        return C.Change(kind=kind, engine=self.engine_name, workflow=self.new_wf.name, path=path, span=span, **fields)
 
     def _kind(self, kind, i1, i2, j1, j2) -> str:
         removed_markers = [e for e in self.old[i1:i2] if e.is_marker and e.patch is not None]
@@ -138,7 +179,7 @@ class _Judge:
 
     def _bad_patch(self, j1, j2):
         """The head-only patch whose (replayed) old branch the difference touches, if any."""
-        for node, start, end in getattr(self.new, "regions", ()):
+        for node, start, end in self.new_run.regions:
             if node.id in self.base_ids:
                 continue
             if start == end or j1 == j2:  # an empty old branch, or a removal: touching counts
@@ -148,25 +189,6 @@ class _Judge:
             if touches:
                 return node.id
         return None
-
-    def _make(self, kind, open_break, i1, i2, j1, j2, message, cut) -> C.Change:
-        span, path, patch_id = self._where(kind, j1, j2, i1, i2)
-        return C.Change(
-            kind=kind,
-            engine=self.engine,
-            workflow=self.new_wf.name,
-            path=path,
-            span=span,
-            breaks_in_flight=open_break,
-            old_steps=_labels(self.old),
-            new_steps=_labels(self.new),
-            old_focus=tuple(e.label() for e in self.old[i1:i2]),
-            new_focus=tuple(e.label() for e in self.new[j1:j2]),
-            engine_message=message,
-            cut=cut,
-            patch_id=patch_id,
-            before=self.old[i2].label() if i2 < len(self.old) else "",
-        )
 
     def _where(self, kind, j1, j2, i1=0, i2=0):
         """(span, file, patch id) to report a change at, in the new revision."""
@@ -179,94 +201,63 @@ class _Judge:
             node = _patch_node(self.new_wf.program, patch_id)
             return _located(node if node is not None else self.new_wf, self.new_wf.path) + (patch_id,)
         if j1 < len(self.new):
-            ev = self.new[j1]
-            return _located(ev.step if ev.step is not None else ev.patch, self.new_wf.path) + (None,)
+            return self._at(self.new[j1]) + (None,)
         return locate(self.new_wf), self.new_wf.path, None
 
-    # -- engine wording -------------------------------------------------------------------------
-    def _temporal_cut(self, d: int) -> str:
-        length = next(length for length in temporal_pause_points(self.old) if length > d)
-        return f"paused after step {length} (`{self.old[length - 1].label()}`)"
+    def _at(self, event: Issued) -> tuple[Span, str]:
+        return _located(event.step if event.step is not None else event.patch, self.new_wf.path)
 
-    def _dbos_message(self, hyp: list[Ev], slot: int | None) -> tuple[str, str]:
-        if slot is None:
-            return "", ""
-        recorded, issued = slot_rows(self.old), slot_rows(hyp)
-        last = max(recorded)
-        cut = f"paused after step {last} (`{recorded[last]}`)"
-        return unexpected_step(slot, recorded[slot], issued[slot]), cut
-
-    # -- DBOS: a new patch written into the slot a blocked recv/get_event left empty -------------
-    def _patch_before_blocked(self) -> list[C.Change]:
-        out = []
-        slot = 1
-        for ev in self.old:
-            if ev.slots == 2:  # blocked here: rows < slot and the sleep row slot+1 are recorded
-                rows = {s: name for s, name in slot_rows(self.old).items() if s < slot}
-                rows[slot + 1] = "DBOS.sleep"
-                out += self._gap_cut_failures(rows, slot, ev)
-            slot += ev.slots
-        return out
-
-    def _gap_cut_failures(self, rows: dict[int, str], gap: int, blocked: Ev) -> list[C.Change]:
-        """Recover the new code against a run blocked in ``blocked``: a patch that now takes the
-        empty call slot pushes the call onto its own recorded sleep row."""
-        retraced = self.retrace(rows)
-        issued, slot = {}, 1
-        for ev in retraced:
-            issued[slot] = ev
-            if ev.slots == 2:
-                issued[slot + 1] = None  # the call's own sleep
-            slot += ev.slots
-        at_gap = issued.get(gap)
-        if at_gap is None or not at_gap.is_marker or at_gap.patch is None:
+    # -- Temporal: commands that went out in one workflow task now wait for each other -----------
+    def _split_tasks(self, head_requests, divergence: int | None) -> list[C.Change]:
+        """Replay matches one recorded workflow task at a time: if the head code blocks before it
+        has issued every command of the task being replayed, the rest have no command. Seen as a
+        failure of the head program's own replay before the first differing command."""
+        open_failure, _ = self.engine.breaks(head_requests, self.cuts)
+        if open_failure is None:
             return []
-        failing = next((s for s in sorted(rows) if s in issued and _row_name(issued, s) != rows[s]), None)
-        if failing is None:
+        failed = self.recorded[open_failure.result.position]
+        position = next((i for i, ev in enumerate(self.old) if ev is failed), None)
+        if position is None or position >= len(self.new) or (divergence is not None and position >= divergence):
             return []
-        message = unexpected_step(failing, rows[failing], _row_name(issued, failing))
+        span, path = self._at(self.new[position])
         return [
-            C.Change(
-                kind=C.PATCH_BEFORE_BLOCKED, engine="dbos", workflow=self.new_wf.name,
-                path=at_gap.patch.path or self.new_wf.path, span=locate(at_gap.patch), breaks_in_flight=True,
-                old_steps=_labels(self.old), new_steps=_labels(retraced), old_focus=(blocked.label(),),
-                new_focus=(at_gap.label(),), engine_message=message,
-                cut=f"blocked in `{blocked.label()}` (step {gap})", patch_id=getattr(at_gap.patch, "id", None),
-                before=blocked.label(),
+            self._change(
+                C.SPLIT_TASKS, span, path, breaks_in_flight=True,
+                old_focus=(self.old[position].label(),), new_focus=(self.new[position].label(),),
+                engine_message=open_failure.result.message, cut=open_failure.cut,
             )
         ]
 
-    # -- Temporal: commands that went out in one workflow task now wait for each other -----------
-    def _split_tasks(self) -> list[C.Change]:
-        """Replay matches one recorded workflow task at a time: if the new code blocks before it
-        has issued every command of the task being replayed, the rest have no command."""
-        ok, nk = [e.key for e in self.old], [e.key for e in self.new]
-        d = first_divergence(ok, nk)
-        limit = min(len(self.old), len(self.new), d if d is not None else len(self.old))
-        for i in range(limit):
-            if hard_task_count(self.new[:i]) > task_of(self.old, i):
-                pauses = [length for length in temporal_pause_points(self.old) if length > i]
-                if not pauses:
-                    return []
-                ev = self.new[i]
-                span, path = _located(ev.step if ev.step is not None else ev.patch, self.new_wf.path)
-                message = temporal_message(self.old, i, None, no_command=True)
-                return [
-                    C.Change(
-                        kind=C.SPLIT_TASKS, engine="temporal", workflow=self.new_wf.name, path=path,
-                        span=span, breaks_in_flight=True, old_steps=_labels(self.old),
-                        new_steps=_labels(self.new), old_focus=(self.old[i].label(),),
-                        new_focus=(ev.label(),), engine_message=message,
-                        cut=f"paused after step {pauses[0]} (`{self.old[pauses[0] - 1].label()}`)",
-                    )
-                ]
-        return []
+    # -- DBOS: a new patch written into the slot a blocked recv/get_event left empty -------------
+    def _patch_before_blocked(self, head_requests) -> list[C.Change]:
+        out = []
+        for cut in self.cuts:
+            if cut.blocked_in is None:
+                continue
+            rows = {r.function_id: r.name for r in cut.rows}
+            gap = next(n for n in range(1, max(rows) + 1) if n not in rows)
+            retraced = list(dbos.run(head_requests(), rows).events)
+            at_gap = _at_slot(retraced, gap)
+            if at_gap is None or not at_gap.is_marker or at_gap.patch is None:
+                continue
+            result = dbos.replay_stream(head_requests(), cut)
+            if result.ok:
+                continue
+            blocked = cut.blocked_in
+            out.append(self._change(
+                C.PATCH_BEFORE_BLOCKED, locate(at_gap.patch), at_gap.patch.path or self.new_wf.path,
+                breaks_in_flight=True, new_steps=_labels(retraced), old_focus=(blocked,),
+                new_focus=(at_gap.label(),), engine_message=result.message,
+                cut=f"blocked in `{blocked}` (step {gap})", patch_id=getattr(at_gap.patch, "id", None),
+                before=blocked,
+            ))
+        return out
 
     # -- same type, different arguments, new order ----------------------------------------------
     def _silent_reorders(self) -> list[C.Change]:
         out = []
         by_key_old: dict[tuple, list[str]] = {}
-        by_key_new: dict[tuple, list[tuple[str, Ev]]] = {}
+        by_key_new: dict[tuple, list[tuple[str, Issued]]] = {}
         for ev in self.old:
             if ev.step is not None:
                 by_key_old.setdefault(ev.key, []).append(ev.step.args)
@@ -281,15 +272,24 @@ class _Judge:
             if Counter(args) != Counter(old_args):
                 continue  # arguments changed, not reordered: nothing to say
             first = next(ev for (a, ev), b in zip(new_args, old_args) if a != b)
-            out.append(
-                C.Change(
-                    kind=C.SILENT, engine=self.engine, workflow=self.new_wf.name,
-                    path=first.step.path or self.new_wf.path, span=locate(first.step), breaks_in_flight=False, old_steps=_labels(self.old),
-                    new_steps=_labels(self.new), old_focus=tuple(f"{key[1]}({a})" for a in old_args),
-                    new_focus=tuple(f"{key[1]}({a})" for a in args), cut="reordered arguments",
-                )
-            )
+            out.append(self._change(
+                C.SILENT, locate(first.step), first.step.path or self.new_wf.path, breaks_in_flight=False,
+                old_focus=tuple(f"{key[1]}({a})" for a in old_args),
+                new_focus=tuple(f"{key[1]}({a})" for a in args), cut="reordered arguments",
+            ))
         return out
+
+
+def _at_slot(events: list[Issued], slot: int) -> Issued | None:
+    """The DBOS entry whose own function id is ``slot`` (None: the second id of a two-slot call)."""
+    current = 1
+    for event in events:
+        if current == slot:
+            return event
+        current += event.slots
+        if current > slot:
+            return None
+    return None
 
 
 def _pair_moves(ops, ok, nk):
@@ -318,21 +318,12 @@ def _pair_moves(ops, ok, nk):
     return sorted(out, key=lambda op: (op[1], op[3]))
 
 
-def _row_name(issued: dict, slot: int) -> str:
-    ev = issued[slot]
-    return "DBOS.sleep" if ev is None else ev.key[1]
-
-
 def _located(node, default_path: str) -> tuple:
     """A node's span and the file it is written in (helpers may live in another module)."""
     return locate(node), (getattr(node, "path", "") or default_path)
 
 
-def _at(events: list[Ev], index: int | None) -> Ev | None:
-    return events[index] if index is not None and index < len(events) else None
-
-
-def _labels(events: list[Ev]) -> tuple[str, ...]:
+def _labels(events: list[Issued]) -> tuple[str, ...]:
     return tuple(e.label() for e in events[:MAX_LABELS])
 
 
@@ -340,12 +331,11 @@ def _patch_node(program, patch_id):
     return next((n for n in walk(program) if isinstance(n, Patched) and n.id == patch_id), None)
 
 
-def _removed_workflow(old: Workflow, added: dict) -> C.Change:
+def _removed_workflow(old: Workflow, added: list[Workflow]) -> C.Change:
     """A workflow type that is gone; located at a new workflow with the same steps (a rename) if any."""
     old_ids = [s.identity for s in steps_of(old.program)]
     twin = next(
-        (w for (engine, _), w in sorted(added.items())
-         if engine == old.engine and [s.identity for s in steps_of(w.program)] == old_ids),
+        (w for w in added if w.engine == old.engine and [s.identity for s in steps_of(w.program)] == old_ids),
         None,
     )
     if twin is not None:
