@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
 from patchlint.lifecycle.history import Era, History, commit_time
+from patchlint.lifecycle.identity import old_of
 from patchlint.model.program import (
     DeprecatePatch, Loop, ModuleModel, Node, Parallel, Patched, Seq, Workflow, If, Try,
 )
@@ -65,13 +66,36 @@ def sites(workflow: Workflow) -> list[Site]:
     return [Site(workflow, n, lp, par) for n, lp, par in _visit(workflow.program, False, False)]
 
 
+def _signature(site: Site) -> tuple:
+    return (type(site.node).__name__, site.node.id, site.in_loop, site.in_parallel)
+
+
+def new_sites(ctx, workflow: Workflow) -> list[Site]:
+    """The patch calls of a head workflow that its base version did not already make the same way.
+
+    Single-revision rules report only these in a check with a base: a call that was already there
+    (an unchanged file analysed because it imports a changed module, an editor buffer equal to
+    ``HEAD``, a comment edit elsewhere) is not news, and the base's own check reported it."""
+    mine = sites(workflow)
+    old = old_of(ctx, workflow) if ctx.has_base else None
+    if old is None:
+        return mine
+    seen: dict[tuple, int] = {}
+    for site in sites(old):
+        seen[_signature(site)] = seen.get(_signature(site), 0) + 1
+    out = []
+    for site in mine:
+        key = _signature(site)
+        if seen.get(key):
+            seen[key] -= 1
+        else:
+            out.append(site)
+    return out
+
+
 def workflows(models: list[ModuleModel]):
     for module in models:
         yield from module.workflows
-
-
-def find(models: list[ModuleModel], engine: str, name: str) -> Workflow | None:
-    return next((w for w in workflows(models) if (w.engine, w.name) == (engine, name)), None)
 
 
 def stage_in(workflow: Workflow | None, patch_id: str) -> str:
@@ -82,6 +106,15 @@ def stage_in(workflow: Workflow | None, patch_id: str) -> str:
     if any(isinstance(n, Patched) for n in nodes):
         return PATCHED
     return DEPRECATED if nodes else ABSENT
+
+
+def call_path(workflow: Workflow, patch_id: str) -> str:
+    """The file that holds the workflow's calls for ``patch_id`` (a helper's module when the call is
+    written there): the file whose git history dates the id."""
+    for site in sites(workflow):
+        if site.node.id == patch_id and site.node.path:
+            return site.node.path
+    return workflow.path
 
 
 def patched_count(workflow: Workflow | None, patch_id: str) -> int:

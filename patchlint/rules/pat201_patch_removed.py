@@ -5,7 +5,7 @@ from __future__ import annotations
 from patchlint.diff.changes import PATCH_REMOVED
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
-from patchlint.lifecycle.stages import find
+from patchlint.lifecycle.identity import old_of
 from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error, patched_call
 from patchlint.model.program import Patched, patch_ids, walk
 from patchlint.rules.base import Example, Rule
@@ -41,22 +41,29 @@ class PatchRemoved(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(PATCH_REMOVED):
-            workflow = find(ctx.new, change.engine, change.workflow)
-            if workflow is None:
-                continue
-            for pid in _removed_ids(ctx, change, workflow):
+            workflow = _workflow_of(ctx, change)
+            old = old_of(ctx, workflow) if workflow is not None else None
+            if old is None:
+                continue  # not the same workflow on both sides: its patches are not this one's past
+            for pid in _removed_ids(change, old, workflow):
                 yield finding(self, workflow, change.span, _message(change, pid))
 
 
-def _removed_ids(ctx, change, workflow) -> list[str]:
-    """The change's id, or (when the diff leaves it out) every live id the base had and head lacks."""
-    if change.patch_id is not None:
-        return [change.patch_id]
-    old = find(ctx.old, change.engine, change.workflow)
-    if old is None:
-        return []
+def _workflow_of(ctx, change):
+    """The head workflow the change is about: its engine, type name *and* file."""
+    return next((w for m in ctx.new for w in m.workflows
+                 if (w.engine, w.name, w.path) == (change.engine, change.workflow, change.path)), None)
+
+
+def _removed_ids(change, old, workflow) -> list[str]:
+    """The ids live in the same workflow at base and called no more at head (the change's id when
+    it names one): a removal the diff saw while comparing another workflow of the same name is
+    not confirmed here and not reported."""
     live = {n.id for n in walk(old.program) if isinstance(n, Patched) and n.id is not None}
-    return sorted(live - patch_ids(workflow.program))
+    gone = live - patch_ids(workflow.program)
+    if change.patch_id is not None:
+        return [change.patch_id] if change.patch_id in gone else []
+    return sorted(gone)
 
 
 def _message(change, pid: str) -> str:

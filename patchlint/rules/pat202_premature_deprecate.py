@@ -5,7 +5,8 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, PATCHED
-from patchlint.lifecycle.stages import CONFIGURE, day, find, lifecycle, lifetime, sites, stage_in, workflows
+from patchlint.lifecycle.identity import old_of
+from patchlint.lifecycle.stages import CONFIGURE, call_path, day, lifecycle, lifetime, sites, stage_in, workflows
 from patchlint.lifecycle.wording import deprecate_call, finding, new_branch_on_old_history, patched_call
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
@@ -42,9 +43,9 @@ class PrematureDeprecate(Rule):
 
     def check(self, ctx):
         for workflow in workflows(ctx.new):
-            old = find(ctx.old, workflow.engine, workflow.name)
+            old = old_of(ctx, workflow)
             if old is None:
-                continue  # a new workflow type: nothing of it is in flight
+                continue  # a new workflow (or one no base workflow is unambiguously): nothing of it is in flight
             seen: set[str] = set()
             for site in sites(workflow):
                 pid = site.node.id
@@ -72,7 +73,7 @@ class PrematureDeprecate(Rule):
         lc = lifecycle(ctx)
         if lc is None:
             return
-        era = lc.at_base(old.path, node.id)
+        era = lc.at_base(call_path(old, node.id), node.id)
         if era is None or era.patched_since is None:
             return
         call = deprecate_call(workflow.engine, node.id)

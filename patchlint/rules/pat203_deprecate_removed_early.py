@@ -5,7 +5,8 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED
-from patchlint.lifecycle.stages import CONFIGURE, day, find, lifecycle, ready_at, stage_in, workflows
+from patchlint.lifecycle.identity import new_of
+from patchlint.lifecycle.stages import CONFIGURE, call_path, day, lifecycle, ready_at, stage_in, workflows
 from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error
 from patchlint.model.program import patch_ids
 from patchlint.rules.base import Example, Rule
@@ -45,7 +46,7 @@ class DeprecateRemovedEarly(Rule):
         if lc is None:
             return
         for old in workflows(ctx.old):
-            workflow = find(ctx.new, old.engine, old.name)
+            workflow = new_of(ctx, old)
             if workflow is None:
                 continue
             for pid in sorted(patch_ids(old.program)):
@@ -53,7 +54,7 @@ class DeprecateRemovedEarly(Rule):
                     yield from self._check(ctx, lc, old, workflow, pid)
 
     def _check(self, ctx, lc, old, workflow, pid):
-        era = lc.at_base(old.path, pid)
+        era = lc.at_base(call_path(old, pid), pid)
         if era is None or era.deprecated_since is None:
             return
         since = era.deprecated_since

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
-from patchlint.lifecycle.stages import sites, workflows
+from patchlint.lifecycle.stages import new_sites, workflows
 from patchlint.lifecycle.wording import finding
 from patchlint.model.program import Patched
 from patchlint.rules.base import Example, Rule
@@ -20,6 +20,10 @@ class PatchIdNotLiteral(Rule):
     The id is what the engine stores in history and matches on replay; a computed id can change
     between deploys or between runs without anyone seeing it in a diff, and neither patchlint nor a
     reviewer can follow its lifecycle. Write the id as a literal string at the call.
+
+    In `check` (a base revision) only calls the change adds are reported: a call the same
+    workflow already made at the base is not news, and editing its file elsewhere (or a module it
+    imports) does not report it again.
     """
 
     code = "PAT206"
@@ -37,7 +41,7 @@ class PatchIdNotLiteral(Rule):
 
     def check(self, ctx):
         for workflow in workflows(ctx.new):
-            for site in sites(workflow):
+            for site in new_sites(ctx, workflow):
                 if site.node.id is not None:
                     continue
                 kind = "patched" if isinstance(site.node, Patched) else "deprecate_patch"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
-from patchlint.lifecycle.stages import lifecycle, sites, workflows
+from patchlint.lifecycle.stages import lifecycle, new_sites, workflows
 from patchlint.lifecycle.wording import deprecate_call, finding, patched_call
 from patchlint.model.program import DeprecatePatch, Patched, walk
 from patchlint.rules.base import Example, Rule
@@ -21,6 +21,10 @@ class DeprecateWithoutPatch(Rule):
     ## Why is this bad?
     Most often the id is a typo. Then the real id is no longer called at all, and runs holding its
     marker fail replay; and `deprecate_patch` of an id nothing ever recorded protects nothing.
+
+    In `check` (a base revision) only calls the change adds are reported: a call the same
+    workflow already made at the base is not news, and editing its file elsewhere (or a module it
+    imports) does not report it again.
     """
 
     code = "PAT208"
@@ -45,15 +49,16 @@ class DeprecateWithoutPatch(Rule):
             n.id for m in (*ctx.old, *ctx.new) for w in m.workflows for n in walk(w.program) if isinstance(n, Patched)
         }
         for workflow in workflows(ctx.new):
-            for site in sites(workflow):
+            for site in new_sites(ctx, workflow):
                 pid = site.node.id
                 if not isinstance(site.node, DeprecatePatch) or pid is None or pid in known:
                     continue
-                if lc.history.ever_patched(workflow.path, lc.repo.head, pid):
+                path = site.node.path or workflow.path
+                if lc.history.ever_patched(path, lc.repo.head, pid):
                     continue
                 message = (
                     f"{deprecate_call(workflow.engine, pid)} in workflow {workflow.name}, but no "
-                    f"{patched_call(workflow.engine, pid)} appears in the history of {workflow.path}: a typo "
-                    f"of the patch id? If so, runs holding the real id's marker fail replay."
+                    f"{patched_call(workflow.engine, pid)} appears in the history of {path}: a typo of "
+                    f" the patch id? If so, runs holding the real id's marker fail replay."
                 )
                 yield finding(self, workflow, site.node, message)

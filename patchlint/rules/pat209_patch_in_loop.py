@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
-from patchlint.lifecycle.stages import sites, workflows
+from patchlint.lifecycle.stages import new_sites, workflows
 from patchlint.lifecycle.wording import finding
 from patchlint.rules.base import Example, Rule
 
@@ -44,6 +44,10 @@ class PatchInLoop(Rule):
     marker's position depends on scheduling, and DBOS's `patch_async` refuses outright with
     `DBOSPatchNondeterminismError` (error). Call the patch once, before the loop or the gather, and
     branch on its result.
+
+    In `check` (a base revision) only calls the change adds are reported: a call the same
+    workflow already made at the base is not news, and editing its file elsewhere (or a module it
+    imports) does not report it again.
     """
 
     code = "PAT209"
@@ -69,7 +73,7 @@ class PatchInLoop(Rule):
 
     def check(self, ctx):
         for workflow in workflows(ctx.new):
-            for site in sites(workflow):
+            for site in new_sites(ctx, workflow):
                 if not (site.in_loop or site.in_parallel):
                     continue
                 where = "in concurrently run tasks" if site.in_parallel else "inside a loop"
