@@ -92,9 +92,37 @@ def test_the_corpus_is_several_hundred_histories():
     assert cuts >= 300
 
 
-@pytest.mark.parametrize(
-    "slug,name,revision", cases(), ids=lambda v: v.name if isinstance(v, Path) else str(v)
+# Known gaps, each outside replay itself; strict: a fix makes its entries fail until removed here.
+_CONTINUE = (
+    "extraction does not model `continue`: after a declined charge the renewal loop skips "
+    "send_receipt, the step program still issues it (patchlint/extract/walker.py)"
 )
+_CONSTANT = (
+    "the branch compares a local counter with a module constant this revision changed "
+    "(CYCLES_PER_RUN 2 -> 3): replay sees only the new code, whose branch the history cannot refute"
+)
+KNOWN_GAPS = {
+    **{
+        ("subscription-renewal", name, revision): _CONTINUE
+        for name in ("history-cancel-while-dunning.json", "history-declined-annual-three.json",
+                     "history-declined-monthly.json")
+        for revision in ("v1", "v2_safe", "v3_branch_breaking", "v4_dunning_breaking",
+                         "v5_continue_breaking", "v6_breaking")
+        # the annual branch's change fails before any declined charge: no gap there
+        if (name, revision) != ("history-declined-annual-three.json", "v3_branch_breaking")
+    },
+    ("subscription-renewal", "history-annual-four-cycles.json", "v5_continue_breaking"): _CONSTANT,
+    ("subscription-renewal", "history-monthly-three-cycles.json", "v5_continue_breaking"): _CONSTANT,
+}
+
+
+def _param(slug: Path, name: str, revision: str):
+    gap = KNOWN_GAPS.get((slug.name, name, revision))
+    marks = [pytest.mark.xfail(reason=gap, strict=True)] if gap else []
+    return pytest.param(slug, name, revision, marks=marks, id=f"{slug.name}-{name}-{revision}")
+
+
+@pytest.mark.parametrize("slug,name,revision", [_param(*case) for case in cases()])
 def test_replay_agrees_with_the_replayer(slug, name, revision):
     assert disagreements(slug, name, revision) == []
 

@@ -2,8 +2,11 @@
 
 Temporal: the JSON that ``temporal workflow show --output json`` and ``WorkflowHistory.to_json()``
 write (proto JSON: ``{"events": [...]}``; older tools spell event types ``WorkflowTaskCompleted``
-instead of ``EVENT_TYPE_WORKFLOW_TASK_COMPLETED``). Only command events matter to replay, so only
-they are kept, with the workflow-task boundaries that say where a run can pause.
+instead of ``EVENT_TYPE_WORKFLOW_TASK_COMPLETED``). The command events are kept (with the SDK's own:
+update responses, cancelled timers), with their real event ids, the workflow-task boundaries that
+say where a run can pause, and for each workflow task what woke it: the signals and updates
+delivered in it and the commands whose results came in (``Activation``), so that replay can run
+the handlers in history order and follow the path the history proves.
 
 DBOS: the rows of ``workflow_status`` and ``operation_outputs`` in a system database (SQLite with
 the stdlib, Postgres with psycopg when installed) or in a JSON export of those tables.
@@ -21,7 +24,12 @@ from urllib.parse import urlparse
 from patchlint.errors import InputError
 from patchlint.model import program as m
 from patchlint.semantics.history import (
+    CANCEL_TIMER,
     MARKER,
+    UPDATE_ACCEPTED,
+    UPDATE_COMPLETED,
+    Activation,
+    Delivery,
     DbosHistory,
     DbosRow,
     TemporalEvent,
@@ -86,6 +94,8 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
         return TemporalEvent(m.ACTIVITY, attrs.get("activityType", {}).get("name", ""))
     if kind == "TIMER_STARTED":
         return TemporalEvent(m.TIMER, "timer")
+    if kind == "TIMER_CANCELED":
+        return TemporalEvent(CANCEL_TIMER, "timer")
     if kind == "START_CHILD_WORKFLOW_EXECUTION_INITIATED":
         return TemporalEvent(m.CHILD_WORKFLOW, attrs.get("workflowType", {}).get("name", ""))
     if kind == "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED":
@@ -99,6 +109,10 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
         if fields and fields <= _SDK_SEARCH_ATTRIBUTES:
             return None
         return TemporalEvent(m.UPSERT_SEARCH_ATTRIBUTES, "upsert_search_attributes")
+    if kind == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
+        return TemporalEvent(UPDATE_ACCEPTED, attrs.get("acceptedRequest", {}).get("input", {}).get("name", ""))
+    if kind == "WORKFLOW_EXECUTION_UPDATE_COMPLETED":
+        return TemporalEvent(UPDATE_COMPLETED, "")  # named after its accepted event below
     if kind == "MARKER_RECORDED":
         return _marker(attrs)
     return None
@@ -116,6 +130,60 @@ def _marker(attrs: dict) -> TemporalEvent | None:
     return None
 
 
+# Events that hand a command's result to the workflow, and the attribute naming that command.
+_RESOLVING = {
+    "ACTIVITY_TASK_COMPLETED": "scheduledEventId",
+    "ACTIVITY_TASK_FAILED": "scheduledEventId",
+    "ACTIVITY_TASK_TIMED_OUT": "scheduledEventId",
+    "ACTIVITY_TASK_CANCELED": "scheduledEventId",
+    "TIMER_FIRED": "startedEventId",
+    "CHILD_WORKFLOW_EXECUTION_COMPLETED": "initiatedEventId",
+    "CHILD_WORKFLOW_EXECUTION_FAILED": "initiatedEventId",
+    "CHILD_WORKFLOW_EXECUTION_CANCELED": "initiatedEventId",
+    "CHILD_WORKFLOW_EXECUTION_TIMED_OUT": "initiatedEventId",
+    "CHILD_WORKFLOW_EXECUTION_TERMINATED": "initiatedEventId",
+    "START_CHILD_WORKFLOW_EXECUTION_FAILED": "initiatedEventId",
+    "EXTERNAL_WORKFLOW_EXECUTION_SIGNALED": "initiatedEventId",
+    "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_FAILED": "initiatedEventId",
+    "EXTERNAL_WORKFLOW_EXECUTION_CANCEL_REQUESTED": "initiatedEventId",
+    "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_FAILED": "initiatedEventId",
+}
+# Events that wake the workflow with something else to do (a job that is no signal or result).
+_OTHER_JOBS = {
+    "WORKFLOW_EXECUTION_STARTED",
+    "CHILD_WORKFLOW_EXECUTION_STARTED",
+    "WORKFLOW_EXECUTION_CANCEL_REQUESTED",
+}
+
+
+class _Activations:
+    """Splits a history into workflow tasks and what woke each (see ``Activation``)."""
+
+    def __init__(self) -> None:
+        self.done: list[dict] = []
+        self.pending = self._empty()
+
+    @staticmethod
+    def _empty() -> dict:
+        return {"deliveries": [], "resolved": [], "other_jobs": False}
+
+    def task_completed(self, commands: int) -> None:
+        if self.done:
+            self.done[-1]["stop"] = commands
+        self.done.append({**self.pending, "start": commands, "stop": commands})
+        self.pending = self._empty()
+
+    def command(self, commands: int) -> None:
+        if self.done:
+            self.done[-1]["stop"] = commands
+
+    def freeze(self) -> tuple[Activation, ...]:
+        return tuple(
+            Activation(tuple(a["deliveries"]), tuple(a["resolved"]), a["other_jobs"], a["start"], a["stop"])
+            for a in self.done
+        )
+
+
 def temporal_history(events: list[dict], source: str = "<history>") -> LoadedHistory:
     """The history in proto-JSON events, cut or complete."""
     if not events or _event_type(events[0]) != "WORKFLOW_EXECUTION_STARTED":
@@ -126,27 +194,58 @@ def temporal_history(events: list[dict], source: str = "<history>") -> LoadedHis
     commands: list[TemporalEvent] = []
     ids: list[int] = []
     ends: list[int] = []
+    by_id: dict[int, int] = {}  # event id of a command event -> its index in ``commands``
+    activations = _Activations()
     completed = False
     for event in events:
         kind = _event_type(event)
+        attrs = _attributes(event)
+        event_id = _int(event.get("eventId"))
         # a task's commands follow its WorkflowTaskCompleted, so the next one closes the task
-        if kind == "WORKFLOW_TASK_COMPLETED" and commands and (not ends or ends[-1] != len(commands) - 1):
-            ends.append(len(commands) - 1)
-        command = _command(kind, _attributes(event))
+        if kind == "WORKFLOW_TASK_COMPLETED":
+            if commands and (not ends or ends[-1] != len(commands) - 1):
+                ends.append(len(commands) - 1)
+            activations.task_completed(len(commands))
+        command = _command(kind, attrs)
         if command is not None:
+            if command.kind == UPDATE_ACCEPTED:
+                activations.done[-1]["deliveries"].append(Delivery("update", command.name))
+            if command.kind == UPDATE_COMPLETED:
+                accepted = by_id.get(_int(attrs.get("acceptedEventId")))
+                name = commands[accepted].name if accepted is not None else ""
+                command = TemporalEvent(UPDATE_COMPLETED, name)
+            by_id[event_id] = len(commands)
             commands.append(command)
-            ids.append(int(event.get("eventId", 0)))
+            ids.append(event_id)
+            activations.command(len(commands))
+        elif kind == "WORKFLOW_EXECUTION_SIGNALED":
+            activations.pending["deliveries"].append(Delivery("signal", attrs.get("signalName", "")))
+        elif kind in _RESOLVING:
+            target = by_id.get(_int(attrs.get(_RESOLVING[kind])))
+            if target is not None:
+                activations.pending["resolved"].append(target)
+        elif kind in _OTHER_JOBS:
+            activations.pending["other_jobs"] = True
         if kind in _CLOSED:
             completed = True
             if command is None:
-                ids.append(int(event.get("eventId", 0)))
+                ids.append(event_id)
     history = TemporalHistory(
         workflow_type=workflow_type,
         events=tuple(commands),
         completed=completed,
         workflow_task_ends=tuple(ends),
+        event_ids=tuple(ids),
+        activations=activations.freeze(),
     )
     return LoadedHistory(source, workflow_id, workflow_type, history, tuple(ids))
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 def temporal_history_document(document, source: str) -> list[LoadedHistory]:

@@ -3,8 +3,9 @@
 Reads real histories (Temporal JSON files, DBOS exports or system databases, or a live Temporal
 cluster), extracts the head revision's step programs with libcst (user code is never imported or
 run) and replays each history with the reference runtime. A branch the code takes at run time is
-unknown here, so a history replays if *some* outcome of the code's branches replays it; it fails
-only when every outcome fails, and the failure of the default outcome is reported.
+unknown here: a Temporal history is replayed on the path it proves, its signal and update handlers
+run where the history delivered them (``semantics.guided``); a DBOS history replays if *some*
+outcome of the code's branches replays it, and fails with the default outcome's failure.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from patchlint.integrations.history_io import (
 )
 from patchlint.model.program import Workflow
 from patchlint.semantics import dbos as dbos_runtime
+from patchlint.semantics import guided
 from patchlint.semantics import temporal as temporal_runtime
 from patchlint.semantics.choices import enumerate_choices
 from patchlint.semantics.history import TemporalHistory
@@ -69,6 +71,8 @@ def replay_one(workflows: dict[tuple[str, str], Workflow], loaded: LoadedHistory
             message=f"workflow type {loaded.workflow_type!r} is not defined in the head revision "
             "(removed or renamed): the engine cannot replay it",
         )
+    if engine == "temporal" and loaded.history.activations:
+        return guided.replay(workflow, loaded.history)
     runtime = temporal_runtime if engine == "temporal" else dbos_runtime
     first = None
     for choices in enumerate_choices(workflow.program, workflow.program):

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 
 MARKER = "marker"  # a Temporal ``core_patch`` marker event
 COMPLETE = "complete_workflow"  # the closing command of a completed Temporal run (virtual event)
+# Command events no step of the program issues: the SDK does, for an update handler (accepted when
+# it starts, completed when it returns) and for a ``wait_condition`` timer cancelled by its condition.
+UPDATE_ACCEPTED = "update_accepted"
+UPDATE_COMPLETED = "update_completed"
+CANCEL_TIMER = "cancel_timer"
+SDK_COMMANDS = (MARKER, UPDATE_ACCEPTED, UPDATE_COMPLETED, CANCEL_TIMER)  # not steps of the code
 DBOS_SLEEP = "DBOS.sleep"
 PATCH_ROW_PREFIX = "DBOS.patch-"
 TWO_SLOT = ("DBOS.recv", "DBOS.getEvent")  # calls followed by their timeout sleep's row
@@ -42,23 +48,62 @@ class TemporalEvent:
 
 
 @dataclass(frozen=True)
+class Delivery:
+    """A signal or an update the engine hands to the workflow in an activation (by handler name)."""
+
+    kind: str  # "signal" | "update"
+    name: str
+
+    @property
+    def handler(self) -> str:
+        """The key of ``Workflow.handlers``: ``"signal approve"``."""
+        return f"{self.kind} {self.name}"
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One workflow task of a real history, as sdk-core hands it to the SDK and then checks it.
+
+    ``deliveries``: signals and updates delivered in it, in history order; ``resolved``: indices
+    into ``TemporalHistory.events`` of the commands whose result came in before it (an activity
+    completed or failed, a timer fired, a child finished...), in history order; ``other_jobs``:
+    something else woke the workflow (the start, a child started, a cancel request...).
+    ``start``/``stop``: the ``[start, stop)`` range of ``events`` the task's commands recorded.
+    """
+
+    deliveries: tuple[Delivery, ...]
+    resolved: tuple[int, ...]
+    other_jobs: bool
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True)
 class TemporalHistory:
     """The command events a run recorded, in order, and where its workflow tasks ended.
 
     ``workflow_task_ends`` holds indices into ``events`` after which a workflow task ended (the
     run blocked): the legal pause points. Events after the last end belong to the final task,
     which for a completed run also issued the (virtual) completion command.
+
+    A history read from a real engine also has ``event_ids`` (the engine's id of each event, and
+    of the closing event of a completed run last) and ``activations`` (every workflow task with
+    what woke it: signals, updates, results), which let replay run signal and update handlers in
+    history order and take the path the history proves. Histories the runtime records itself have
+    neither.
     """
 
     workflow_type: str
     events: tuple[TemporalEvent, ...]
     completed: bool
     workflow_task_ends: tuple[int, ...] = ()
+    event_ids: tuple[int, ...] = ()
+    activations: tuple[Activation, ...] = ()
 
     def describe(self) -> str:
         if self.completed:
             return "completed"
-        steps = [e for e in self.events if e.kind != MARKER]
+        steps = [e for e in self.events if e.kind not in SDK_COMMANDS]
         if not steps:
             return "paused before its first step"
         return f"paused after step {len(steps)} ({steps[-1].label()})"

@@ -28,7 +28,9 @@ is not there never resolves, so the run issues nothing more ("No command schedul
 the next command event); a marker no LA of that sequence number claims fails with "Missing
 associated machine for LocalActivity(n)".
 
-Signal/update handlers are not run: only the ``@workflow.run`` program is replayed.
+Histories the runtime records itself hold only the ``@workflow.run`` program's commands. A real
+history (one read with its ``activations``) is replayed by ``guided``: signal and update handlers
+run in history order, interleaved with the run as the SDK schedules them.
 
 ``run`` is the same activation logic without the checks: the commands the code issues, live or
 against a history (the diff aligns these); ``histories`` cuts a live run where it can pause;
@@ -242,17 +244,18 @@ class _Replay:
                 self.queue.append(call)
         return self.memo[call.id]
 
-    def match(self, index: int) -> None:
-        """Match history event ``index`` against the queued commands (sdk-core's loop)."""
+    def match(self, index: int):
+        """Match history event ``index`` against the queued commands (sdk-core's loop); the
+        command it matched (None: an LA marker resolved outside the queue, a skipped marker)."""
         event = self.events[index]
         if event.kind == LOCAL_ACTIVITY and self._local_activity_marker(index):
-            return
+            return None
         shown = show(event.kind, self.ids[index])
         while True:
             if self.queue and not _matches(event, self.queue[0]):
                 if event.kind == MARKER:
                     if event.deprecated:
-                        return
+                        return None
                     raise _Failure(
                         index,
                         event.label(),
@@ -269,7 +272,7 @@ class _Replay:
             if kind != event.kind:
                 raise _Failure(index, _label(command), unhandled(kind, event.kind, self.ids[index]))
             self._compare(index, event, command)
-            return
+            return command
 
     def _local_activity_marker(self, index: int) -> bool:
         """An LA marker the run is waiting on resolves its machine outside the queue."""
@@ -344,7 +347,12 @@ def replay_stream(stream: Iterator[Request], history: TemporalHistory) -> Replay
 
 
 def replay(workflow: Workflow, history: TemporalHistory, choices: Choices) -> ReplayResult:
-    """Replay ``history`` with ``workflow``'s program under ``choices``."""
+    """Replay ``history`` with ``workflow``'s program under ``choices`` (a real history: with its
+    handlers, see ``guided``)."""
+    if history.activations:
+        from patchlint.semantics import guided
+
+        return guided.replay(workflow, history, choices)
     return replay_stream(requests(workflow.program, choices)(), history)
 
 

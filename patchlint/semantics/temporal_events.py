@@ -16,7 +16,14 @@ from patchlint.model.program import (
     TIMER,
     UPSERT_SEARCH_ATTRIBUTES,
 )
-from patchlint.semantics.history import COMPLETE, MARKER, TemporalHistory
+from patchlint.semantics.history import (
+    CANCEL_TIMER,
+    COMPLETE,
+    MARKER,
+    UPDATE_ACCEPTED,
+    UPDATE_COMPLETED,
+    TemporalHistory,
+)
 
 PREFIX = "[TMPRL1100] Nondeterminism error: "
 
@@ -31,6 +38,9 @@ EVENT_TYPES = {
     UPSERT_SEARCH_ATTRIBUTES: "UpsertWorkflowSearchAttributes",
     MARKER: "MarkerRecorded",
     COMPLETE: "WorkflowExecutionCompleted",
+    UPDATE_ACCEPTED: "WorkflowExecutionUpdateAccepted",
+    UPDATE_COMPLETED: "WorkflowExecutionUpdateCompleted",
+    CANCEL_TIMER: "TimerCanceled",
 }
 MACHINES = {
     ACTIVITY: "Activity",
@@ -42,6 +52,9 @@ MACHINES = {
     CONTINUE_AS_NEW: "Continue as new workflow",
     UPSERT_SEARCH_ATTRIBUTES: "Upsert search attributes",
     COMPLETE: "Complete workflow",
+    UPDATE_ACCEPTED: "Update",
+    UPDATE_COMPLETED: "Update",
+    CANCEL_TIMER: "Timer",  # the timer's own machine issues its cancel command
 }
 TYPE_MISMATCH = {
     ACTIVITY: "Activity type of scheduled event '{old}' does not match activity type of "
@@ -87,6 +100,8 @@ def event_ids(history: TemporalHistory) -> list[int]:
     interleave differently on a real server (the id is then off by a few, the verdict is not).
     The completion command of a completed run gets the id after its task's last command.
     """
+    if history.event_ids:
+        return list(history.event_ids)  # a real history knows its ids
     ids: list[int] = []
     next_id = 3
     events = history.events
