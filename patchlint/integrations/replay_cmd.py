@@ -61,9 +61,15 @@ class Verdict:
         return self.result.event_index
 
 
+def _engine_of(loaded: LoadedHistory) -> str:
+    return "temporal" if isinstance(loaded.history, TemporalHistory) else "dbos"
+
+
 def replay_one(workflows: dict[tuple[str, str], Workflow], loaded: LoadedHistory) -> ReplayResult:
-    """Replay under every branch outcome of the head program; ok if any outcome replays."""
-    engine = "temporal" if isinstance(loaded.history, TemporalHistory) else "dbos"
+    """Replay one history on the head revision's workflow of its type: a real Temporal history on
+    the path it proves (``semantics.guided``), else under every branch outcome of the program
+    (ok if any outcome replays)."""
+    engine = _engine_of(loaded)
     workflow = workflows.get((engine, loaded.workflow_type))
     if workflow is None:
         return ReplayResult(
@@ -83,17 +89,34 @@ def replay_one(workflows: dict[tuple[str, str], Workflow], loaded: LoadedHistory
     return first
 
 
-def head_workflows(sources: tuple[str, ...], head: str | None) -> dict[tuple[str, str], Workflow]:
-    """The head revision's workflows by (engine, type name), from files or a git revision."""
-    from patchlint.api import models_of
+def head_workflows(
+    sources: tuple[str, ...], head: str | None, selector: str | None = None,
+    needed: set[tuple[str, str]] | None = None,
+) -> dict[tuple[str, str], Workflow]:
+    """The head revision's workflows by (engine, type name), from files or a git revision.
 
+    ``--source`` files are read with their folders' other modules as context, so helpers and
+    activities imported from siblings resolve as in ``check`` and ``diff``; only the given files'
+    workflows count. A type that several modules define is ambiguous: ``selector``
+    (``module:Name``) picks one; a type in ``needed`` still ambiguous is an input error naming
+    the modules."""
+    from patchlint.config import Config
+    from patchlint.extract import extract_revision
+
+    context = None
     if sources:
+        from collections import ChainMap
+
+        from patchlint.integrations.files import FolderFiles
+
         files = {}
         for source in sources:
             try:
                 files[source] = Path(source).read_text(encoding="utf-8")
             except (OSError, UnicodeDecodeError) as exc:
                 raise InputError(f"cannot read source ({exc.__class__.__name__})", source) from None
+        folders = dict.fromkeys(Path(source).parent for source in sources)
+        context = ChainMap(*(FolderFiles(folder) for folder in folders))
     else:
         from patchlint.integrations.git import RevisionFiles, repo_root, resolve
 
@@ -104,7 +127,60 @@ def head_workflows(sources: tuple[str, ...], head: str | None) -> dict[tuple[str
             text = revision.get(path)
             if text is not None and any(hint in text for hint in _ENGINE_HINTS):
                 files[path] = text
-    return {(w.engine, w.name): w for model in models_of(files) for w in model.workflows}
+    found: dict[tuple[str, str], list[Workflow]] = {}
+    for model in extract_revision(files, Config(), context):
+        for workflow in model.workflows:
+            found.setdefault((workflow.engine, workflow.name), []).append(workflow)
+    if selector is not None:
+        found = _select(found, selector)
+    picked = {}
+    for key, candidates in found.items():
+        if len(candidates) > 1 and needed is not None and key in needed:
+            places = ", ".join(sorted(f"{w.path}:{_defined_as(w)}" for w in candidates))
+            raise InputError(
+                f"workflow type {key[1]!r} is defined in several modules ({places}): "
+                "pick one with --workflow module:Name"
+            )
+        picked[key] = candidates[-1]
+    return picked
+
+
+def _defined_as(workflow: Workflow) -> str:
+    """The class or function name that defines the workflow (its type name may differ)."""
+    return getattr(workflow.node, "value", None) or workflow.name
+
+
+def _module_names(path: str) -> set[str]:
+    """``app/flows/order.py`` is named by any tail of its path, with or without ``.py``, in slashes
+    or dots: ``flows/order.py``, ``flows.order``, ``order``..."""
+    stem = path[:-3] if path.endswith(".py") else path
+    parts = [p for p in stem.replace("\\", "/").split("/") if p not in ("", ".")]
+    names = {path}
+    for i in range(len(parts)):
+        names |= {".".join(parts[i:]), "/".join(parts[i:]), "/".join(parts[i:]) + ".py"}
+    return names
+
+
+def _select(found: dict[tuple[str, str], list[Workflow]], selector: str) -> dict:
+    """Keep, for the type ``selector`` (``module:Name``) names, only the workflow it names."""
+    module, sep, name = selector.rpartition(":")
+    if not sep or not module or not name:
+        raise InputError(f"--workflow {selector!r}: expected module:Name (e.g. app.workflows:OrderWorkflow)")
+    out = {}
+    hit = False
+    for key, candidates in found.items():
+        chosen = [
+            w for w in candidates
+            if name in (w.name, _defined_as(w)) and module in _module_names(w.path)
+        ]
+        if chosen:
+            hit = True
+            out[key] = chosen
+        else:
+            out[key] = candidates
+    if not hit:
+        raise InputError(f"--workflow {selector!r}: no such workflow in the head revision")
+    return out
 
 
 def fetch_temporal(address: str, namespace: str, query: str | None) -> list[LoadedHistory]:
@@ -152,7 +228,9 @@ def _text(verdict: Verdict) -> str:
 @click.option("--temporal-address", default=None, help="HOST:PORT of a Temporal frontend.")
 @click.option("--namespace", default="default", show_default=True)
 @click.option("--query", default=None, help="Visibility query selecting executions.")
-def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query):
+@click.option("--workflow", "selector", default=None, metavar="MODULE:NAME",
+              help="The workflow to replay against when several modules define the history's type.")
+def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query, selector):
     """Replay real HISTORY files (and/or live histories) against the head revision's step model."""
     try:
         if head and sources:
@@ -166,7 +244,8 @@ def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace,
             loaded += fetch_temporal(temporal_address, namespace, query)
         if not (histories or dbos_url or temporal_address):
             raise InputError("nothing to replay: give HISTORY files, --dbos-url or --temporal-address")
-        workflows = head_workflows(tuple(sources), head)
+        needed = {(_engine_of(item), item.workflow_type) for item in loaded}
+        workflows = head_workflows(tuple(sources), head, selector, needed)
     except InputError as exc:
         click.echo(f"patchlint replay: {exc}", err=True)
         sys.exit(2)
