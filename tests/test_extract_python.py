@@ -391,3 +391,80 @@ def test_a_changed_loop_bound_constant_in_another_module_is_found():
     same = analyze_revisions({"wf.py": src}, {"wf.py": src},
                              context_files={"old": {"consts.py": "N = 2\n"}, "new": {"consts.py": "N = 1 + 1\n"}})
     assert same.findings == []
+
+
+# ---- commands cancelled before they were ever sent ----------------------------------------------
+CANCELLED_BEFORE_SENT = '''\
+import asyncio
+from datetime import timedelta
+
+from temporalio import activity, workflow
+
+TIMEOUT = timedelta(seconds=10)
+
+
+@activity.defn
+async def never_sent(x: str) -> str:
+    return x
+
+
+@activity.defn
+async def sent(x: str) -> str:
+    return x
+
+
+@workflow.defn
+class CancelledBeforeSent:
+    @workflow.run
+    async def run(self) -> str:
+        handle = workflow.start_activity(never_sent, "a", start_to_close_timeout=TIMEOUT)
+        handle.cancel()
+        timer = asyncio.create_task(workflow.sleep(30))
+        await asyncio.sleep(0)  # the task starts its timer; the activation goes on
+        timer.cancel()
+        early = asyncio.create_task(workflow.execute_activity(never_sent, "b", start_to_close_timeout=TIMEOUT))
+        early.cancel()  # never started at all
+        await workflow.execute_activity(sent, "c", start_to_close_timeout=TIMEOUT)
+        return "done"
+'''
+
+
+def test_commands_cancelled_in_the_activation_that_issued_them_are_not_steps():
+    program = _workflow({"wf.py": CANCELLED_BEFORE_SENT}).program
+    assert _shape(program) == ["sent", "return"]
+
+
+def test_a_command_cancelled_after_the_workflow_task_ended_stays_a_step():
+    src = CANCELLED_BEFORE_SENT.replace(
+        '        handle.cancel()\n',
+        '        await workflow.execute_activity(sent, "x", start_to_close_timeout=TIMEOUT)\n        handle.cancel()\n')
+    program = _workflow({"wf.py": src}).program
+    assert _shape(program)[:2] == ["never_sent", "sent"]
+
+
+@pytest.mark.engine
+def test_temporal_records_nothing_for_commands_cancelled_in_the_activation_that_issued_them(
+    temporal_address, tmp_path
+):
+    """sdk-core drops a command cancelled before its activation completes: no ActivityTaskScheduled
+    for ``never_sent``, no TimerStarted/TimerCanceled, only the activity that was awaited."""
+    import json
+
+    from tests.engines import temporal_case
+
+    case = tmp_path / "cancelled-before-sent"
+    case.mkdir()
+    (case / "old.py").write_text(CANCELLED_BEFORE_SENT)
+    (case / "new.py").write_text(CANCELLED_BEFORE_SENT)
+    temporal_case.record(case, temporal_address, tmp_path / "history")
+    events = json.loads((tmp_path / "history" / "history.json").read_text())["events"]
+    commands = [
+        (e["eventType"].removeprefix("EVENT_TYPE_"),
+         e.get("activityTaskScheduledEventAttributes", {}).get("activityType", {}).get("name"))
+        for e in events
+        if not e["eventType"].startswith(("EVENT_TYPE_WORKFLOW_TASK_", "EVENT_TYPE_WORKFLOW_EXECUTION_"))
+        and not e["eventType"].endswith(("_STARTED", "_COMPLETED")) or "TIMER" in e["eventType"]
+    ]
+    assert commands == [("ACTIVITY_TASK_SCHEDULED", "sent")]
+    # and patchlint's program of the same source issues exactly that
+    assert [s.name for s in m.steps_of(_workflow({"wf.py": CANCELLED_BEFORE_SENT}).program)] == ["sent"]

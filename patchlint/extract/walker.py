@@ -89,6 +89,9 @@ class Scope:
     self_class: ClassRef | None = None
     defining: ClassRef | None = None
     forks: int = 0  # patch flags the walk is currently forked on
+    # handles and tasks whose commands may not have left the activation yet: name → the nodes the
+    # statement that bound it issued (``h = workflow.start_activity(...)``, ``t = create_task(...)``)
+    pending: dict[str, tuple[Node, ...]] = field(default_factory=dict)
 
     def inner(self, ref: FunctionRef, bindings: dict[str, object] | None = None) -> "Scope":
         key = f"{ref.module.path}:{ref.qualname}"
@@ -325,12 +328,15 @@ class Walker:
             return True
         value = getattr(stmt, "value", None)
         if isinstance(stmt, (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign)) and value is not None:
+            if isinstance(stmt, cst.Expr) and self._cancel_unsent(value, scope, nodes):
+                return False
             found = self.expr(value, scope)
             nodes.extend(found)
             self._forget_mutated(value, scope)
             self._bind(stmt, value, scope)
             if isinstance(stmt, (cst.Assign, cst.AnnAssign)):
                 self._track_handle(stmt, value, scope)
+                self._track_pending(stmt, value, found, scope)
             if any(isinstance(n, Step) and n.kind == "continue_as_new" for n in found):
                 if not helper:
                     nodes.append(Return())
@@ -374,6 +380,45 @@ class Walker:
 
         value.visit(Calls())
         _forget(touched & mutable, scope)
+
+    def _track_pending(self, stmt, value, found: list[Node], scope: Scope) -> None:
+        targets = [t.target for t in stmt.targets] if isinstance(stmt, cst.Assign) else [stmt.target]
+        for target in targets:
+            for name in bound_names(target):
+                scope.pending.pop(name, None)
+        if len(targets) != 1 or not isinstance(targets[0], cst.Name) or not found:
+            return
+        if not isinstance(value, cst.Call):
+            return  # an awaited start has left the activation already
+        name = targets[0].value
+        if scope.handles.get(name) == "activity" or self._is_task(value, scope):
+            scope.pending[name] = tuple(found)
+
+    def _is_task(self, call: cst.Call, scope: Scope) -> bool:
+        qualified = scope.module.imports.qualify(call.func)
+        if qualified in ("asyncio.create_task", "asyncio.ensure_future"):
+            return True
+        return isinstance(call.func, cst.Attribute) and call.func.attr.value == "create_task"
+
+    def _cancel_unsent(self, value, scope: Scope, nodes: list[Node]) -> bool:
+        """``h.cancel()`` of an activity started, or a task created, earlier in the same
+        activation: sdk-core drops a command cancelled before its activation completes, so the
+        engine records nothing of it (pinned by an engine test). True when the commands were
+        dropped from ``nodes``."""
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
+                and value.func.attr.value == "cancel" and isinstance(value.func.value, cst.Name)):
+            return False
+        issued = scope.pending.pop(value.func.value.value, None)
+        if not issued:
+            return False
+        positions = [next((i for i, n in enumerate(nodes) if n is node), None) for node in issued]
+        if any(p is None for p in positions) or positions != list(range(positions[0], positions[0] + len(issued))):
+            return False  # issued in another block: whether the activation ended meanwhile is the run's
+        after = nodes[positions[-1] + 1 :]
+        if not all(_stays_in_activation(n) for n in after):
+            return False
+        del nodes[positions[0] : positions[-1] + 1]
+        return True
 
     def _track_handle(self, stmt, value, scope: Scope) -> None:
         call = value.expression if isinstance(value, cst.Await) else value
@@ -837,6 +882,15 @@ def _names_in(node: cst.CSTNode) -> set[str]:
 
     node.visit(Names())
     return found
+
+
+def _stays_in_activation(node: Node) -> bool:
+    """Nodes that end no activation: commands issued without waiting, patch markers, upserts."""
+    if isinstance(node, Step):
+        return not node.awaited or node.kind in ("upsert_search_attributes", "upsert_memo")
+    if isinstance(node, Patched):
+        return is_empty(node.new) and is_empty(node.old)
+    return isinstance(node, DeprecatePatch)
 
 
 def _mentions(stmts: list, *names: str) -> bool:
