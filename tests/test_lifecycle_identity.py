@@ -109,7 +109,8 @@ def commit(root: Path, date: str, files: dict[str, str | None], message: str = "
 def check(root: Path, base: str, head: str) -> list[str]:
     """The lifecycle findings (PAT2xx) of ``patchlint check --base base --head head``."""
     report, _ = check_repo(root, base, head)
-    return sorted(f"{f.path}:{f.line} {f.code} {f.severity.value}" for f in report.findings if f.code.startswith("PAT2"))
+    found = [f for f in report.findings if f.code.startswith("PAT2")]
+    return sorted(f"{f.path}:{f.line} {f.code} {f.severity.value}" for f in found)
 
 
 def touched(files: dict[str, str]) -> dict[str, str]:

@@ -14,7 +14,6 @@ of their own. Lifecycle rules compare a patch with its past in the same workflow
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -43,35 +42,16 @@ class Pairing:
         self.to_old[_ident(new)] = old
 
 
-def _all(models: Iterable[ModuleModel]) -> list[Workflow]:
-    return [w for m in models for w in m.workflows]
-
-
 def pair(old_models: Iterable[ModuleModel], new_models: Iterable[ModuleModel]) -> Pairing:
-    """Match base and head workflows: same file first, then an unambiguous move."""
-    old, new = _all(old_models), _all(new_models)
+    """Match base and head workflows the way the diff does (``diff.identity``: same file first,
+    then an unambiguous move), so a lifecycle rule and the replay rules always talk about the same
+    pair of workflows."""
+    from patchlint.diff.identity import pair_workflows
+
     result = Pairing()
-    by_place: dict[tuple[str, str, str], list[Workflow]] = defaultdict(list)
-    for w in old:
-        by_place[(w.engine, w.name, w.path)].append(w)
-    left_new: list[Workflow] = []
-    for w in new:
-        same = by_place.get((w.engine, w.name, w.path))
-        if same and len(same) == 1 and result.new_of(same[0]) is None:
-            result._pair(same[0], w)
-        else:
-            left_new.append(w)
-    left_old: dict[tuple[str, str], list[Workflow]] = defaultdict(list)
-    for w in old:
-        if result.new_of(w) is None:
-            left_old[(w.engine, w.name)].append(w)
-    moved: dict[tuple[str, str], list[Workflow]] = defaultdict(list)
-    for w in left_new:
-        moved[(w.engine, w.name)].append(w)
-    for key, news in moved.items():
-        olds = left_old.get(key, [])
-        if len(olds) == 1 and len(news) == 1:
-            result._pair(olds[0], news[0])
+    for old, new in pair_workflows(old_models, new_models):
+        if old is not None and new is not None:
+            result._pair(old, new)
     return result
 
 

@@ -15,7 +15,16 @@ from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
 from patchlint.lifecycle.history import Era, History, commit_time
 from patchlint.lifecycle.identity import old_of
 from patchlint.model.program import (
-    DeprecatePatch, Loop, ModuleModel, Node, Parallel, Patched, Seq, Workflow, If, Try,
+    DeprecatePatch,
+    If,
+    Loop,
+    ModuleModel,
+    Node,
+    Parallel,
+    Patched,
+    Seq,
+    Try,
+    Workflow,
 )
 
 KEEP = "keep"
