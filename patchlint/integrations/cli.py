@@ -170,6 +170,21 @@ def rules(code, fmt):
         click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<30} {rule.summary}")
 
 
+@main.command()
+@click.option("--rev", default=None, metavar="REV",
+              help="Read PATHS at this git revision (no checkout). Default: the working tree.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: a tree per workflow; json: the documented schema patchlint-steps/1.")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@one_line_errors
+def steps(rev, fmt, paths):
+    """Show the step program patchlint extracted for each workflow in PATHS (files or folders):
+    steps, branches, loops, patches, handlers, and calls it could not classify."""
+    from patchlint.steps import extract, render
+
+    click.echo(render(extract(paths, rev), fmt), nl=False)
+
+
 def _register_optional_commands() -> None:
     from patchlint.integrations.patches_cmd import patches
     from patchlint.integrations.replay_cmd import replay
