@@ -468,3 +468,19 @@ def test_temporal_records_nothing_for_commands_cancelled_in_the_activation_that_
     assert commands == [("ACTIVITY_TASK_SCHEDULED", "sent")]
     # and patchlint's program of the same source issues exactly that
     assert [s.name for s in m.steps_of(_workflow({"wf.py": CANCELLED_BEFORE_SENT}).program)] == ["sent"]
+
+
+def test_a_task_starts_when_its_creator_first_waits_and_joins_at_await():
+    body = ('t = asyncio.create_task(self.side())\n'
+            f'{_act("main_first")}\n{_act("main_second")}\nawait t\n{_act("after")}')
+    src = (f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self, arg):\n"
+           + "\n".join("        " + line for line in body.splitlines())
+           + f"\n\n    async def side(self):\n        {_act('side', '1')}\n")
+    assert _shape(_workflow({"wf.py": src}).program) == [
+        ("parallel", [["main_first", "main_second"], ["side"]]), "after",
+    ]
+
+
+def test_a_task_awaited_at_once_is_its_steps_in_place():
+    body = f't = asyncio.create_task(workflow.sleep(5))\nx = 1\nawait t\n{_act("after")}'
+    assert _shape(_program(body)) == ["timer", "after"]

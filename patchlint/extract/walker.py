@@ -245,6 +245,11 @@ class Walker:
         nodes: list[Node] = []
         for index, stmt in enumerate(stmts):
             if isinstance(stmt, cst.SimpleStatementLine):
+                task = self._task_start(stmt, stmts[index + 1 :], scope)
+                if task is not None:
+                    found, ends = self._concurrent_task(task, stmts[index + 1 :], scope, helper)
+                    nodes.extend(found)
+                    return _compact(nodes), ends
                 for position, small in enumerate(stmt.body):
                     flag = self._patch_flag(small, scope)
                     if flag is not None:
@@ -271,6 +276,40 @@ class Walker:
             else:
                 nodes.extend(self.compound(stmt, scope, helper))
         return _compact(nodes), False
+
+    def _task_start(self, stmt: cst.SimpleStatementLine, rest: list, scope: Scope):
+        """``t = asyncio.create_task(coro)`` (a line of its own, ``t`` never cancelled later in the
+        block): the task's name and its coroutine expression."""
+        if len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Assign) or len(stmt.body[0].targets) != 1:
+            return None
+        target, value = stmt.body[0].targets[0].target, stmt.body[0].value
+        if not isinstance(target, cst.Name) or not isinstance(value, cst.Call) or not self._is_task(value, scope):
+            return None
+        coro = argument(value, 0, "coro")
+        if coro is None or _cancels(rest, target.value):
+            return None
+        return target.value, coro
+
+    def _concurrent_task(self, task, rest: list, scope: Scope, helper: bool) -> tuple[list[Node], bool]:
+        """A task runs beside its creator: the creator goes on until it first waits, then the task
+        starts — the order ``Parallel`` gives its branches — and both are joined at ``await t``
+        (or run side by side to the end of the block when the task is never awaited in it)."""
+        name, coro = task
+        task_nodes = self.expr(coro, scope)
+        _forget({name}, scope)
+        scope.pending.pop(name, None)
+        join = next((i for i, stmt in enumerate(rest) if _awaits_name(stmt, name)), len(rest))
+        main, main_ends = self.block(list(rest[:join]), scope, helper)
+        if not task_nodes:
+            found = main
+        elif not main:
+            found = task_nodes
+        else:
+            found = [Parallel((Seq(tuple(main)), Seq(tuple(task_nodes))))]
+        if main_ends or join >= len(rest):
+            return found, main_ends
+        after, ends = self.block(list(rest[join:]), scope, helper)
+        return [*found, *after], ends
 
     def _patch_flag(self, small, scope: Scope) -> tuple[str, PatchCall, cst.Call] | None:
         """``flag = workflow.patched("id")`` (or ``DBOS.patch``): the name and the patch."""
@@ -881,6 +920,40 @@ def _names_in(node: cst.CSTNode) -> set[str]:
             found.add(n.value)
 
     node.visit(Names())
+    return found
+
+
+def _cancels(stmts: list, name: str) -> bool:
+    """Whether ``name.cancel()`` appears in the statements."""
+    found = False
+
+    class Cancels(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            nonlocal found
+            func = node.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "cancel" and \
+                    isinstance(func.value, cst.Name) and func.value.value == name:
+                found = True
+
+    for stmt in stmts:
+        stmt.visit(Cancels())
+    return found
+
+
+def _awaits_name(stmt: cst.CSTNode, name: str) -> bool:
+    """A simple statement that awaits the task ``name`` (``await t``, ``x = await t``,
+    ``await asyncio.gather(t, …)``, ``await asyncio.wait([t, …])``)."""
+    if not isinstance(stmt, cst.SimpleStatementLine):
+        return False
+    found = False
+
+    class Awaits(cst.CSTVisitor):
+        def visit_Await(self, node: cst.Await) -> None:
+            nonlocal found
+            if name in _names_in(node.expression):
+                found = True
+
+    stmt.visit(Awaits())
     return found
 
 
