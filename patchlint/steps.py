@@ -291,6 +291,8 @@ def _numbering(workflow: Workflow, program: Seq) -> dict[int, list[list[int]]]:
             return frozenset(s + node.slots for s in starts)
         if isinstance(node, Return):
             return frozenset()
+        if isinstance(node, Seq):
+            return seq(node, starts)
         if isinstance(node, Patched):
             note(node, [[s + 1] for s in sorted(starts)])
             new = seq(node.new, frozenset(s + 1 for s in starts))
@@ -342,12 +344,21 @@ def _where(node, fallback_path: str) -> tuple[str | None, int | None, int | None
     return getattr(node, "path", "") or fallback_path, span.line, span.column
 
 
+def _flat(seq: Seq) -> list:
+    """The items of a sequence, nested sequences (a condition's own steps before its ``if``)
+    spliced in where they run."""
+    out = []
+    for item in seq.items:
+        out += _flat(item) if isinstance(item, Seq) else [item]
+    return out
+
+
 def _node(node, path: str, ids: dict[int, list[list[int]]], dbos: bool) -> dict:
     where, line, column = _where(node, path)
     base = {"path": where, "line": line, "column": column}
 
     def items(s: Seq) -> list[dict]:
-        return [_node(n, where or path, ids, dbos) for n in s.items]
+        return [_node(n, where or path, ids, dbos) for n in _flat(s)]
 
     if isinstance(node, Step):
         return {"type": "step", **base, "kind": node.kind, "name": node.name, "label": node.label(),
@@ -374,8 +385,6 @@ def _node(node, path: str, ids: dict[int, list[list[int]]], dbos: bool) -> dict:
         return {"type": "return", **base}
     if isinstance(node, Wait):
         return {"type": "wait", **base}
-    if isinstance(node, Seq):  # a nested sequence: flattened by its parent normally
-        return {"type": "seq", **base, "items": items(node)}
     raise TypeError(f"unknown model node {type(node).__name__}")  # pragma: no cover - model grew
 
 
@@ -385,7 +394,7 @@ def workflow_dict(workflow: Workflow) -> dict:
     handlers = []
     for name, program in workflow.handlers:
         ids = _numbering(workflow, program)
-        handlers.append({"name": name, "program": [_node(n, workflow.path, ids, dbos) for n in program.items]})
+        handlers.append({"name": name, "program": [_node(n, workflow.path, ids, dbos) for n in _flat(program)]})
     ids = _numbering(workflow, workflow.program)
     unclassified = []
     for call in workflow.unclassified:
@@ -396,7 +405,7 @@ def workflow_dict(workflow: Workflow) -> dict:
         "engine": workflow.engine, "name": workflow.name, "path": workflow.path,
         "line": span.line if span.line > 0 else None, "column": span.column if span.line > 0 else None,
         "is_async": workflow.is_async,
-        "program": [_node(n, workflow.path, ids, dbos) for n in workflow.program.items],
+        "program": [_node(n, workflow.path, ids, dbos) for n in _flat(workflow.program)],
         "handlers": handlers,
         "unclassified": unclassified,
     }
@@ -489,8 +498,6 @@ def _children(node: dict) -> list[tuple[str, list[dict]]]:
         return parts
     if kind == "parallel":
         return [(f"branch {i + 1}", b) for i, b in enumerate(node["branches"])]
-    if kind == "seq":
-        return [("", node["items"])]
     return []
 
 
@@ -509,9 +516,6 @@ def _rows(items: list[dict], prefix: str, out: list[tuple[str, str]], engine: st
         groups = _children(node)
         for j, (title, group) in enumerate(groups):
             glast = j == len(groups) - 1
-            if not title:
-                _rows(group, inner, out, engine)
-                continue
             out.append((inner + (_ELBOW if glast else _TEE) + title, ""))
             _rows(group, inner + (_GAP if glast else _PIPE), out, engine)
 

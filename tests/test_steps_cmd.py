@@ -359,3 +359,31 @@ def test_dbos_function_ids_match_what_real_dbos_records(repo, tmp_path):
     for rows in (patched, before):
         for fid, name in rows.items():
             assert name in predicted.get(fid, set()), (fid, name, predicted)
+
+
+def test_a_conditions_own_step_runs_before_its_branch(repo):
+    (repo / "flows" / "cond.py").write_text(textwrap.dedent('''\
+        from dbos import DBOS
+
+
+        @DBOS.step()
+        def check() -> bool:
+            return True
+
+
+        @DBOS.step()
+        def act() -> None:
+            pass
+
+
+        @DBOS.workflow()
+        def flow() -> None:
+            if check():
+                act()
+            act()
+        '''), encoding="utf-8")
+    (flow,) = json.loads(run("--format", "json", "flows/cond.py").output)["workflows"]
+    first, branch, last = flow["program"]
+    assert (first["name"], first["function_ids"]) == ("check", [[1]])
+    assert (branch["type"], branch["cond"], branch["then"][0]["function_ids"]) == ("if", "check()", [[2]])
+    assert (last["name"], last["function_ids"]) == ("act", [[2], [3]])
