@@ -174,6 +174,13 @@ def test_a_loop_whose_items_decide_the_steps_is_copied_out_per_item():
     assert _shape(_program(body)) == ["charge", "bill"]
 
 
+def test_a_loop_whose_items_name_the_activities_is_copied_out_per_item():
+    program = _program('for name in ("reserve", "charge"):\n    await workflow.execute_activity(name, arg)')
+    assert _shape(program) == ["reserve", "charge"]
+    program = _program("for name in NAMES:\n    await workflow.execute_activity(name, arg)", "NAMES = ['a', 'b']")
+    assert _shape(program) == ["a", "b"]
+
+
 def test_while_with_a_test_python_fixes_false_is_no_loop():
     program = _program(f"while N > 5:\n    {_act('never')}\n{_act('after')}", "N = 1")
     assert _shape(program) == ["after"]
@@ -264,6 +271,14 @@ def test_a_patch_flag_read_twice_forks_the_rest_once():
     assert _shape(_program(body)) == [
         ("patched", "p", ["first", "new1", "middle", "new2"], ["first", "middle", "old2"]),
     ]
+
+
+def test_a_patch_flag_forks_only_up_to_its_last_use():
+    body = (f'flag = workflow.patched("p")\nif flag:\n    {_act("new")}\n'
+            f'if workflow.patched("q"):\n    {_act("q_new")}\n{_act("last")}')
+    assert _shape(_program(body)) == [("patched", "p", ["new"], []), ("patched", "q", ["q_new"], []), "last"]
+    body = (f'flag = workflow.patched("p")\nif not flag:\n    {_act("old")}\n    return\n{_act("after")}')
+    assert _shape(_program(body)) == [("patched", "p", ["after"], ["old", "return"])]
 
 
 def test_a_patch_flag_passed_to_a_helper():

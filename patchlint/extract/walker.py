@@ -257,16 +257,25 @@ class Walker:
                         if position + 1 < len(stmt.body):
                             rest.insert(0, stmt.with_changes(body=stmt.body[position + 1 :]))
                         if _mentions(rest, flag[0]):
-                            node, ends = self._fork_on_patch(flag, rest, scope, helper)
-                            nodes.append(node)
-                            return _compact(nodes), ends
+                            # fork only up to the flag's last use: what follows runs the same way
+                            last = max(i for i, st in enumerate(rest) if _mentions([st], flag[0]))
+                            node, new_ends, old_ends = self._fork_on_patch(flag, rest[: last + 1], scope, helper)
+                            if new_ends and old_ends:
+                                nodes.append(node)
+                                return _compact(nodes), True
+                            after, after_ends = self.block(rest[last + 1 :], scope, helper)
+                            if new_ends or old_ends:  # the rest follows only the branch that goes on
+                                nodes.append(_extend_open_branch(node, new_ends, after))
+                            else:
+                                nodes.extend([node, *after])
+                            return _compact(nodes), after_ends
                     if self.small(small, scope, nodes, helper):
-                        return nodes, True
+                        return _compact(nodes), True
             elif isinstance(stmt, cst.If):
                 node, then_ends, else_ends = self.if_(stmt, scope, helper)
                 if then_ends and else_ends:
                     nodes.append(node)
-                    return nodes, True
+                    return _compact(nodes), True
                 if then_ends or else_ends:  # fold the rest of the block into the open branch
                     rest, rest_ends = self.block(stmts[index + 1 :], scope, helper)
                     node = _extend_open_branch(node, then_ends, rest)
@@ -329,7 +338,7 @@ class Walker:
             return target.value, classified, call
         return None
 
-    def _fork_on_patch(self, flag, rest: list, scope: Scope, helper: bool) -> tuple[Node, bool]:
+    def _fork_on_patch(self, flag, rest: list, scope: Scope, helper: bool) -> tuple[Patched, bool, bool]:
         """The rest of the block after ``flag = patched(id)``, once with ``flag`` True (the new
         code) and once False (the old), joined as a ``Patched`` at the call: Python runs exactly
         one of the two, and every later ``if flag:`` is then a branch Python fixes."""
@@ -345,11 +354,16 @@ class Walker:
             old, old_ends = self.block(rest, scope, helper)
         finally:
             scope.forks -= 1
-        scope.bindings = _merge(after_new, scope.bindings)
+        after_old = scope.bindings
+        scope.bindings = _merge(after_new, after_old)
         scope.handles = {k: v for k, v in scope.handles.items() if handles_new.get(k) == v}
         node = Patched(patch.id, Seq(tuple(new)), Seq(tuple(old)), path=scope.module.path, node=call,
                        src=scope.module)
-        return node, new_ends and old_ends
+        if new_ends and not old_ends:
+            scope.bindings = after_old
+        elif old_ends and not new_ends:
+            scope.bindings = after_new
+        return node, new_ends, old_ends
 
     def small(self, stmt, scope: Scope, nodes: list[Node], helper: bool) -> bool:
         """Append a simple statement's nodes; True when it ends the function."""
