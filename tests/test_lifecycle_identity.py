@@ -211,3 +211,19 @@ def test_untouched_patch_in_a_loop_is_not_reported_again(tmp_path):
 
     fresh = analyze_texts(None, NAMESAKES["loops/signals.py"], "loops/signals.py")
     assert [(f.code, f.line) for f in fresh.findings] == [("PAT209", BODY_LINE + 1)]
+
+
+def test_one_module_registering_a_type_name_twice(tmp_path):
+    """samples-python's hello_patch.py keeps V1 and V2 of "patch-workflow" side by side (two
+    classes, one type name, for two workers). Touching the file must not read as V2's patch
+    being removed (PAT201): each class is paired with itself."""
+    v1 = stage(f"return {PRE}").replace("@workflow.defn\nclass MyWorkflow:",
+                                        '@workflow.defn(name="patch-workflow")\nclass MyWorkflowV1:')
+    v2 = PATCHED.split("@workflow.defn", 1)[1].replace("\nclass MyWorkflow:",
+                                                        '(name="patch-workflow")\nclass MyWorkflowV2:')
+    both = v1 + "\n\n@workflow.defn" + v2
+    assert both.count('name="patch-workflow"') == 2 and "MyWorkflowV2" in both
+    base = commit(tmp_path, "2024-01-01", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "",
+                                           "flows/hello.py": both})
+    head = commit(tmp_path, "2024-01-05", touched({"flows/hello.py": both}))
+    assert check(tmp_path, base, head) == []

@@ -7,7 +7,7 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.identity import old_of
 from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error, patched_call
-from patchlint.model.program import Patched, patch_ids, walk
+from patchlint.model.program import Patched, locate, patch_ids, walk
 from patchlint.rules.base import Example, Rule
 
 
@@ -50,9 +50,13 @@ class PatchRemoved(Rule):
 
 
 def _workflow_of(ctx, change):
-    """The head workflow the change is about: its engine, type name *and* file."""
-    return next((w for m in ctx.new for w in m.workflows
-                 if (w.engine, w.name, w.path) == (change.engine, change.workflow, change.path)), None)
+    """The head workflow the change is about: its engine, type name *and* file (and, when that
+    module registers the name twice, the definition the change is reported at)."""
+    found = [w for m in ctx.new for w in m.workflows
+             if (w.engine, w.name, w.path) == (change.engine, change.workflow, change.path)]
+    if len(found) > 1:
+        found = [w for w in found if locate(w) == change.span]
+    return found[0] if len(found) == 1 else None
 
 
 def _removed_ids(change, old, workflow) -> list[str]:
