@@ -19,7 +19,9 @@ from click.testing import CliRunner
 from patchlint.integrations.history_io import dbos_history
 from patchlint.integrations.replay_cmd import replay as replay_command
 from tests.engines import dbos_case
-from tests.engines.cases import HISTORIES, case_dirs, new_sources, static_has_error, workflow_model
+from tests.engines.cases import (
+    HISTORIES, case_dirs, expected_has_error, new_sources, static_has_error, workflow_model,
+)
 from tests.engines.dbos_cuts import cuts_of
 from tests.engines.runtime_side import verdicts
 
@@ -138,6 +140,17 @@ def test_replay_command_agrees_with_dbos_recovery(case, label, tmp_path, monkeyp
     assert result.exit_code in (0, 1), result.output
     [verdict] = json.loads(result.output)["results"]
     assert verdict["ok"] == real["ok"], f"DBOS: {real['error'] or 'ok'}; patchlint replay: {verdict['error'] or 'ok'}"
+
+
+@pytest.mark.parametrize("case", BY_CASE)
+def test_label_is_the_engines_verdict(case):
+    """expected.txt holds an error exactly when the real engine fails an open cut of the recorded
+    run: the label says what the engine does, whatever patchlint says today."""
+    failing = [label for label, item in engine_verdicts(case).items() if not item["ok"]]
+    assert expected_has_error(case) == bool(failing), (
+        f"expected.txt {'has' if expected_has_error(case) else 'has no'} error; "
+        f"open cuts failing on the real engine: {failing or 'none'}"
+    )
 
 
 @pytest.mark.parametrize("case", BY_CASE)

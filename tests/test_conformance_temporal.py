@@ -20,8 +20,8 @@ from patchlint.integrations.history_io import temporal_history
 from patchlint.integrations.replay_cmd import replay as replay_command
 from tests.engines import temporal_case
 from tests.engines.cases import (
-    HISTORIES, case_dirs, new_sources, per_revision, revision_files, static_has_error,
-    workflow_model,
+    HISTORIES, case_dirs, expected_has_error, new_sources, per_revision, revision_files,
+    static_has_error, workflow_model,
 )
 from tests.engines.runtime_side import verdicts
 
@@ -133,6 +133,18 @@ def test_replay_command_agrees_with_replayer(case, cut, tmp_path, monkeypatch):
         f"patchlint replay: {verdict['error'] or 'ok'}"
     )
     assert result.exit_code == (0 if real["ok"] else 1)
+
+
+@pytest.mark.parametrize("case", BY_CASE)
+def test_label_is_the_engines_verdict(case):
+    """expected.txt holds an error exactly when the real engine fails an open cut of the recorded
+    run: the label says what the engine does, whatever patchlint says today."""
+    results = engine_verdicts(case)
+    failing = [cut for cut, item in results.items() if cut is not None and not item["ok"]]
+    assert expected_has_error(case) == bool(failing), (
+        f"expected.txt {'has' if expected_has_error(case) else 'has no'} error; "
+        f"open cuts failing on the real engine: {failing or 'none'}"
+    )
 
 
 @pytest.mark.parametrize("case", BY_CASE)

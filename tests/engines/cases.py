@@ -84,3 +84,10 @@ def static_has_error(case_dir: Path) -> bool:
 
     report = analyze_revisions(revision_files(case_dir, "old"), revision_files(case_dir, "new"))
     return report.has_errors()
+
+
+def expected_has_error(case_dir: Path) -> bool:
+    """Does the case's ``expected.txt`` (its label) hold an error-severity finding?"""
+    lines = (case_dir / "expected.txt").read_text().splitlines()
+    return any(len(fields) >= 3 and fields[2] == "error"
+               for fields in (line.split("#", 1)[0].split() for line in lines))
