@@ -227,3 +227,60 @@ def test_one_module_registering_a_type_name_twice(tmp_path):
                                            "flows/hello.py": both})
     head = commit(tmp_path, "2024-01-05", touched({"flows/hello.py": both}))
     assert check(tmp_path, base, head) == []
+
+
+def _two_workflows_one_module() -> str:
+    """V2 (patched) and V3 (deprecated) of a patch as two workflow types in one module."""
+    v2 = PATCHED.replace("@workflow.defn\nclass MyWorkflow:", '@workflow.defn(name="patch-workflow")\nclass V2:')
+    v3 = DEPRECATED.split("@workflow.defn", 1)[1].replace(
+        "\nclass MyWorkflow:", '(name="patch-workflow-v3")\nclass V3:')
+    return v2 + "\n\n@workflow.defn" + v3
+
+
+def test_two_workflows_of_one_module_keep_their_own_patch_history(tmp_path):
+    """The file's text holds both `patched("my-patch")` (V2) and `deprecate_patch("my-patch")` (V3):
+    each workflow is dated from its own definition, so V3's deprecation is seen (PAT204) and
+    `patchlint patches` dates it, instead of reading the file as forever "patched"."""
+    from patchlint.config import load
+    from patchlint.lifecycle.inventory import inventory
+
+    text = _two_workflows_one_module()
+    base = commit(tmp_path, "2023-03-01", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "",
+                                           "flows/hello.py": text})
+    head = commit(tmp_path, "2024-01-01", touched({"flows/hello.py": text}))
+    v3_line = text.splitlines().index('        workflow.deprecate_patch("my-patch")') + 1
+    assert check(tmp_path, base, head) == [
+        f"flows/hello.py:{BODY_LINE} PAT205 info",  # V2: patched since 2023-03-01
+        f"flows/hello.py:{v3_line} PAT204 info",  # V3: deprecated since 2023-03-01
+    ]
+    entries = inventory(tmp_path, load(tmp_path), ("flows",))
+    assert [(e.workflow, e.stage, e.since, e.verdict) for e in entries] == [
+        ("patch-workflow", "patched", "2023-03-01", "ready-to-deprecate"),
+        ("patch-workflow-v3", "deprecated", "2023-03-01", "ready-to-remove"),
+    ]
+
+
+def test_definition_block_is_the_top_level_definition_only():
+    from patchlint.lifecycle.calls import definition_block
+
+    text = (
+        "import x\n"                       # 1
+        "\n"                               # 2
+        "@workflow.defn\n"                 # 3
+        "class A:\n"                       # 4
+        "    def run(self):\n"             # 5
+        "        patched('a')\n"           # 6
+        "# a comment at column 0\n"        # 7
+        "        patched('still-a')\n"     # 8
+        "\n"                               # 9
+        "@workflow.defn\n"                 # 10
+        "class AB:\n"                      # 11
+        "    pass\n"                       # 12
+        "async def helper():\n"            # 13
+        "    patched('h')\n"               # 14
+    )
+    first, last, block = definition_block(text, "A")
+    assert (first, last) == (4, 9) and "still-a" in block and "AB" not in block
+    assert definition_block(text, "helper")[:2] == (13, 14)
+    assert definition_block(text, "run") is None  # not top level
+    assert definition_block(text + "class A:\n    pass\n", "A") is None  # defined twice: unknowable

@@ -66,3 +66,22 @@ def scan(text: str) -> PatchCalls:
             target = deprecated if "deprecate" in match.group("fn") else patched
             target[match.group("id")] += 1
     return PatchCalls(dict(patched), dict(deprecated))
+
+
+def definition_block(text: str, name: str) -> tuple[int, int, str] | None:
+    """``(first line, last line, text)`` (1-based) of the top-level ``class``/``def`` called
+    ``name``: its header and every line up to the next top-level statement (decorators of the next
+    definition included). None when the text has no such definition (or has it twice)."""
+    lines = text.splitlines()
+    header = re.compile(rf"(?:async\s+)?(?:class|def)\s+{re.escape(name)}\b")
+    starts = [i for i, line in enumerate(lines) if header.match(line)]
+    if len(starts) != 1:
+        return None
+    start = end = starts[0]
+    for j in range(start + 1, len(lines)):
+        line = lines[j]
+        if line.strip() and not line[0].isspace() and not line.startswith(("#", ")", "]", "}")):
+            break
+        end = j
+    return start + 1, end + 1, "\n".join(lines[start : end + 1])
+

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from patchlint.errors import InputError
 from patchlint.integrations.git import read_worktree, run_git
-from patchlint.lifecycle.calls import ABSENT, DEPRECATED, GIT_FILTER, PATCHED, PatchCalls, scan
+from patchlint.lifecycle.calls import ABSENT, DEPRECATED, GIT_FILTER, PATCHED, PatchCalls, definition_block, scan
 
 _RECORD = "\x1e"
 
@@ -86,38 +86,50 @@ def has_head(root: Path) -> bool:
 
 
 class History:
-    """The patch history of the files of one repository, read once per (file, revision)."""
+    """The patch history of the files of one repository, read once per (file, revision, scope).
+
+    ``scope``: the class or function (top level) of a file that defines several workflows; only
+    its lines are scanned in each revision, so two workflows of one module never lend each other
+    their patch history. A revision without that definition is scanned whole (a renamed class
+    keeps its history)."""
 
     def __init__(self, root: Path | str, now: datetime | None = None):
         self.root = Path(root)
         self.now = now or datetime.now(timezone.utc)
-        self._cache: dict[tuple[str, str | None], tuple[Revision, ...]] = {}
+        self._cache: dict[tuple[str, str | None, str | None], tuple[Revision, ...]] = {}
 
-    def revisions(self, path: str, rev: str | None) -> tuple[Revision, ...]:
+    def revisions(self, path: str, rev: str | None, scope: str | None = None) -> tuple[Revision, ...]:
         """The revisions of ``path`` up to ``rev`` (``None``: the working tree) where patch calls changed."""
-        key = (path, rev)
+        key = (path, rev, scope)
         if key not in self._cache:
-            self._cache[key] = tuple(self._read(path, rev))
+            self._cache[key] = tuple(self._read(path, rev, scope))
         return self._cache[key]
 
-    def _read(self, path: str, rev: str | None):
+    def _read(self, path: str, rev: str | None, scope: str | None):
         start = rev if rev is not None else ("HEAD" if has_head(self.root) else None)
         if start is not None:
             for commit, when, at_path in _log(self.root, path, start):
                 text = run_git(self.root, "show", f"{commit}:{at_path}", check=False)
-                yield Revision(commit, when, at_path, scan(text))
+                yield Revision(commit, when, at_path, scan(_scoped(text, scope)))
         if rev is None:
             try:
                 text = read_worktree(self.root, path)
             except InputError:
                 text = ""
-            yield Revision(None, self.now, path, scan(text))
+            yield Revision(None, self.now, path, scan(_scoped(text, scope)))
 
-    def era(self, path: str, rev: str | None, patch_id: str) -> Era | None:
-        return era_of(self.revisions(path, rev), patch_id)
+    def era(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> Era | None:
+        return era_of(self.revisions(path, rev, scope), patch_id)
 
-    def ever_patched(self, path: str, rev: str | None, patch_id: str) -> bool:
-        return any(r.calls.patched.get(patch_id) for r in self.revisions(path, rev))
+    def ever_patched(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> bool:
+        return any(r.calls.patched.get(patch_id) for r in self.revisions(path, rev, scope))
+
+
+def _scoped(text: str, scope: str | None) -> str:
+    if scope is None:
+        return text
+    block = definition_block(text, scope)
+    return text if block is None else block[2]
 
 
 def era_of(revisions: tuple[Revision, ...] | list[Revision], patch_id: str) -> Era | None:

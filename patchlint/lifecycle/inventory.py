@@ -15,7 +15,15 @@ from patchlint.integrations.git import read_worktree, run_git
 from patchlint.lifecycle.calls import DEPRECATED, PATCHED, scan
 from patchlint.lifecycle.history import History
 from patchlint.lifecycle.stages import (
-    KEEP, READY_TO_DEPRECATE, READY_TO_REMOVE, age_days, sites, stage_in, verdict, workflows,
+    KEEP,
+    READY_TO_DEPRECATE,
+    READY_TO_REMOVE,
+    age_days,
+    dating,
+    sites,
+    stage_in,
+    verdict,
+    workflows,
 )
 from patchlint.model.program import locate
 
@@ -60,21 +68,23 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
     now = now or datetime.now(timezone.utc)
     history = History(root, now)
     entries = []
-    for workflow in workflows(models_of(candidate_files(root, paths), config)):
+    models = models_of(candidate_files(root, paths), config)
+    for workflow in workflows(models):
         seen: set[str] = set()
         for site in sites(workflow):
             pid = site.node.id
             if pid is None or pid in seen:
                 continue
             seen.add(pid)
-            entries.append(_entry(workflow, site.node, history, config, now, live))
+            entries.append(_entry(models, workflow, site.node, history, config, now, live))
     return sorted(entries, key=lambda e: (e.path, e.line, e.id))
 
 
-def _entry(workflow, node, history: History, config, now, live) -> Entry:
+def _entry(models, workflow, node, history: History, config, now, live) -> Entry:
     pid = node.id
     stage = stage_in(workflow, pid)
-    era = history.era(workflow.path, None, pid)
+    path, scope = dating(models, workflow, pid)
+    era = history.era(path, None, pid, scope)
     since = None if era is None else (era.patched_since if stage == PATCHED else era.deprecated_since)
     entry = Entry(
         id=pid, engine=workflow.engine, workflow=workflow.name, path=workflow.path,

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
+from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED, definition_block
 from patchlint.lifecycle.history import Era, History, commit_time
-from patchlint.lifecycle.identity import old_of
+from patchlint.lifecycle.identity import old_of, python_name
 from patchlint.model.program import (
     DeprecatePatch,
     If,
@@ -25,6 +25,7 @@ from patchlint.model.program import (
     Seq,
     Try,
     Workflow,
+    locate,
 )
 
 KEEP = "keep"
@@ -117,13 +118,29 @@ def stage_in(workflow: Workflow | None, patch_id: str) -> str:
     return DEPRECATED if nodes else ABSENT
 
 
-def call_path(workflow: Workflow, patch_id: str) -> str:
-    """The file that holds the workflow's calls for ``patch_id`` (a helper's module when the call is
-    written there): the file whose git history dates the id."""
-    for site in sites(workflow):
-        if site.node.id == patch_id and site.node.path:
-            return site.node.path
-    return workflow.path
+def dating(models: list[ModuleModel], workflow: Workflow, patch_id: str) -> tuple[str, str | None]:
+    """Where the history of the workflow's ``patch_id`` is read: ``(file, scope)``.
+
+    The file holds the calls (a helper's module when they are written there). ``scope`` is the
+    workflow's class or function when that file defines other workflows too and every call for
+    the id sits inside that definition; None (the whole file) otherwise."""
+    calls = [s.node for s in sites(workflow) if s.node.id == patch_id]
+    path = next((n.path for n in calls if n.path), workflow.path)
+    if path != workflow.path or not calls:
+        return path, None
+    neighbours = [w for w in workflows(models) if w.path == workflow.path and w is not workflow]
+    name = python_name(workflow)
+    text = getattr(workflow.src, "text", None)
+    if not neighbours or name is None or text is None:
+        return path, None
+    block = definition_block(text, name)
+    if block is None:
+        return path, None
+    first, last, _ = block
+    lines = [locate(n).line for n in calls]
+    if all(n.path in ("", path) for n in calls) and all(first <= line <= last for line in lines):
+        return path, name
+    return path, None
 
 
 def patched_count(workflow: Workflow | None, patch_id: str) -> int:
@@ -183,11 +200,25 @@ class Lifecycle:
         self.now = now
         self.history = History(repo.root, now)
 
-    def at_base(self, path: str, patch_id: str) -> Era | None:
-        return self.history.era(path, self.repo.base, patch_id) if self.repo.base else None
+    def at_base(self, models: list[ModuleModel], workflow: Workflow, patch_id: str) -> Era | None:
+        """The id's era in ``workflow`` (of the base ``models``) up to the base revision."""
+        if not self.repo.base:
+            return None
+        return self.history.era(*_at(models, workflow, patch_id, self.repo.base))
 
-    def at_head(self, path: str, patch_id: str) -> Era | None:
-        return self.history.era(path, self.repo.head, patch_id)
+    def at_head(self, models: list[ModuleModel], workflow: Workflow, patch_id: str) -> Era | None:
+        """The id's era in ``workflow`` (of the head ``models``) up to the head revision."""
+        return self.history.era(*_at(models, workflow, patch_id, self.repo.head))
+
+    def ever_patched(self, models: list[ModuleModel], workflow: Workflow, patch_id: str) -> bool:
+        """Whether any revision up to the head called ``patched(id)`` where the workflow's call is."""
+        path, rev, pid, scope = _at(models, workflow, patch_id, self.repo.head)
+        return self.history.ever_patched(path, rev, pid, scope)
+
+
+def _at(models, workflow, patch_id, rev):
+    path, scope = dating(models, workflow, patch_id)
+    return path, rev, patch_id, scope
 
 
 def lifecycle(ctx) -> Lifecycle | None:

@@ -6,7 +6,7 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, PATCHED
 from patchlint.lifecycle.identity import old_of
-from patchlint.lifecycle.stages import CONFIGURE, call_path, day, lifecycle, lifetime, sites, stage_in, workflows
+from patchlint.lifecycle.stages import CONFIGURE, day, lifecycle, lifetime, sites, stage_in, workflows
 from patchlint.lifecycle.wording import deprecate_call, finding, new_branch_on_old_history, patched_call
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
@@ -73,7 +73,7 @@ class PrematureDeprecate(Rule):
         lc = lifecycle(ctx)
         if lc is None:
             return
-        era = lc.at_base(call_path(old, node.id), node.id)
+        era = lc.at_base(ctx.old, old, node.id)
         if era is None or era.patched_since is None:
             return
         call = deprecate_call(workflow.engine, node.id)

@@ -6,7 +6,7 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED
 from patchlint.lifecycle.identity import new_of
-from patchlint.lifecycle.stages import CONFIGURE, call_path, day, lifecycle, ready_at, stage_in, workflows
+from patchlint.lifecycle.stages import CONFIGURE, day, lifecycle, ready_at, stage_in, workflows
 from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error
 from patchlint.model.program import patch_ids
 from patchlint.rules.base import Example, Rule
@@ -54,7 +54,7 @@ class DeprecateRemovedEarly(Rule):
                     yield from self._check(ctx, lc, old, workflow, pid)
 
     def _check(self, ctx, lc, old, workflow, pid):
-        era = lc.at_base(call_path(old, pid), pid)
+        era = lc.at_base(ctx.old, old, pid)
         if era is None or era.deprecated_since is None:
             return
         since = era.deprecated_since

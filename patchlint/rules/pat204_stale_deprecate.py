@@ -5,7 +5,7 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import DEPRECATED
-from patchlint.lifecycle.stages import call_path, day, lifecycle, ready_at, sites, stage_in, workflows
+from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, stage_in, workflows
 from patchlint.lifecycle.wording import deprecate_call, finding
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
@@ -51,7 +51,7 @@ class StaleDeprecate(Rule):
                 seen.add(pid)
                 if stage_in(workflow, pid) != DEPRECATED:
                     continue
-                era = lc.at_head(call_path(workflow, pid), pid)
+                era = lc.at_head(ctx.new, workflow, pid)
                 ready = era and ready_at(DEPRECATED, era, ctx.config, workflow.engine)
                 if ready is None or ready > lc.now:
                     continue

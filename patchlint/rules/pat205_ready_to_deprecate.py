@@ -5,7 +5,7 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import PATCHED
-from patchlint.lifecycle.stages import call_path, day, lifecycle, ready_at, sites, workflows
+from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, workflows
 from patchlint.lifecycle.wording import deprecate_call, finding, patched_call
 from patchlint.model.program import Patched
 from patchlint.rules.base import Example, Rule
@@ -50,7 +50,7 @@ class ReadyToDeprecate(Rule):
                 if not isinstance(site.node, Patched) or pid is None or pid in seen:
                     continue
                 seen.add(pid)
-                era = lc.at_head(call_path(workflow, pid), pid)
+                era = lc.at_head(ctx.new, workflow, pid)
                 ready = era and ready_at(PATCHED, era, ctx.config, workflow.engine)
                 if ready is None or ready > lc.now or era.deprecated_since is not None:
                     continue

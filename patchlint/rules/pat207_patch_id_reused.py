@@ -6,7 +6,7 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
 from patchlint.lifecycle.identity import old_of
-from patchlint.lifecycle.stages import call_path, lifecycle, patched_count, sites, stage_in, workflows
+from patchlint.lifecycle.stages import lifecycle, patched_count, sites, stage_in, workflows
 from patchlint.lifecycle.wording import finding, patched_call
 from patchlint.model.program import Patched, walk
 from patchlint.rules.base import Example, Rule
@@ -76,7 +76,7 @@ class PatchIdReused(Rule):
                 f"replay. Use a new patch id."))
         elif before == ABSENT:
             lc = lifecycle(ctx)
-            era = lc.at_head(call_path(workflow, pid), pid) if lc else None
+            era = lc.at_head(ctx.new, workflow, pid) if lc else None
             if era is not None and era.reused_after is not None:
                 yield finding(self, workflow, _first_patched(workflow, pid), (
                     f"{call} in workflow {workflow.name} reuses an id that was removed on "

@@ -53,9 +53,9 @@ class DeprecateWithoutPatch(Rule):
                 pid = site.node.id
                 if not isinstance(site.node, DeprecatePatch) or pid is None or pid in known:
                     continue
-                path = site.node.path or workflow.path
-                if lc.history.ever_patched(path, lc.repo.head, pid):
+                if lc.ever_patched(ctx.new, workflow, pid):
                     continue
+                path = site.node.path or workflow.path
                 message = (
                     f"{deprecate_call(workflow.engine, pid)} in workflow {workflow.name}, but no "
                     f"{patched_call(workflow.engine, pid)} appears in the history of {path}: a typo of "
