@@ -134,6 +134,23 @@ def test_temporal_renamed_update_handler_fails_only_runs_that_accepted_the_updat
             )
 
 
+def test_temporal_update_is_matched_by_its_registered_name():
+    """A handler renamed in Python that keeps its name (`@workflow.update(name=...)`) replays."""
+    assert all_ok(temporal_verdicts("temporal-update-handler-rename-keeps-name"))
+
+
+def test_temporal_signal_without_a_handler_is_buffered_not_failed():
+    """A recorded signal whose name no handler has any more does not fail by itself: replay fails
+    only where the run, never seeing it handled, stops issuing the commands it recorded."""
+    types = temporal_event_types("temporal-signal-handler-renamed")
+    signaled = types.index("WORKFLOW_EXECUTION_SIGNALED") + 1
+    verdicts = temporal_open("temporal-signal-handler-renamed")
+    assert {cut: ok for cut, (ok, _) in verdicts.items()} == {cut: cut < signaled for cut in verdicts}
+    assert {m for ok, m in verdicts.values() if not ok} == {
+        "[TMPRL1100] Nondeterminism error: No command scheduled for event HistoryEvent(id: 15, ActivityTaskScheduled)"
+    }
+
+
 # --- DBOS -----------------------------------------------------------------------------------------
 
 def test_dbos_patch_checks_only_its_own_slot():

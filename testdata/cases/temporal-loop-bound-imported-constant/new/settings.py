@@ -1,0 +1,3 @@
+"""Shipping settings."""
+
+LABEL_COPIES = 3  # one for the parcel, one for the paperwork, one for customs

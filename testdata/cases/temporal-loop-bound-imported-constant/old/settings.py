@@ -1,0 +1,3 @@
+"""Shipping settings."""
+
+LABEL_COPIES = 2  # one for the parcel, one for the paperwork
