@@ -10,47 +10,9 @@ Files come from the working tree or, with ``rev``, from a git revision read thro
 ``patchlint.integrations.git`` (no checkout). Nothing here imports or runs user code.
 
 Text (``render_text``): one indented tree per workflow (like ``python -m ast``), each node's
-``file:line`` in a column on the right, DBOS function ids beside each step::
-
-    refund_workflow  dbos workflow (sync)                          flows/refund.py:20
-    └─ body
-       ├─ step request_approval  (function id 1)                   flows/refund.py:21
-       ├─ DBOS.patch("notify-manager")  (True: marker at function id 2)  flows/refund.py:22
-       │  ├─ new  (patched: runs started on this code)
-       │  │  └─ step notify_manager  (function id 3)               flows/refund.py:23
-       │  └─ old  (runs started before the patch)
-       │     └─ (nothing)
-       ├─ step DBOS.recv  (function ids 2,3 | 4,5)                 flows/refund.py:24
-       └─ return
-
-JSON (``render_json``), schema ``patchlint-steps/1`` (fields are only ever added)::
-
-    {"schema": "patchlint-steps/1", "revision": <commit id or null for the working tree>,
-     "files": [<repo-relative path of every Python file read>],
-     "workflows": [{"engine": "temporal"|"dbos", "name": <registered type name>, "path", "line",
-                    "column", "is_async": bool, "program": [<node>...],
-                    "handlers": [{"name": "<kind> <name>", "program": [<node>...]}],
-                    "unclassified": [{"text": <callee source>, "path", "line", "column"}]}]}
-
-    <node> = {"type": <one of below>, "path": <file or null>, "line": <1-based or null>,
-              "column": <0-based or null>, ...}
-      "step":            "kind" (activity, local_activity, timer, child_workflow, signal_external,
-                         cancel_external, continue_as_new, upsert_search_attributes, dbos_step),
-                         "name", "label", "awaited" (false: a started handle not awaited there),
-                         "slots" (DBOS function ids it takes), "function_ids" (DBOS: the ids it
-                         takes, one list per way a run reaches it — an earlier branch, another
-                         iteration of a fixed loop —, ascending; [] when only the run fixes them;
-                         Temporal: null)
-      "if":              "cond", "then": [...], "else": [...]
-      "patch":           "id" (null: not a string literal), "negated", "new": [...], "old": [...],
-                         "function_ids" (DBOS: the id of the marker row written when it answers True)
-      "deprecate_patch": "id", "function_ids" (DBOS: the marker's id in runs that recorded the patch)
-      "loop":            "header", "count" (null: only the run knows), "body": [...], "else": [...]
-      "try":             "body": [...], "handlers": [[...]...], "else": [...], "finally": [...]
-      "parallel":        "branches": [[...]...]
-      "return", "wait":  nothing more
-
-Line and column are null where the model keeps no position for a node.
+``file:line`` in a column on the right, DBOS function ids beside each step. JSON (``render_json``):
+schema ``patchlint-steps/1``. Both are documented, with examples, in ``docs/steps.md``; a test
+holds that document to every field the command emits.
 """
 
 from __future__ import annotations

@@ -387,3 +387,45 @@ def test_a_conditions_own_step_runs_before_its_branch(repo):
     assert (first["name"], first["function_ids"]) == ("check", [[1]])
     assert (branch["type"], branch["cond"], branch["then"][0]["function_ids"]) == ("if", "check()", [[2]])
     assert (last["name"], last["function_ids"]) == ("act", [[2], [3]])
+
+
+def _keys(value, out: set[str]) -> set[str]:
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            out.add(key)
+            _keys(inner, out)
+    elif isinstance(value, list):
+        for inner in value:
+            _keys(inner, out)
+    return out
+
+
+def test_every_json_field_and_node_type_is_documented(repo):
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "steps.md").read_text(encoding="utf-8")
+    assert f"schema `{SCHEMA}`" in doc
+    data = json.loads(run("--format", "json", "flows").output)
+    for key in sorted(_keys(data, set())):
+        assert f'"{key}"' in doc or f"`{key}`" in doc, key
+    types = {n["type"] for w in data["workflows"] for n in _nodes(w["program"])}
+    assert types == {"step", "if", "patch", "loop", "parallel", "try", "return", "wait"}
+    for kind in (*types, "deprecate_patch"):
+        assert f"| `{kind}`" in doc or f"`{kind}` |" in doc or f", `{kind}`" in doc, kind
+
+
+def _nodes(items):
+    for node in items:
+        yield node
+        for key in ("then", "else", "new", "old", "body", "finally"):
+            yield from _nodes(node.get(key) or [])
+        for group in node.get("handlers", []) + node.get("branches", []):
+            yield from _nodes(group)
+
+
+def test_the_documented_text_example_is_what_the_command_prints(repo):
+    root = Path(__file__).resolve().parents[1]
+    doc = (root / "docs" / "steps.md").read_text(encoding="utf-8")
+    example = doc.split("## Text\n\n```\n", 1)[1].split("```", 1)[0]
+    case = root / "testdata" / "cases" / "dbos-patch-before-recv" / "new.py"
+    (repo / "flows" / "refund.py").write_text(case.read_text(encoding="utf-8"), encoding="utf-8")
+    printed = run("flows/refund.py").output
+    assert printed.startswith(example), printed

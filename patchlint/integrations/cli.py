@@ -174,7 +174,7 @@ def rules(code, fmt):
 @click.option("--rev", default=None, metavar="REV",
               help="Read PATHS at this git revision (no checkout). Default: the working tree.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: a tree per workflow; json: the documented schema patchlint-steps/1.")
+              help="text: a tree per workflow; json: schema patchlint-steps/1 (docs/steps.md).")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @one_line_errors
 def steps(rev, fmt, paths):
