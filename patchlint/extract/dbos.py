@@ -148,7 +148,7 @@ class DbosDialect:
             return rule.name
         if isinstance(rule, apis.FunctionName):
             ref = argument(call, rule.index, rule.keyword)
-            return self._function_name(call, rule, scope) or string_value(ref) or _text(ref)
+            return self._function_name(call, rule, scope) or string_of(ref, scope) or _text(ref)
         if isinstance(rule, apis.StepOptionsName):
             options = scope.value(argument(call, rule.options, None))
             if isinstance(options, dict) and isinstance(options.get("name"), str) and options["name"]:

@@ -107,7 +107,7 @@ class TemporalDialect:
             return self.child_type(argument(call, rule.index, rule.keyword), scope)
         if isinstance(rule, apis.Operation):
             ref = argument(call, rule.index, rule.keyword)
-            literal = string_value(ref)
+            literal = string_of(ref, scope)
             if literal is not None:
                 return literal
             text = dotted(ref) if ref is not None else None
@@ -127,7 +127,7 @@ class TemporalDialect:
         return tuple(out)
 
     def activity_type(self, ref: cst.BaseExpression | None, scope: Scope) -> str:
-        literal = string_value(ref)
+        literal = string_of(ref, scope)
         if literal is not None:
             return literal
         if ref is None:
@@ -144,7 +144,7 @@ class TemporalDialect:
         return text.rsplit(".", 1)[-1] if text else "?"
 
     def child_type(self, ref: cst.BaseExpression | None, scope: Scope) -> str:
-        literal = string_value(ref)
+        literal = string_of(ref, scope)
         if literal is not None:
             return literal
         if isinstance(ref, cst.Attribute):  # OtherWorkflow.run
@@ -170,6 +170,16 @@ class _Handle:
 
     def __init__(self, handle: str | None):
         self.handle = handle
+
+
+def string_of(node: cst.BaseExpression | None, scope: Scope) -> str | None:
+    """A name Python fixes before the engine sees it: a literal, a constant, a loop item the walker
+    copied out (``for name in ("a", "b"): execute_activity(name, ...)``)."""
+    literal = string_value(node)
+    if literal is not None or node is None:
+        return literal
+    value = scope.value(node)
+    return value if isinstance(value, str) else None
 
 
 def handle_of(owner: cst.BaseExpression, scope: Scope, dialect) -> str | None:
