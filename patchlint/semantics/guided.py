@@ -58,6 +58,11 @@ class _Exhausted(Exception):
     """One replay took too many decisions (a loop whose body never blocks)."""
 
 
+class _Redundant(Exception):
+    """A task woke on its condition and waited again without issuing anything: the same commands
+    as not waking it, on a longer path (pruned, so that a wait in a loop cannot spin the search)."""
+
+
 class Guide:
     """A ``Decider`` answering from a prefix of decisions, then with each decision's first
     option, recording every decision it made (value, number of options) for the search.
@@ -124,6 +129,7 @@ class _Task:
     awaiting: list = field(default_factory=list)  # commands whose results it awaits
     timer: object = None  # the wait_condition timer it awaits
     cancel: bool = False  # the condition held: cancel ``timer`` when the task resumes
+    woken: bool = False  # resumed because its condition held (not by a result)
     started: bool = False
     reply: object = None
 
@@ -208,6 +214,7 @@ class _Sim:
                 self.conditions.remove(task)
                 task.cancel = task.state == "timer"
                 task.state = "ready"
+                task.woken = True
                 self.ready.append(task)
 
     # ------------------------------------------------------------------ one task
@@ -236,6 +243,8 @@ class _Sim:
         self._sdk_command(CANCEL_TIMER, "timer", task)
 
     def _step(self, task: _Task) -> None:
+        idle = task.woken and not task.cancel  # nothing issued yet since the condition woke it
+        task.woken = False
         if task.cancel:
             self._cancel_timer(task)
         if task.update is not None and not task.started:
@@ -252,6 +261,9 @@ class _Sim:
             reply = None
             if isinstance(request, Region):
                 continue
+            if idle and (request is WAIT or (request is BLOCK and not blocking)):
+                raise _Redundant()
+            idle = False
             if isinstance(request, Step):
                 command = self._issue(request, task)
                 if command is None:
@@ -337,7 +349,7 @@ def replay(workflow: Workflow, history: TemporalHistory, choices=None) -> Replay
             rank = (failure.index, _evidence(guide, branches, recorded), _closeness(failure.text), -attempt)
             if best is None or rank > best[0]:
                 best = (rank, result)
-        except _Exhausted:
+        except (_Exhausted, _Redundant):
             pass
         prefix = _next_prefix(guide.made)
         if prefix is None:
