@@ -20,9 +20,10 @@ condition holds, which only the code's data decides; so do ``if`` tests, loop it
 a depth-first search over the decisions, re-running the (cheap) replay with a growing prefix of
 decisions, cut short at the first activation whose commands do not match. A history replays iff
 some path replays it. When none does, the failure reported is the one of the path that matched
-the history furthest (ties: the path whose branches hold the steps the history recorded, then
-the one whose command there is closest to the recorded one: of its kind, else at least a
-command), which is the path the real code took up to the change.
+the history furthest; among those, the path that was on its way to the recorded command (it
+issues it a little later, read past the failure), then the path whose branches hold the steps the
+history recorded, then the one whose command there is closest to the recorded one (of its kind,
+else at least a command): the path the real code took up to the change.
 
 ``wait_condition(..., timeout=...)`` starts a timer; a condition that holds before the timer fires
 cancels it: in the same activation the start is dropped (nothing recorded), later a ``CancelTimer``
@@ -52,6 +53,7 @@ from patchlint.semantics.temporal_events import PREFIX, ends_with_completion
 
 MAX_ATTEMPTS = 3000  # replays per history: far above what the corpus needs (see the test)
 MAX_DECISIONS = 5000  # decisions in one replay: a loop that never blocks is cut here
+LOOKAHEAD = 50  # requests per task read past a failure, to see whether the path was on track
 
 
 class _Exhausted(Exception):
@@ -151,6 +153,7 @@ class _Sim:
         self.issued_in: dict[int, int] = {}  # id(command) -> activation it was issued in
         self.at: dict[int, object] = {}  # event index -> the command it matched
         self.owner: dict[int, _Task] = {}  # id(command) -> the task that issued it
+        self.tasks: list[_Task] = []
 
     # ------------------------------------------------------------------ the activations
 
@@ -162,13 +165,16 @@ class _Sim:
             stop = act.stop + (1 if completion and number == len(activations) - 1 else 0)
             self.stop = stop
             self.notified = {e.patch_id for e in self.matcher.events[:stop] if e.kind == MARKER}
-            tasks = [self._handler(d) for d in act.deliveries]
-            self.ready.extend(t for t in tasks if t is not None)
+            tasks = [t for t in (self._handler(d) for d in act.deliveries) if t is not None]
+            self.tasks += tasks
+            self.ready.extend(tasks)
             if act.deliveries:
                 self._run_once()
             if number == 0:
                 program = self.workflow.program
-                self.ready.append(_Task("run", Interpreter(program, self.guide, ends_task).run(), main=True))
+                main = _Task("run", Interpreter(program, self.guide, ends_task).run(), main=True)
+                self.tasks.append(main)
+                self.ready.append(main)
             for index in act.resolved:
                 self._resolve(index)
             if number == 0 or act.resolved or act.other_jobs:
@@ -216,6 +222,44 @@ class _Sim:
                 task.state = "ready"
                 task.woken = True
                 self.ready.append(task)
+
+    def explains(self, index: int) -> bool:
+        """After a failure at event ``index``: was this path on its way to the recorded command?
+        It was if the command is queued (issued in another order) or if a task, read on past
+        every wait (results and conditions taken as in), issues it within ``LOOKAHEAD`` requests.
+        Decisions read here are the first options and are forgotten afterwards."""
+        event = self.matcher.events[index]
+        wanted = (event.kind, event.patch_id if event.kind == MARKER else event.name)
+        if any(_identity(c) == wanted for c in self.matcher.queue):
+            return True
+        guide = self.guide
+        made, ifs, prefix = len(guide.made), len(guide.ifs), guide.prefix
+        guide.prefix = []
+        try:
+            for task in self.tasks:
+                if task.state != "done" and self._issues(task, wanted):
+                    return True
+            return False
+        finally:
+            del guide.made[made:], guide.ifs[ifs:]
+            guide.prefix = prefix
+
+    @staticmethod
+    def _issues(task: _Task, wanted: tuple[str, str]) -> bool:
+        reply = None
+        for _ in range(LOOKAHEAD):
+            try:
+                request = task.stream.send(reply)
+            except (StopIteration, _Exhausted):
+                return False
+            reply = None
+            if isinstance(request, PatchCall):
+                reply = True
+            if _identity(request) == wanted:
+                return True
+            if request is DONE:
+                return False
+        return False
 
     # ------------------------------------------------------------------ one task
 
@@ -300,6 +344,16 @@ class _Sim:
         task.state = "done"
 
 
+def _identity(item) -> tuple[str, str] | None:
+    """What sdk-core compares of a queued command or a request: (kind, type name / patch id)."""
+    if isinstance(item, PatchCall):
+        return (MARKER, item.id)
+    if isinstance(item, Step):
+        return item.identity
+    step = getattr(item, "step", None)
+    return step.identity if isinstance(step, Step) else None
+
+
 def _branch_names(workflow: Workflow) -> dict[tuple[str, bool], set[str]]:
     """For each ``if`` test and outcome, the step names its branch can issue."""
     names: dict[tuple[str, bool], set[str]] = {}
@@ -346,7 +400,13 @@ def replay(workflow: Workflow, history: TemporalHistory, choices=None) -> Replay
                 message=PREFIX + failure.text,
                 position=failure.index,
             )
-            rank = (failure.index, _evidence(guide, branches, recorded), _closeness(failure.text), -attempt)
+            rank = (
+                failure.index,
+                sim.explains(failure.index),
+                _evidence(guide, branches, recorded),
+                _closeness(failure.text),
+                -attempt,
+            )
             if best is None or rank > best[0]:
                 best = (rank, result)
         except (_Exhausted, _Redundant):
