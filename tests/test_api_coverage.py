@@ -278,10 +278,11 @@ def test_temporal_handles_and_unknown_workflow_functions():
         await h.cancel()
         await workflow.get_external_workflow_handle("other").signal("t")
         a = workflow.start_activity("act", start_to_close_timeout=timedelta(seconds=1))
+        await workflow.sleep(1)  # the command goes out before the cancel
         a.done()
         a.cancel()
         workflow.logger.info("x")
         workflow.no_such_api()
 """)
-    assert [s[0] for s in steps] == [m.SIGNAL_EXTERNAL, m.CANCEL_EXTERNAL, m.SIGNAL_EXTERNAL, m.ACTIVITY]
+    assert [s[0] for s in steps] == [m.SIGNAL_EXTERNAL, m.CANCEL_EXTERNAL, m.SIGNAL_EXTERNAL, m.ACTIVITY, m.TIMER]
     assert unclassified == ["a.cancel", "workflow.no_such_api"]
