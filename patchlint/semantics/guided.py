@@ -21,7 +21,9 @@ a depth-first search over the decisions, re-running the (cheap) replay with a gr
 decisions, cut short at the first activation whose commands do not match. A history replays iff
 some path replays it. When none does, the failure reported is the one of the path that matched
 the history furthest; among those, the path that was on its way to the recorded command (it
-issues it a little later, read past the failure), then the path whose branches hold the steps the
+issues it a little later, read past the failure), then the path that issued no more in each
+workflow task than the task recorded (sdk-core carries extra commands over to the next task, but
+the recorded task boundaries are the old code's), then the path whose branches hold the steps the
 history recorded, then the one whose command there is closest to the recorded one (of its kind,
 else at least a command): the path the real code took up to the change.
 
@@ -154,6 +156,7 @@ class _Sim:
         self.at: dict[int, object] = {}  # event index -> the command it matched
         self.owner: dict[int, _Task] = {}  # id(command) -> the task that issued it
         self.tasks: list[_Task] = []
+        self.spills = 0  # workflow tasks after which commands were left unmatched
 
     # ------------------------------------------------------------------ the activations
 
@@ -169,7 +172,12 @@ class _Sim:
             self.tasks += tasks
             self.ready.extend(tasks)
             if act.deliveries:
-                self._run_once()
+                # the SDK skips the condition check of an activation whose only jobs are updates
+                # none of which was accepted (rejected updates leave nothing in history)
+                others = number == 0 or act.resolved or act.other_jobs
+                signals = any(d.kind == "signal" for d in act.deliveries)
+                accepted = any(t.update is not None for t in tasks)
+                self._run_once(check=bool(others or signals or accepted))
             if number == 0:
                 program = self.workflow.program
                 main = _Task("run", Interpreter(program, self.guide, ends_task).run(), main=True)
@@ -183,6 +191,8 @@ class _Sim:
                 command = self.matcher.match(index)
                 if command is not None:
                     self.at[index] = command
+            if any(c is not COMPLETE for c in self.matcher.queue):
+                self.spills += 1  # issued more than the task recorded: carried to the next one
 
     def _handler(self, delivery) -> _Task | None:
         program = self.handlers.get(delivery.handler)
@@ -208,12 +218,12 @@ class _Sim:
                 task.state = "ready"
                 self.ready.append(task)
 
-    def _run_once(self) -> None:
+    def _run_once(self, check: bool = True) -> None:
         """Run every ready task until it blocks, then check the conditions, until none holds."""
         while True:
             while self.ready:
                 self._step(self.ready.popleft())
-            woken = [t for t in list(self.conditions) if self.guide.holds()]
+            woken = [t for t in list(self.conditions) if check and self.guide.holds()]
             if not woken:
                 return
             for task in woken:
@@ -403,6 +413,7 @@ def replay(workflow: Workflow, history: TemporalHistory, choices=None) -> Replay
             rank = (
                 failure.index,
                 sim.explains(failure.index),
+                -sim.spills,
                 _evidence(guide, branches, recorded),
                 _closeness(failure.text),
                 -attempt,
