@@ -48,6 +48,7 @@ class Revision:
         self.context = context if context is not None else {}
         self._parsed: dict[str, SourceModule | None] = {}
         self._by_module: dict[str, str] = {module_name_for(p): p for p in files}
+        self._mros: dict[tuple[str, int], list[ClassRef]] = {}
 
     def module(self, path: str) -> SourceModule | None:
         if path not in self._parsed:
@@ -124,7 +125,10 @@ class Revision:
         """``cls.__mro__`` restricted to the repository: C3 linearisation over the bases that
         resolve here (bases from external libraries are skipped). A hierarchy Python would reject
         (inconsistent order, a cycle) falls back to depth-first, left to right, first seen."""
-        return self._mro(cls, ())
+        key = _class_key(cls)
+        if key not in self._mros:
+            self._mros[key] = self._mro(cls, ())
+        return list(self._mros[key])
 
     def _mro(self, cls: ClassRef, active: tuple) -> list[ClassRef]:
         key = _class_key(cls)

@@ -89,6 +89,7 @@ class Scope:
     self_class: ClassRef | None = None
     defining: ClassRef | None = None
     forks: int = 0  # patch flags the walk is currently forked on
+    unrolling: int = 0  # loops over known items currently copied out
     # handles and tasks whose commands may not have left the activation yet: name → the nodes the
     # statement that bound it issued (``h = workflow.start_activity(...)``, ``t = create_task(...)``)
     pending: dict[str, tuple[Node, ...]] = field(default_factory=dict)
@@ -101,7 +102,8 @@ class Scope:
                 self_class = self.self_class  # a method of self's own class hierarchy
         defining = ClassRef(ref.module, ref.owner) if ref.owner is not None else None
         return Scope(ref.module, self.revision, ref.owner, {}, (*self.stack, key), self.unclassified,
-                     dict(bindings or {}), local_names(ref.node), self_class, defining)
+                     dict(bindings or {}), local_names(ref.node), self_class, defining,
+                     forks=self.forks, unrolling=self.unrolling)
 
     def value(self, expr: cst.BaseExpression | None) -> object:
         """The Python value of ``expr`` here, or ``values.UNKNOWN`` (see ``extract/values.py``)."""
@@ -225,6 +227,7 @@ def argument(call: cst.Call, index: int, keyword: str | None = None) -> cst.Base
 
 MAX_ITEMS_PARALLEL = 256  # longest gather over known items expanded branch by branch
 MAX_UNROLL = 16  # longest loop over known items copied out item by item
+MAX_UNROLL_DEPTH = 2  # loops copied out inside loops copied out
 MAX_PATCH_FORKS = 4  # ``flag = patched(...)``: the rest of the block is walked once per value
 
 
@@ -614,14 +617,20 @@ class Walker:
             return None
         if not _mentions([stmt.body], *bound_names(stmt.target)):
             return None
+        if scope.unrolling >= MAX_UNROLL_DEPTH:
+            return None
         changed = assigned_in([stmt.target, stmt.body]) | set(bound_names(stmt.target))
         saved, handles = dict(scope.bindings), dict(scope.handles)
         copies = []
-        for item in items:
-            _forget(changed - set(bound_names(stmt.target)), scope)
-            _assign(stmt.target, item, scope)
-            body, _ = self.block(list(stmt.body.body), scope, helper)
-            copies.append(body)
+        scope.unrolling += 1
+        try:
+            for item in items:
+                _forget(changed - set(bound_names(stmt.target)), scope)
+                _assign(stmt.target, item, scope)
+                body, _ = self.block(list(stmt.body.body), scope, helper)
+                copies.append(body)
+        finally:
+            scope.unrolling -= 1
         if all(copy == copies[0] for copy in copies):
             scope.bindings, scope.handles = saved, handles
             return None  # the same steps every time: a counted Loop says it
