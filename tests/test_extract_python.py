@@ -47,7 +47,7 @@ def _value(expr: str, files=None):
         ("range(2)", range(2)), ("datetime.timedelta(seconds=5)", datetime.timedelta(seconds=5)),
         ("N", 3), ("M", 7), ("consts.N", 3), ("ZERO", datetime.timedelta(0)), ("LETTERS", ["a", "b"]),
         ("range(N)", range(3)), ("[*LETTERS, 'c']", ["a", "b", "c"]), ("N if N > 2 else 0", 3),
-        ("LETTERS[1]", "b"), ("max(N, 5)", 5),
+        ("LETTERS[1]", "b"), ("max(N, 5)", 5), ("f'charge_{N}'", "charge_3"), ("f'{N:03d}'", "003"),
     ],
 )
 def test_evaluate_what_python_fixes(expr, expected):
@@ -60,7 +60,8 @@ def test_evaluate_what_python_fixes(expr, expected):
         "TWICE",  # bound twice at module level
         "GROWN",  # a list mutated after its definition
         "undefined_name", "f(1)", "open('x')", "'x' * 10**9", "2 ** 100000", "range(10**9)",
-        "N / 0", "consts.missing", "self.N", "os.environ['X']", "lambda: 1", "f'{N}'",
+        "N / 0", "consts.missing", "self.N", "os.environ['X']", "lambda: 1", "f'{undefined_name}'",
+        "f'a\\n{N}'", "f'{LETTERS}'",
     ],
 )
 def test_evaluate_refuses_what_only_the_run_knows(expr):
@@ -179,6 +180,11 @@ def test_a_loop_whose_items_name_the_activities_is_copied_out_per_item():
     assert _shape(program) == ["reserve", "charge"]
     program = _program("for name in NAMES:\n    await workflow.execute_activity(name, arg)", "NAMES = ['a', 'b']")
     assert _shape(program) == ["a", "b"]
+
+
+def test_activity_names_built_with_f_strings_from_loop_items():
+    program = _program('for region in ("eu", "us"):\n    await workflow.execute_activity(f"charge_{region}", arg)')
+    assert _shape(program) == ["charge_eu", "charge_us"]
 
 
 def test_while_with_a_test_python_fixes_false_is_no_loop():
@@ -360,6 +366,15 @@ def test_inherited_run_through_super_reaches_the_base_module():
     workflow_ = _workflow({"wf.py": src, "base.py": base})
     assert workflow_.name == "Sub"
     assert _shape(workflow_.program) == ["base_first", "sub_middle", "base_last", "return"]
+
+
+def test_an_undecorated_override_hides_an_inherited_handler():
+    src = (f"{HEAD}from base import Base\n\n@workflow.defn\nclass W(Base):\n    @workflow.run\n"
+           "    async def run(self):\n        await self.run_steps()\n\n    async def poke(self):\n        pass\n\n"
+           "    @workflow.update(name='set-it')\n    async def set_it(self):\n"
+           "        await workflow.execute_activity('updated')\n")
+    workflow_ = _workflow({"wf.py": src, "base.py": BASE})
+    assert [(name, _shape(body)) for name, body in workflow_.handlers] == [("update set-it", ["updated"])]
 
 
 def test_dbos_class_workflow_keeps_its_qualname_and_its_own_steps():

@@ -318,6 +318,8 @@ class _Evaluator:
             return self.eval(node.body if test else node.orelse)
         if isinstance(node, cst.Subscript):
             return self.subscript(node)
+        if isinstance(node, cst.FormattedString):
+            return self.fstring(node)
         if isinstance(node, cst.Call):
             return self.call(node)
         return UNKNOWN
@@ -352,6 +354,38 @@ class _Evaluator:
                 return UNKNOWN
             out[key] = value
         return out
+
+    def fstring(self, node: cst.FormattedString) -> object:
+        """``f"charge_{region}"`` with every replacement field known."""
+        if "b" in node.prefix.lower():
+            return UNKNOWN
+        texts = "".join(p.value for p in node.parts if isinstance(p, cst.FormattedStringText))
+        if "\\" in texts and "r" not in node.prefix.lower():
+            return UNKNOWN  # escape sequences: Python's business
+        out = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                out.append(part.value.replace("{{", "{").replace("}}", "}"))
+                continue
+            value = self.eval(part.expression)
+            if value is UNKNOWN or not isinstance(value, (str, int, float, bool, type(None), datetime.timedelta)):
+                return UNKNOWN
+            conversion = part.conversion
+            if conversion == "r":
+                value = repr(value)
+            elif conversion == "a":
+                value = ascii(value)
+            elif conversion == "s":
+                value = str(value)
+            spec = ""
+            if part.format_spec:
+                spec_value = self.fstring(cst.FormattedString(parts=part.format_spec))
+                if not isinstance(spec_value, str):
+                    return UNKNOWN
+                spec = spec_value
+            out.append(format(value, spec))
+        text = "".join(out)
+        return text if len(text) <= MAX_ITEMS else UNKNOWN
 
     def subscript(self, node: cst.Subscript) -> object:
         value = self.eval(node.value)
