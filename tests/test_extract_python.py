@@ -514,3 +514,28 @@ def test_a_task_starts_when_its_creator_first_waits_and_joins_at_await():
 def test_a_task_awaited_at_once_is_its_steps_in_place():
     body = f't = asyncio.create_task(workflow.sleep(5))\nx = 1\nawait t\n{_act("after")}'
     assert _shape(_program(body)) == ["timer", "after"]
+
+
+CLASS_ATTRS = """\
+from temporalio import workflow
+
+class Base:
+    STEPS = ("pack", "ship")
+    RETRIES = 2
+"""
+
+
+@pytest.mark.parametrize(
+    "extra, shape",
+    [
+        ("", ["pack", "ship", ("loop", 2, ["timer"])]),
+        ("    RETRIES = 3\n", ["pack", "ship", ("loop", 3, ["timer"])]),  # the subclass's own wins
+        ("    def __init__(self):\n        self.RETRIES = 5\n", ["pack", "ship", ("loop", None, ["timer"])]),
+    ],
+)
+def test_class_attributes_through_the_mro(extra, shape):
+    src = (f"{HEAD}from base import Base\n\n@workflow.defn\nclass W(Base):\n{extra}    @workflow.run\n"
+           "    async def run(self):\n        for step in self.STEPS:\n"
+           "            await workflow.execute_activity(step)\n"
+           "        for _ in range(self.RETRIES):\n            await workflow.sleep(1)\n")
+    assert _shape(_workflow({"wf.py": src, "base.py": CLASS_ATTRS}).program) == shape

@@ -224,6 +224,43 @@ class _Evaluator:
             return UNKNOWN
         return self.constant(target, attr)
 
+    def class_attribute(self, name: str) -> object:
+        """``self.NAME``/``cls.NAME`` bound once in a class body of the concrete class's MRO and
+        never assigned through an instance or the class anywhere in those modules (``self.NAME =``,
+        ``setattr``): the class body's value. Every base must be resolvable in the repository (or
+        ``object``/``typing`` generics), since an external base could define the name too."""
+        cls = getattr(self.scope, "self_class", None) or getattr(self.scope, "defining", None)
+        revision = getattr(self.scope, "revision", None)
+        if cls is None or revision is None:
+            return UNKNOWN
+        order = revision.mro(cls)
+        from patchlint.extract.repo import class_attribute as bound_in
+
+        for klass in order:
+            if not _bases_known(klass, revision):
+                return UNKNOWN
+            if _assigned_elsewhere(klass.module, name):
+                return UNKNOWN
+        for klass in order:
+            found = bound_in(klass.node, name)
+            if found is None:
+                continue
+            if isinstance(found, cst.Assign) and len(found.targets) == 1:
+                value = found.value
+            elif isinstance(found, cst.AnnAssign) and found.value is not None:
+                value = found.value
+            else:
+                return UNKNOWN
+            key = (klass.module.path, f"{klass.node.name.value}.{name}")
+            if key in self.active or len(self.active) >= MAX_DEPTH:
+                return UNKNOWN
+            if _names(value) & _class_body_names(klass.node):
+                return UNKNOWN  # refers to the class body's own names: not the module's
+            inner = _Evaluator(ModuleScope(klass.module, revision), (*self.active, key))
+            result = inner.eval(value)
+            return UNKNOWN if isinstance(result, (list, dict, set)) else result
+        return UNKNOWN
+
     def qualified(self, node: cst.BaseExpression) -> str | None:
         """The dotted name a callee refers to, when it is not shadowed locally."""
         from patchlint.extract.names import dotted
@@ -260,6 +297,8 @@ class _Evaluator:
         if isinstance(node, cst.Ellipsis):
             return Ellipsis
         if isinstance(node, cst.Attribute):
+            if isinstance(node.value, cst.Name) and node.value.value in ("self", "cls"):
+                return self.class_attribute(node.attr.value)
             qualified = self.qualified(node)
             return self.imported(qualified) if qualified and not qualified.startswith("builtins.") else UNKNOWN
         if isinstance(node, (cst.Tuple, cst.List, cst.Set)):
@@ -441,6 +480,65 @@ def _mutated(module, name: str) -> bool:
 
     pattern = rf"\b{re.escape(name)}\s*(\.\s*({_MUTATORS})\s*\(|\[[^\]\n]*\]\s*=[^=]|[-+*|&^]=)"
     return re.search(pattern, module.text) is not None or re.search(rf"\bdel\s+{re.escape(name)}\[", module.text) is not None
+
+
+_HARMLESS_BASES = {"object", "typing.Generic", "typing.Protocol", "abc.ABC", "typing_extensions.Protocol"}
+
+
+def _bases_known(klass, revision) -> bool:
+    resolved = {id(b.node) for b in revision.bases(klass)}
+    for arg in klass.node.bases:
+        if arg.keyword is not None:
+            continue
+        expr = arg.value.value if isinstance(arg.value, cst.Subscript) else arg.value
+        if isinstance(expr, cst.Name) and expr.value == "object" and not _rebinds(klass.module, "object"):
+            continue
+        qualified = klass.module.imports.qualify(expr)
+        if qualified is None:
+            return False
+        if qualified in _HARMLESS_BASES:
+            continue
+        found = revision.resolve(qualified, klass.module)
+        if found is None or id(getattr(found, "node", None)) not in resolved:
+            return False
+    return True
+
+
+def _assigned_elsewhere(module, name: str) -> bool:
+    import re
+
+    text = module.text
+    if re.search(rf"\.\s*{re.escape(name)}\s*([-+*/|&^%@]|//|\*\*|<<|>>)?=(?!=)", text):
+        return True
+    return re.search(rf"setattr\s*\([^)]*['\"]{re.escape(name)}['\"]", text) is not None or "setattr(" in text and "__dict__" in text
+
+
+def _names(node: cst.CSTNode) -> set[str]:
+    found: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            found.add(n.value)
+
+    node.visit(Names())
+    return found
+
+
+def _class_body_names(cls: cst.ClassDef) -> set[str]:
+    from patchlint.extract.source import _compound_bindings, bound_names
+
+    names: set[str] = set()
+    for stmt in cls.body.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        names.update(bound_names(target.target))
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    names.update(bound_names(small.target))
+        else:
+            names.update(_compound_bindings(stmt))
+    return names
 
 
 def _singleton(value: object) -> bool:
