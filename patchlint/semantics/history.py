@@ -100,6 +100,11 @@ class TemporalHistory:
     event_ids: tuple[int, ...] = ()
     activations: tuple[Activation, ...] = ()
 
+    def code_events(self) -> tuple[TemporalEvent, ...]:
+        """The command events of the workflow's own steps and patches: without the SDK's update
+        responses and timer cancels, which a program recorded by the runtime does not hold."""
+        return tuple(e for e in self.events if e.kind not in SDK_COMMANDS or e.kind == MARKER)
+
     def describe(self) -> str:
         if self.completed:
             return "completed"
