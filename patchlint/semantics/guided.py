@@ -223,7 +223,7 @@ class _Sim:
         while True:
             while self.ready:
                 self._step(self.ready.popleft())
-            woken = [t for t in list(self.conditions) if check and self.guide.holds()]
+            woken = [t for t in list(self.conditions) if check and self._may_hold(t) and self.guide.holds()]
             if not woken:
                 return
             for task in woken:
@@ -270,6 +270,13 @@ class _Sim:
             if request is DONE:
                 return False
         return False
+
+    def _may_hold(self, task: _Task) -> bool:
+        """A ``wait_condition`` with a timeout waits on the workflow's state, which signals and
+        updates change: until one has been delivered, its condition is taken to be false (the
+        timer runs). Other waits (a handle started earlier, a condition without timeout) may
+        hold at any check."""
+        return task.state != "timer" or len(self.tasks) > 1
 
     # ------------------------------------------------------------------ one task
 
