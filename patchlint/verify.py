@@ -75,22 +75,37 @@ def _size(failure: CutFailure) -> tuple[int, int]:
 
 
 def verify_pair(old: Workflow, new: Workflow) -> Verdict:
-    """Every (run, cut) of ``old`` that ``new`` fails to replay."""
+    """Every (run, cut) of ``old`` that ``new`` fails to replay; each signal/update handler's
+    program is checked the same way, as the diff compares it (a handler whose name is gone fails
+    every run that received it)."""
     engine = _ENGINES[old.engine]
     failures: list[CutFailure] = []
     checked = 0
     seen: set = set()
-    for choices in enumerate_choices(old.program, new.program):
-        for history in engine.record(old, choices):
-            checked += 1
-            result = engine.replay(new, history, choices)
-            if result.ok:
-                continue
-            key = (history, result.message)
-            if key in seen:
-                continue
-            seen.add(key)
-            failures.append(CutFailure(choices, history.describe(), history, result))
+    new_handlers = dict(new.handlers)
+    programs = [(old, new)] + [
+        (replace(old, program=program), replace(new, program=new_handlers[key]))
+        for key, program in old.handlers if key in new_handlers
+    ]
+    for old_program, new_program in programs:
+        for choices in enumerate_choices(old_program.program, new_program.program):
+            for history in engine.record(old_program, choices):
+                checked += 1
+                result = engine.replay(new_program, history, choices)
+                if result.ok:
+                    continue
+                key = (history, result.message)
+                if key in seen:
+                    continue
+                seen.add(key)
+                failures.append(CutFailure(choices, history.describe(), history, result))
+    for key, _ in old.handlers:
+        if key not in new_handlers:
+            kind, _, name = key.partition(" ")
+            history = TemporalHistory(old.name, (), False, ())
+            result = ReplayResult(ok=False, event_index=1, step=None, position=0,
+                                  message=f"the recorded {kind} {name!r} has no handler")
+            failures.append(CutFailure({}, f"received the {kind} `{name}`", history, result))
     return Verdict(old.name, old.engine, tuple(failures), checked, old, new)
 
 

@@ -56,6 +56,7 @@ def diff_models(old_models: list[ModuleModel], new_models: list[ModuleModel], co
             for name, program in o.handlers:
                 if name in handlers_new:
                     changes += diff_programs(o, n, program, handlers_new[name])
+            changes += _handlers_gone(o, n)
         elif o is not None:
             changes.append(_removed_workflow(o, added))
     return changes, pairs
@@ -329,6 +330,40 @@ def _labels(events: list[Issued]) -> tuple[str, ...]:
 
 def _patch_node(program, patch_id):
     return next((n for n in walk(program) if isinstance(n, Patched) and n.id == patch_id), None)
+
+
+def _handlers_gone(old: Workflow, new: Workflow) -> list[C.Change]:
+    """A signal/update handler whose registered name is gone: a run that received that signal or
+    update replays it with no handler (Temporal buffers an unhandled signal, so what the handler let
+    the run do next is missing; an accepted update has no handler to accept it). A rename is the
+    one new handler of the same kind, reported where it is defined."""
+    new_keys = {key for key, _ in new.handlers}
+    old_keys = {key for key, _ in old.handlers}
+    out = []
+    for key in sorted(old_keys - new_keys):
+        kind, _, name = key.partition(" ")
+        added = [d for d in new.handler_defs if d.key.startswith(kind + " ") and d.key not in old_keys]
+        twin = added[0] if len(added) == 1 else None
+        where = twin if twin is not None else new
+        new_name = twin.key.partition(" ")[2] if twin is not None else ""
+        out.append(C.Change(
+            kind=C.REPLACED if twin is not None else C.REMOVED, engine=new.engine, workflow=new.name,
+            path=where.path or new.path, span=locate(where), breaks_in_flight=True,
+            old_steps=(key,), new_steps=(twin.key,) if twin is not None else (),
+            old_focus=(f"{kind} handler {name}",),
+            new_focus=(f"{kind} handler {new_name}",) if twin is not None else (),
+            engine_message=_HANDLER_GONE[kind].format(name=name),
+            cut=f"received the {kind} `{name}`",
+        ))
+    return out
+
+
+_HANDLER_GONE = {
+    "signal": "the recorded signal {name!r} has no handler: the SDK buffers it, and the commands "
+    "its handler let the run issue have none (No command scheduled for event …)",
+    "update": "the recorded update {name!r} has no handler: No command scheduled for event "
+    "HistoryEvent(…, WorkflowExecutionUpdateAccepted)",
+}
 
 
 def _removed_workflow(old: Workflow, added: list[Workflow]) -> C.Change:

@@ -74,6 +74,7 @@ def temporal_workflows(module: SourceModule, revision: Revision) -> list[m.Workf
         concrete = ClassRef(module, cls)
         name = _decorator_kwarg(decorator, "name") or cls.name.value
         program, handlers, is_async = m.Seq(), [], True
+        handler_defs: list[m.HandlerDef] = []
         unclassified: list[m.Unclassified] = []
         for stmt in cls.body.body:
             if isinstance(stmt, cst.FunctionDef) and has_decorator(stmt, module, f"{WF}run"):
@@ -85,9 +86,10 @@ def temporal_workflows(module: SourceModule, revision: Revision) -> list[m.Workf
             handler_name = _decorator_kwarg(handler, "name") or ref.node.name.value
             handlers.append((f"{kind} {handler_name}",
                              walker.function(ref.node, _method_scope(ref, revision, concrete, unclassified))))
+            handler_defs.append(m.HandlerDef(f"{kind} {handler_name}", ref.module.path, node=ref.node.name, src=ref.module))
         workflows.append(
             m.Workflow("temporal", name, module.path, m.NOWHERE, program, tuple(handlers), is_async,
-                       node=cls.name, src=module, unclassified=tuple(unclassified))
+                       node=cls.name, src=module, unclassified=tuple(unclassified), handler_defs=tuple(handler_defs))
         )
     return workflows
 

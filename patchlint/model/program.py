@@ -190,6 +190,17 @@ Node = Union[Step, Seq, If, Patched, DeprecatePatch, Loop, Try, Parallel, Return
 
 
 @dataclass(frozen=True)
+class HandlerDef:
+    """Where a Temporal signal/update handler is defined: ``key`` is its ``Workflow.handlers`` key
+    (``"signal approve"``); ``node`` the name of its ``def``."""
+
+    key: str
+    path: str = ""
+    node: object = _origin()
+    src: object = _origin()
+
+
+@dataclass(frozen=True)
 class Unclassified:
     """A call inside a workflow that reaches an engine object (``DBOS``, a DBOS datasource, a
     Temporal handle…) but that patchlint does not model: shown by ``patchlint steps`` so users can
@@ -218,6 +229,7 @@ class Workflow:
     node: object = _origin()  # the name of the class / function
     src: object = _origin()
     unclassified: tuple[Unclassified, ...] = field(default=(), compare=False)
+    handler_defs: tuple[HandlerDef, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
