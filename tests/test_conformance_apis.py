@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import base64
 import json
+import subprocess
+import sys
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -25,6 +28,7 @@ from tests.engines import dbos_case, temporal_case
 
 pytestmark = pytest.mark.engine
 
+ROOT = Path(__file__).resolve().parents[1]
 MARK = "api_mark"
 MARKS = {MARK, "api_mark_async"}  # the DBOS async workflow marks with an async step
 
@@ -64,10 +68,13 @@ def zero_variant(row: apis.Api, example: str) -> str | None:
 
 
 def probes(engine: str, flavour: str) -> list[tuple[str, str]]:
-    """``(label, statements)`` for every row of ``engine`` with an example of this flavour."""
+    """``(label, statements)`` for every row of ``engine`` with an example of this flavour
+    (Temporal: ``nexus`` for the rows that need a Nexus endpoint, ``any`` for the others)."""
     out = []
     for row in apis.APIS:
         if row.engine != engine or not row.example:
+            continue
+        if engine == apis.TEMPORAL and (row.kind == apis.NEXUS_OPERATION) != (flavour == "nexus"):
             continue
         is_async = "await " in row.example
         if engine == apis.DBOS and is_async != (flavour == "async"):
@@ -95,6 +102,8 @@ TEMPORAL_MODULE = '''
 import asyncio
 from datetime import timedelta
 
+import nexusrpc
+import nexusrpc.handler
 from temporalio import activity, workflow
 from temporalio.common import SearchAttributeKey
 
@@ -133,6 +142,24 @@ class W:
     async def run(self) -> int:
 {body}
         return 0
+
+
+API_ENDPOINT = "patchlint-api-endpoint"
+
+
+@nexusrpc.service
+class ApiService:
+    echo: nexusrpc.Operation[int, int]
+
+
+@nexusrpc.handler.service_handler(service=ApiService)
+class ApiServiceHandler:
+    @nexusrpc.handler.sync_operation
+    async def echo(self, ctx: nexusrpc.handler.StartOperationContext, x: int) -> int:
+        return x
+
+
+API_NEXUS_HANDLERS = [ApiServiceHandler]
 
 
 @workflow.defn
@@ -324,6 +351,8 @@ def temporal_commands(history: dict) -> list[tuple[str, str]]:
             name = "signal"
         elif model_kind == m.CANCEL_EXTERNAL:
             name = "cancel"
+        elif model_kind == apis.NEXUS_OPERATION:
+            name = attrs.get("operation", "?")
         else:
             name = model_kind
         out.append((model_kind, name))
@@ -338,6 +367,27 @@ def test_temporal_records_what_the_api_table_predicts_for_every_api(temporal_add
     (case / "old.py").write_text(source)
     temporal_case.record(case, temporal_address, tmp_path / "history")
     history = json.loads((tmp_path / "history" / "history.json").read_text())
+
+    is_mark = lambda item: item == (m.ACTIVITY, MARK)
+    engine = segments(temporal_commands(history), is_mark)
+    model = segments([(s.kind, s.name) for s in predicted_steps(source, "W")], is_mark)
+    problems = compare([label for label, _ in probes_], engine, model)
+    assert not problems, "\n".join(problems)
+
+
+def test_temporal_records_what_the_api_table_predicts_for_nexus_operations(temporal_address, tmp_path):
+    probes_ = probes(apis.TEMPORAL, "nexus")
+    source = temporal_source(probes_)
+    case = tmp_path / "case"
+    case.mkdir()
+    (case / "old.py").write_text(source)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.engines.api_nexus_driver", "record", str(case), temporal_address,
+         str(tmp_path / "history.json")],
+        cwd=ROOT, capture_output=True, text=True, timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    history = json.loads((tmp_path / "history.json").read_text())
 
     is_mark = lambda item: item == (m.ACTIVITY, MARK)
     engine = segments(temporal_commands(history), is_mark)
@@ -400,7 +450,7 @@ def test_dbos_records_what_the_api_table_predicts_for_every_api(flavour, tmp_pat
 
 def test_the_generated_workflows_exercise_every_row_with_an_example():
     """Guard for the generator: each example lands between two markers, in its own segment."""
-    for engine, flavours in ((apis.TEMPORAL, ("any",)), (apis.DBOS, ("sync", "async"))):
+    for engine, flavours in ((apis.TEMPORAL, ("any", "nexus")), (apis.DBOS, ("sync", "async"))):
         for flavour in flavours:
             probes_ = probes(engine, flavour)
             assert probes_

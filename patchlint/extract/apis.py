@@ -313,9 +313,13 @@ TEMPORAL_APIS: tuple[Api, ...] = (
                 "try:\n    await child\nexcept Exception:\n    pass"),
     Api(TEMPORAL, "ExternalWorkflowHandle", "id", SILENT),
     Api(TEMPORAL, "ExternalWorkflowHandle", "run_id", SILENT),
-    Api(TEMPORAL, "NexusClient", "execute_operation", STEP, kind=NEXUS_OPERATION, rule=Operation()),
+    Api(TEMPORAL, "NexusClient", "execute_operation", STEP, kind=NEXUS_OPERATION, rule=Operation(),
+        example="nexus = workflow.create_nexus_client(service=ApiService, endpoint=API_ENDPOINT)\n"
+                "await nexus.execute_operation(ApiService.echo, SEQ)"),
     Api(TEMPORAL, "NexusClient", "start_operation", STEP, kind=NEXUS_OPERATION, rule=Operation(),
-        handle="nexus_operation"),
+        handle="nexus_operation",
+        example="nexus = workflow.create_nexus_client(service=ApiService, endpoint=API_ENDPOINT)\n"
+                "operation = await nexus.start_operation(ApiService.echo, SEQ)\nawait operation"),
     Api(TEMPORAL, "NexusOperationHandle", "cancel", UNMODELLED, note="RequestCancelNexusOperation"),
     Api(TEMPORAL, "NexusOperationHandle", "operation_token", SILENT),
     Api(TEMPORAL, "EventGroup", "scope", SILENT, note="labels the commands issued inside it"),
