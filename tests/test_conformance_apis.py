@@ -384,7 +384,7 @@ def test_temporal_records_what_the_api_table_predicts_for_nexus_operations(tempo
     proc = subprocess.run(
         [sys.executable, "-m", "tests.engines.api_nexus_driver", "record", str(case), temporal_address,
          str(tmp_path / "history.json")],
-        cwd=ROOT, capture_output=True, text=True, timeout=180,
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     history = json.loads((tmp_path / "history.json").read_text())

@@ -22,7 +22,12 @@ from temporalio import workflow
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
-from tests.engines.temporal_driver import RUN_TIMEOUT, _activities_of, quiet_runtime, workflow_type
+from tests.engines.temporal_driver import (
+    RUN_TIMEOUT,
+    _activities_of,
+    quiet_runtime,
+    workflow_type,
+)
 
 
 def _service_handlers(module) -> list:
