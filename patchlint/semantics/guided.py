@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from patchlint.model.program import TIMER, If, Seq, Step, Workflow, steps_of, walk
+from patchlint.model.program import TIMER, If, Step, Workflow, steps_of, walk
 from patchlint.semantics.choices import NO_EXCEPTION, Decider, as_decider
 from patchlint.semantics.history import (
     CANCEL_TIMER,
@@ -63,8 +63,11 @@ class _Exhausted(Exception):
 
 
 class _Redundant(Exception):
-    """A task woke on its condition and waited again without issuing anything: the same commands
-    as not waking it, on a longer path (pruned, so that a wait in a loop cannot spin the search)."""
+    """A path the search need not follow: a task woke on its condition and went round a loop
+    back to a wait without issuing anything (the same commands as staying asleep, on a longer
+    path: pruned so that a wait in a loop cannot spin the search), or a condition held in a
+    workflow task that did not record what the woken task then issued (the recorded task
+    boundaries are the old code's: its condition did not hold there)."""
 
 
 class Guide:
@@ -80,6 +83,7 @@ class Guide:
         self.fixed = fixed
         self.made: list[tuple[int, int]] = []
         self.ifs: list[tuple[str, bool]] = []
+        self.iterations = 0  # loop bodies entered
 
     def choose(self, options: int) -> int:
         index = len(self.made)
@@ -95,9 +99,9 @@ class Guide:
         return value
 
     def loop_again(self, header: str, iteration: int) -> bool:
-        if self.fixed:
-            return self.fixed.loop_again(header, iteration)
-        return self.choose(2) == 0  # first: the body runs once more
+        again = self.fixed.loop_again(header, iteration) if self.fixed else self.choose(2) == 0
+        self.iterations += again  # first: the body runs once more
+        return again
 
     def try_outcome(self, ordinal: int, handlers: int) -> int:
         if self.fixed:
@@ -134,8 +138,8 @@ class _Task:
     timer: object = None  # the wait_condition timer it awaits
     cancel: bool = False  # the condition held: cancel ``timer`` when the task resumes
     woken: bool = False  # resumed because its condition held (not by a result)
+    checked: int | None = None  # ``_Sim.ticks`` at its last condition check (None: not checked yet)
     started: bool = False
-    reply: object = None
 
 
 class _Sim:
@@ -157,6 +161,8 @@ class _Sim:
         self.owner: dict[int, _Task] = {}  # id(command) -> the task that issued it
         self.tasks: list[_Task] = []
         self.spills = 0  # workflow tasks after which commands were left unmatched
+        self.ticks: list[_Task | None] = []  # who ran, in order (None: a result came in)
+        self.on_condition: set[int] = set()  # id() of commands issued by a task its condition woke
 
     # ------------------------------------------------------------------ the activations
 
@@ -193,6 +199,8 @@ class _Sim:
                     self.at[index] = command
             if any(c is not COMPLETE for c in self.matcher.queue):
                 self.spills += 1  # issued more than the task recorded: carried to the next one
+                if number < len(activations) - 1 and any(id(c) in self.on_condition for c in self.matcher.queue):
+                    raise _Redundant()
 
     def _handler(self, delivery) -> _Task | None:
         program = self.handlers.get(delivery.handler)
@@ -208,6 +216,7 @@ class _Sim:
         task = self.owner.get(id(command)) if command is not None else None
         if task is None:
             return
+        self.ticks.append(None)
         if task.state == "timer" and task.timer is command:
             task.state = "ready"  # the timer fired: wait_condition raises TimeoutError
             self.conditions.remove(task)
@@ -224,6 +233,8 @@ class _Sim:
             while self.ready:
                 self._step(self.ready.popleft())
             woken = [t for t in list(self.conditions) if check and self._may_hold(t) and self.guide.holds()]
+            for task in self.conditions:
+                task.checked = len(self.ticks)
             if not woken:
                 return
             for task in woken:
@@ -272,11 +283,16 @@ class _Sim:
         return False
 
     def _may_hold(self, task: _Task) -> bool:
-        """A ``wait_condition`` with a timeout waits on the workflow's state, which signals and
-        updates change: until one has been delivered, its condition is taken to be false (the
-        timer runs). Other waits (a handle started earlier, a condition without timeout) may
-        hold at any check."""
-        return task.state != "timer" or len(self.tasks) > 1
+        """Can the condition a task waits on hold at this check? At its first check, if anything
+        may have made it true before (for a ``wait_condition`` with a timeout, which waits on the
+        state signal and update handlers change: once a handler has run); at a later check, only
+        if another task ran or a result came in since the previous one (nothing else changes what
+        a wait waits on: the state, or a handle's result)."""
+        if task.state == "timer" and len(self.tasks) == 1:
+            return False
+        if task.checked is None:
+            return True
+        return any(runner is not task for runner in self.ticks[task.checked:])
 
     # ------------------------------------------------------------------ one task
 
@@ -304,14 +320,16 @@ class _Sim:
         self._sdk_command(CANCEL_TIMER, "timer", task)
 
     def _step(self, task: _Task) -> None:
-        idle = task.woken and not task.cancel  # nothing issued yet since the condition woke it
-        task.woken = False
+        woken, task.woken = task.woken, False
+        idle = woken and not task.cancel  # nothing issued yet since the condition woke it
+        iterations = self.guide.iterations
+        self.ticks.append(task)
         if task.cancel:
             self._cancel_timer(task)
         if task.update is not None and not task.started:
             self._sdk_command(UPDATE_ACCEPTED, task.update, task)
         task.started = True
-        reply, task.reply = task.reply, None
+        reply = None
         blocking: list = []
         while True:
             try:
@@ -323,10 +341,14 @@ class _Sim:
             if isinstance(request, Region):
                 continue
             if idle and (request is WAIT or (request is BLOCK and not blocking)):
-                raise _Redundant()
-            idle = False
+                if self.guide.iterations > iterations:
+                    raise _Redundant()  # round a loop back to a wait, nothing issued
+            elif not (request is WAIT or request is BLOCK):
+                idle = False
             if isinstance(request, Step):
                 command = self._issue(request, task)
+                if command is not None and woken:
+                    self.on_condition.add(id(command))
                 if command is None:
                     task.state = "stuck"
                     return
@@ -336,13 +358,13 @@ class _Sim:
                 reply = self.matcher._patch(request, self.notified)
             elif request is BLOCK and blocking:
                 if len(blocking) == 1 and _until_condition(blocking[0].step):
-                    task.state, task.timer = "timer", blocking[0]
+                    task.state, task.timer, task.checked = "timer", blocking[0], None
                     self.conditions.append(task)
                 else:
                     task.state, task.awaiting = "step", blocking
                 return
             elif request is BLOCK or request is WAIT:
-                task.state = "wait"
+                task.state, task.checked = "wait", None
                 self.conditions.append(task)
                 return
             elif request is DONE:
