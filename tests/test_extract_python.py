@@ -539,3 +539,14 @@ def test_class_attributes_through_the_mro(extra, shape):
            "            await workflow.execute_activity(step)\n"
            "        for _ in range(self.RETRIES):\n            await workflow.sleep(1)\n")
     assert _shape(_workflow({"wf.py": src, "base.py": CLASS_ATTRS}).program) == shape
+
+
+def test_tasks_start_in_creation_order_after_the_creator_waits():
+    body = ('t1 = asyncio.create_task(workflow.execute_activity("first", 1))\n'
+            't2 = asyncio.create_task(workflow.execute_activity("second", 2))\n'
+            f'{_act("own")}\nawait asyncio.gather(t1, t2)\n{_act("after")}')
+    assert _shape(_program(body)) == [("parallel", [["own"], ["first"], ["second"]]), "after"]
+    body = ('t1 = asyncio.create_task(workflow.execute_activity("first", 1))\n'
+            't2 = asyncio.create_task(workflow.execute_activity("second", 2))\n'
+            'await asyncio.gather(t1, t2)')
+    assert _shape(_program(body)) == [("parallel", [["first"], ["second"]])]

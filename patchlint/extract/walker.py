@@ -90,6 +90,7 @@ class Scope:
     defining: ClassRef | None = None
     forks: int = 0  # patch flags the walk is currently forked on
     unrolling: int = 0  # loops over known items currently copied out
+    joined: set[str] = field(default_factory=set)  # tasks a Parallel of the walk already waits for
     # handles and tasks whose commands may not have left the activation yet: name → the nodes the
     # statement that bound it issued (``h = workflow.start_activity(...)``, ``t = create_task(...)``)
     pending: dict[str, tuple[Node, ...]] = field(default_factory=dict)
@@ -250,7 +251,14 @@ class Walker:
             if isinstance(stmt, cst.SimpleStatementLine):
                 task = self._task_start(stmt, stmts[index + 1 :], scope)
                 if task is not None:
-                    found, ends = self._concurrent_task(task, stmts[index + 1 :], scope, helper)
+                    tasks, following = [task], index + 1
+                    while following < len(stmts) and isinstance(stmts[following], cst.SimpleStatementLine):
+                        more = self._task_start(stmts[following], stmts[following + 1 :], scope)
+                        if more is None:
+                            break
+                        tasks.append(more)
+                        following += 1
+                    found, ends = self._concurrent_tasks(tasks, stmts[following:], scope, helper)
                     nodes.extend(found)
                     return _compact(nodes), ends
                 for position, small in enumerate(stmt.body):
@@ -302,22 +310,25 @@ class Walker:
             return None
         return target.value, coro
 
-    def _concurrent_task(self, task, rest: list, scope: Scope, helper: bool) -> tuple[list[Node], bool]:
-        """A task runs beside its creator: the creator goes on until it first waits, then the task
-        starts — the order ``Parallel`` gives its branches — and both are joined at ``await t``
-        (or run side by side to the end of the block when the task is never awaited in it)."""
-        name, coro = task
-        task_nodes = self.expr(coro, scope)
-        _forget({name}, scope)
-        scope.pending.pop(name, None)
-        join = next((i for i, stmt in enumerate(rest) if _awaits_name(stmt, name)), len(rest))
+    def _concurrent_tasks(self, tasks, rest: list, scope: Scope, helper: bool) -> tuple[list[Node], bool]:
+        """Tasks run beside their creator: the creator goes on until it first waits, then the tasks
+        start in the order they were created — the order ``Parallel`` gives its branches — and all
+        are joined at the first ``await`` of one of them (``await t``, ``gather(t1, t2)``), or run
+        side by side to the end of the block when none is awaited in it."""
+        branches = []
+        for name, coro in tasks:
+            branches.append(self.expr(coro, scope))
+            _forget({name}, scope)
+            scope.pending.pop(name, None)
+        names = [name for name, _ in tasks]
+        scope.joined.update(names)  # the Parallel waits for them: awaiting them later is no new wait
+        join = next((i for i, stmt in enumerate(rest) if any(_awaits_name(stmt, n) for n in names)), len(rest))
         main, main_ends = self.block(list(rest[:join]), scope, helper)
-        if not task_nodes:
-            found = main
-        elif not main:
-            found = task_nodes
+        parts = [b for b in ([main] if main else []) + branches if b]
+        if len(parts) <= 1:
+            found = parts[0] if parts else []
         else:
-            found = [Parallel((Seq(tuple(main)), Seq(tuple(task_nodes))))]
+            found = [Parallel(tuple(Seq(tuple(b)) for b in parts))]
         if main_ends or join >= len(rest):
             return found, main_ends
         after, ends = self.block(list(rest[join:]), scope, helper)
@@ -761,7 +772,8 @@ class Walker:
                     if found:
                         branches.append(Seq(tuple(found)))
             if not branches:
-                return [Wait()] if awaited else []
+                joined = all(isinstance(b, cst.Name) and b.value in scope.joined for b in classified.branches)
+                return [Wait()] if awaited and not joined else []
             return [branches[0]] if len(branches) == 1 else [Parallel(tuple(branches))]
         if isinstance(classified, PatchCall):
             if classified.deprecate:
