@@ -208,19 +208,3 @@ class Interpreter:
             if blocked:
                 yield BLOCK
 
-
-def requests(program: Seq, choices, blocks: Callable[[Step], bool] = _blocks_by_model) -> RunFactory:
-    """A factory of fresh request streams of ``program`` under ``choices``."""
-    return lambda: Interpreter(program, choices, blocks).run()
-
-
-def drive(stream: Iterator[Request], answer: Callable[[Request], object]) -> None:
-    """Feed ``stream`` to ``answer`` request by request, sending back what it returns; stops
-    early when ``answer`` raises ``StopIteration``."""
-    reply = None
-    while True:
-        try:
-            request = stream.send(reply) if reply is not None else next(stream)
-        except StopIteration:
-            return
-        reply = answer(request)
