@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from patchlint.errors import InputError
+from patchlint.extract.apis import UPSERT_MEMO
 from patchlint.model import program as m
 from patchlint.semantics.history import (
     CANCEL_TIMER,
@@ -109,6 +110,8 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
         if fields and fields <= _SDK_SEARCH_ATTRIBUTES:
             return None
         return TemporalEvent(m.UPSERT_SEARCH_ATTRIBUTES, "upsert_search_attributes")
+    if kind == "WORKFLOW_PROPERTIES_MODIFIED":
+        return TemporalEvent(UPSERT_MEMO, UPSERT_MEMO)
     if kind == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
         return TemporalEvent(UPDATE_ACCEPTED, attrs.get("acceptedRequest", {}).get("input", {}).get("name", ""))
     if kind == "WORKFLOW_EXECUTION_UPDATE_COMPLETED":

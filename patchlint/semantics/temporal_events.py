@@ -26,6 +26,7 @@ from patchlint.semantics.history import (
 )
 
 PREFIX = "[TMPRL1100] Nondeterminism error: "
+UPSERT_MEMO = "upsert_memo"  # ``workflow.upsert_memo``: a ModifyWorkflowProperties command
 
 EVENT_TYPES = {
     ACTIVITY: "ActivityTaskScheduled",
@@ -41,6 +42,7 @@ EVENT_TYPES = {
     UPDATE_ACCEPTED: "WorkflowExecutionUpdateAccepted",
     UPDATE_COMPLETED: "WorkflowExecutionUpdateCompleted",
     CANCEL_TIMER: "TimerCanceled",
+    UPSERT_MEMO: "WorkflowPropertiesModified",
 }
 MACHINES = {
     ACTIVITY: "Activity",
@@ -127,6 +129,8 @@ def show(kind: str, event_id: int) -> str:
 def unhandled(machine_kind: str, event_kind: str, event_id: int) -> str:
     """"<Machine> machine does not handle this event: …" (the child machine prints the event's
     full Debug dump, with times and task queues; patchlint abbreviates the attributes)."""
+    if machine_kind == UPSERT_MEMO:  # this machine words it its own way
+        return f"ModifyWorkflowPropertiesMachine does not handle {show(event_kind, event_id)}"
     machine = MACHINES.get(machine_kind, "Patch" if machine_kind == MARKER else machine_kind)
     if machine_kind == CHILD_WORKFLOW:
         event_type = EVENT_TYPES.get(event_kind, event_kind)
