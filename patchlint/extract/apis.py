@@ -268,7 +268,8 @@ TEMPORAL_APIS: tuple[Api, ...] = (
        note="command ModifyWorkflowProperties, event WorkflowPropertiesModified"),
     _t("signal_with_start_workflow", STEP, kind=NEXUS_OPERATION,
        rule=Fixed("SignalWithStartWorkflowExecution"), handle="external",
-       note="a Nexus operation on the system WorkflowService endpoint"),
+       note="a Nexus operation on the system WorkflowService endpoint (the dev server of the tests "
+            "has none: not engine-checked)"),
     _t("patched", PATCH, rule=PatchId()),
     _t("deprecate_patch", DEPRECATE, rule=PatchId()),
     _t("wait", PARALLEL),
@@ -287,7 +288,8 @@ TEMPORAL_APIS: tuple[Api, ...] = (
     Api(TEMPORAL, "asyncio", "wait", PARALLEL),
     Api(TEMPORAL, "asyncio", "as_completed", PARALLEL),
     Api(TEMPORAL, "asyncio", "wait_for", UNMODELLED,
-        note="a timeout > 0 starts a timer before the awaited commands, cancelled when they finish"),
+        note="a timeout > 0 starts a timer before the awaited commands and cancels it when they "
+             "finish (TimerStarted … TimerCanceled, measured on the dev server)"),
     Api(TEMPORAL, "asyncio", "timeout", UNMODELLED, note="starts a timer (loop.call_at)"),
     # handles
     Api(TEMPORAL, "ChildWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal"),
@@ -303,7 +305,8 @@ TEMPORAL_APIS: tuple[Api, ...] = (
       for owner in ("ActivityHandle", "ChildWorkflowHandle") for name in sorted(TASK_METHODS)),
     Api(TEMPORAL, "ChildWorkflowHandle", "first_execution_run_id", SILENT),
     Api(TEMPORAL, "ActivityHandle", "cancel", UNMODELLED,
-        note="RequestCancelActivityTask (event ActivityTaskCancelRequested)"),
+        note="of a scheduled activity: RequestCancelActivityTask (event ActivityTaskCancelRequested, "
+             "measured on the dev server); before the command went out: nothing"),
     Api(TEMPORAL, "ExternalWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal"),
         example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-e{SEQ}")\n'
                 "await workflow.get_external_workflow_handle(child.id).signal(ApiChild.poke)\nawait child"),
