@@ -3,14 +3,17 @@
 GitHub turns each ``::error file=…,line=…::message`` line a step prints into an annotation on the
 pull request's diff. The escaping is exactly what ``@actions/core`` does (``command.ts``): without it a
 message holding a newline would end the command early, and a path holding ``,`` or ``:`` would be
-read as the next property. Worst findings come first because GitHub shows only the first few
-annotations of each severity per step.
+read as the next property. In the message, other control characters (ESC, bidi overrides, U+2028...)
+are shown as visible escapes first (``printable``): GitHub would show them raw. (Properties keep the
+path exactly, so the annotation lands on the file.) Worst findings come first because GitHub shows
+only the first few annotations of each severity per step.
 """
 
 from __future__ import annotations
 
 from patchlint.api import Report
 from patchlint.findings import Finding
+from patchlint.report.escape import printable
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 
@@ -18,6 +21,11 @@ COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 def escape_data(text: str) -> str:
     """The message part, as ``escapeData`` in ``@actions/core``."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _visible(text: str) -> str:
+    """Every control character but CR and LF (which ``escape_data`` carries) as a visible escape."""
+    return "\r".join("\n".join(printable(part) for part in chunk.split("\n")) for chunk in text.split("\r"))
 
 
 def escape_property(text: str) -> str:
@@ -38,7 +46,7 @@ def annotation(finding: Finding) -> str:
     props.append(("title", finding.code))
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)
     command = COMMANDS[finding.severity.value]
-    return f"::{command} {rendered}::{escape_data(finding.message)}"
+    return f"::{command} {rendered}::{escape_data(_visible(finding.message))}"
 
 
 def render(report: Report, **_options) -> str:

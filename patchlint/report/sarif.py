@@ -53,8 +53,9 @@ def rule_descriptors(findings: list[Finding]) -> list[dict]:
 
 
 def artifact_uri(path: str) -> str:
-    """A repository-relative URI reference: forward slashes, percent-encoded."""
-    return quote(path.replace("\\", "/").lstrip("/"), safe="/")
+    """A repository-relative URI reference: forward slashes, percent-encoded (a file name git gave back
+    with undecodable bytes is encoded as those bytes)."""
+    return quote(path.replace("\\", "/").lstrip("/"), safe="/", errors="surrogateescape")
 
 
 def fingerprint(finding: Finding) -> str:

@@ -4,6 +4,10 @@ Annotations show only the first ten findings of a step, so the table is where a 
 all. For each workflow with an error, a mermaid diagram puts the step sequence an in-flight run
 recorded (old) beside the one the new code issues, with the step where they part highlighted: that
 is the step replay stops at.
+
+Names, paths and messages come from the code under review, so each stays inside its fence: code spans
+longer than any backtick run in them (``md_code``), literal text with Markdown punctuation escaped
+(``md_text``), mermaid labels quoted with every character that could end them encoded.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 from patchlint.api import Report
 from patchlint.findings import Finding
 from patchlint.model.program import Workflow, steps_of
+from patchlint.report.escape import md_code, md_text, printable
 
 SEVERITY_ICONS = {"error": ":x: error", "warning": ":warning: warning", "info": ":information_source: info"}
 
@@ -23,11 +28,6 @@ def diverging_index(old: tuple[str, ...], new: tuple[str, ...]) -> int:
     return min(len(old), len(new))
 
 
-def _cell(text: str) -> str:
-    """One markdown table cell: a single line, with pipes escaped."""
-    return " ".join(text.split()).replace("|", "\\|")
-
-
 def _first_line(message: str) -> str:
     return message.strip().splitlines()[0] if message.strip() else ""
 
@@ -36,15 +36,24 @@ def findings_table(findings: list[Finding]) -> list[str]:
     lines = ["| Severity | Code | Location | Workflow | Message |", "| --- | --- | --- | --- | --- |"]
     for f in findings:
         lines.append(
-            f"| {SEVERITY_ICONS[f.severity.value]} | `{f.code}` | `{_cell(f.path)}:{f.line}` "
-            f"| `{_cell(f.workflow)}` ({f.engine}) | {_cell(_first_line(f.message))} |"
+            f"| {SEVERITY_ICONS[f.severity.value]} | {md_code(f.code, in_table=True)} "
+            f"| {md_code(f'{f.path}:{f.line}', in_table=True)} "
+            f"| {md_code(f.workflow, in_table=True)} ({md_text(f.engine)}) | {md_text(_first_line(f.message))} |"
         )
     return lines
 
 
+_MERMAID_ENTITIES = {'"': "#quot;", "<": "#60;", ">": "#62;", "`": "#96;"}
+
+
 def _mermaid_label(text: str) -> str:
-    """A quoted mermaid node label: ``"`` and ``#`` would end or start an entity, so encode them."""
-    return '"' + text.replace("#", "#35;").replace('"', "#quot;") + '"'
+    """A quoted mermaid node label on one line: ``"`` would end it and ``#`` start an entity, ``<``/``>``
+    start HTML and a backtick a Markdown string (or, three of them, the end of the fence), so all are
+    written as mermaid entities."""
+    label = printable(text).replace("#", "#35;")
+    for char, entity in _MERMAID_ENTITIES.items():
+        label = label.replace(char, entity)
+    return f'"{label}"'
 
 
 def _column(prefix: str, title: str, steps: tuple[str, ...], mark: int) -> list[str]:
@@ -109,7 +118,7 @@ def render_summary(report: Report) -> str:
         if finding.severity.value != "error" or key in drawn:
             continue
         drawn.add(key)
-        where = f"`{finding.code}` at `{finding.path}:{finding.line}`"
-        lines += ["", f"### `{finding.workflow}` ({finding.engine}): {where}", ""]
+        where = f"{md_code(finding.code)} at {md_code(f'{finding.path}:{finding.line}')}"
+        lines += ["", f"### {md_code(finding.workflow)} ({md_text(finding.engine)}): {where}", ""]
         lines += diagram(report, finding)
     return "\n".join(lines) + "\n"

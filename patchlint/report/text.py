@@ -1,4 +1,8 @@
-"""``--format text``: findings grouped by workflow, old and new steps side by side, a summary line."""
+"""``--format text``: findings grouped by workflow, old and new steps side by side, a summary line.
+
+Every user string (path, workflow, step names, messages that quote them) goes through ``printable``,
+so it stays on its line, and no printed line reads as a CI workflow command (``neutralize_commands``):
+an activity named ``"x\\n::error ..."`` cannot start a line of its own in a job log."""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import click
 
 from patchlint.api import Report
 from patchlint.findings import Finding
+from patchlint.report.escape import printable, safe_lines
 from patchlint.verify import witness_line
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
@@ -16,6 +21,7 @@ MAX_ROWS = 12
 
 def side_by_side(old: tuple[str, ...], new: tuple[str, ...], colour: bool) -> list[str]:
     """Two columns, the first row where they differ marked with ``>``."""
+    old, new = tuple(map(printable, old)), tuple(map(printable, new))
     width = max([len(s) for s in old] + [len("old (base)")]) + 2
     rows = [f"      {'old (base)':<{width}} new (head)"]
     diverged = False
@@ -35,10 +41,10 @@ def side_by_side(old: tuple[str, ...], new: tuple[str, ...], colour: bool) -> li
 def _finding(f: Finding, colour: bool) -> list[str]:
     sev = click.style(f.severity.value, fg=_COLOURS[f.severity.value], bold=True) if colour else f.severity.value
     code = click.style(f.code, bold=True) if colour else f.code
-    head = f"  {f.path}:{f.line}:{f.column + 1}: {code} [{sev}] {f.message}"
+    head = f"  {printable(f.path)}:{f.line}:{f.column + 1}: {code} [{sev}] {printable(f.message)}"
     lines = [head]
     if f.witness:
-        lines.append(f"      witness: {witness_line(f)}")
+        lines.append(f"      witness: {printable(witness_line(f))}")
     return lines
 
 
@@ -47,7 +53,7 @@ def render(report: Report, colour: bool = False, **_options) -> str:
     findings = sorted(report.findings, key=lambda f: (f.engine, f.workflow, f.sort_key()))
     for (engine, workflow), group in groupby(findings, key=lambda f: (f.engine, f.workflow)):
         group = list(group)
-        title = f"{workflow} ({engine})"
+        title = f"{printable(workflow)} ({printable(engine)})"
         out.append(click.style(title, bold=True, underline=True) if colour else title)
         for f in group:
             out += _finding(f, colour)
@@ -63,4 +69,4 @@ def render(report: Report, colour: bool = False, **_options) -> str:
     if not report.findings:
         summary += ": no change breaks replay of open workflows"
     out.append(click.style(summary, fg="red" if errors else "green", bold=True) if colour else summary)
-    return "\n".join(out) + "\n"
+    return safe_lines("\n".join(out)) + "\n"
