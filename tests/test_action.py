@@ -99,8 +99,14 @@ def pull_request_event(tmp: Path, shas: dict[str, str]) -> Path:
     return path
 
 
+def action_run_script() -> str:
+    """The ``run`` script of action.yml's last step, verbatim: the tests run what a runner runs."""
+    return yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"][-1]["run"]
+
+
 def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, **inputs: str):
-    """Run the script with the environment a runner sets; returns (process, summary file, outputs)."""
+    """Run the Action's step exactly as action.yml does (bash, the checkout as working directory) with
+    the environment a runner sets; returns (process, summary file, outputs)."""
     summary, output = tmp / "step_summary.md", tmp / "github_output"
     summary.write_text("")
     output.write_text("")
@@ -112,8 +118,8 @@ def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, **in
         "GIT_ALLOW_PROTOCOL": "file",
     })
     env.update({f"PATCHLINT_{k.upper()}": v for k, v in inputs.items()})
-    proc = subprocess.run([sys.executable, "-m", "patchlint.integrations.action.run"], cwd=workdir,
-                          capture_output=True, text=True, env=env)
+    env["PATCHLINT_PY"] = sys.executable  # what the install step outputs: the Action's own interpreter
+    proc = subprocess.run(["bash", "-c", action_run_script()], cwd=workdir, capture_output=True, text=True, env=env)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return proc, summary, outputs
 

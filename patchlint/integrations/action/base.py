@@ -5,6 +5,10 @@ branch as it would be merged into, so the diff is exactly what the merge changes
 ``before`` in its event. ``actions/checkout`` clones one commit deep by default, so the base is often
 missing: it is fetched by id, and if that fails the job stops with an error rather than comparing
 against nothing (which would report no finding and look like a pass).
+
+A revision here comes from the ``base`` input or the event payload, which a pull request can shape (a
+branch name): ``valid_revision`` refuses one that starts with ``-`` before git sees it, every revision
+goes after ``--end-of-options`` (``--`` for ``git fetch``), so ``--upload-pack=…`` is never an option.
 """
 
 from __future__ import annotations
@@ -25,16 +29,33 @@ class NothingToCompare(Exception):
     """Shown as ``::notice::``; the step passes (e.g. the first commit of a repository)."""
 
 
+GIT_TIMEOUT_S = 600  # a fetch over the network included
+
+
 def git(root: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["git", *args], cwd=root, capture_output=True, text=True,
-        env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
-    )
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=root, capture_output=True, text=True, errors="replace", timeout=GIT_TIMEOUT_S,
+            env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except FileNotFoundError:
+        raise ActionError("git is not installed or not on PATH") from None
+    except subprocess.TimeoutExpired:
+        raise ActionError(f"git {args[0]} did not finish in {GIT_TIMEOUT_S} s") from None
+
+
+def valid_revision(rev: str) -> str:
+    """``rev`` if git can only take it for a revision; an ``ActionError`` (exit 2) otherwise."""
+    if rev.startswith("-"):
+        raise ActionError(f"base revision {rev!r} starts with '-': refusing it, git would read it as an option")
+    if not rev or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in rev):
+        raise ActionError(f"base revision {rev!r} is empty or holds a control character: not a revision name")
+    return rev
 
 
 def parents(root: Path, rev: str = "HEAD") -> list[str]:
     """Parent ids read from the commit object itself: ``HEAD^1`` fails in a shallow clone, this does not."""
-    proc = git(root, "cat-file", "commit", rev)
+    proc = git(root, "cat-file", "commit", "--end-of-options", valid_revision(rev))
     if proc.returncode != 0:
         raise ActionError(f"cannot read commit {rev}: {proc.stderr.strip()}")
     header = proc.stdout.split("\n\n", 1)[0]
@@ -65,7 +86,7 @@ def automatic_base(event_name: str, event: dict, root: Path) -> tuple[str, str]:
 
 
 def commit_id(root: Path, rev: str) -> str | None:
-    proc = git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+    proc = git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{valid_revision(rev)}^{{commit}}")
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
@@ -75,11 +96,11 @@ def is_shallow(root: Path) -> bool:
 
 def ensure_commit(root: Path, rev: str, remote: str = "origin") -> str:
     """The commit id of ``rev``, fetching it (one commit deep in a shallow clone) when it is missing."""
-    found = commit_id(root, rev)
+    found = commit_id(root, valid_revision(rev))
     if found:
         return found
     depth = ["--depth=1"] if is_shallow(root) else []
-    fetch = git(root, "fetch", "--no-tags", *depth, remote, rev)
+    fetch = git(root, "fetch", "--no-tags", *depth, "--", remote, rev)
     found = commit_id(root, rev) or (commit_id(root, "FETCH_HEAD") if fetch.returncode == 0 else None)
     if found:
         return found

@@ -4,6 +4,11 @@ Inputs arrive as environment variables set by ``action.yml`` (``PATCHLINT_BASE``
 ``PATCHLINT_FAIL_ON``, ``PATCHLINT_SARIF_FILE``, ``PATCHLINT_VERIFY``), never spliced into a script,
 so a branch name or path cannot become shell code. Exit status: 0 pass, 1 findings at or above
 ``fail-on``, 2 the check could not run (the reason is an ``::error::`` annotation).
+
+The checkout is the pull request's code, so none of it runs: ``action.yml`` starts this module with
+``python -I`` and this module starts patchlint the same way (isolated mode: neither the current
+directory nor ``PYTHONPATH`` nor the user site on ``sys.path``), so a ``patchlint/__init__.py``, a
+``patchlint.py`` or a ``click.py`` in the repository is never imported.
 """
 
 from __future__ import annotations
@@ -24,8 +29,10 @@ TRUE = ("true", "1", "yes", "on")
 
 
 def patchlint(*args: str, root: Path) -> subprocess.CompletedProcess:
-    """Run the installed CLI with this interpreter (the Action's own virtualenv)."""
-    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=root, capture_output=True, text=True)
+    """Run the installed CLI with this interpreter (the Action's own virtualenv), isolated: ``-m`` alone
+    would put ``root``, the repository under review, first on ``sys.path``."""
+    return subprocess.run([sys.executable, "-I", "-m", "patchlint", *args], cwd=root, capture_output=True,
+                          text=True, errors="replace")
 
 
 def read_event(env) -> dict:
@@ -95,6 +102,8 @@ def run(env, root: Path) -> int:
     base, why = choose_base(env, root)
     print(f"patchlint: comparing {base} ({why}) with HEAD", file=sys.stderr)
     sarif_file = env.get("PATCHLINT_SARIF_FILE", "").strip()
+    if any(ord(ch) < 0x20 for ch in sarif_file):  # it is echoed into $GITHUB_OUTPUT, one line per output
+        raise ActionError(f"`sarif-file` must be one line without control characters, not {sarif_file!r}")
     proc = annotate(env, root, base, fail_on, sarif_file)
     errors, warnings = count(proc.stdout, "error"), count(proc.stdout, "warning")
     append(env.get("GITHUB_OUTPUT"), f"base={base}\nerrors={errors}\nwarnings={warnings}\nsarif-file={sarif_file}\n")
