@@ -3,10 +3,10 @@
 GitHub turns each ``::error file=…,line=…::message`` line a step prints into an annotation on the
 pull request's diff. The escaping is exactly what ``@actions/core`` does (``command.ts``): without it a
 message holding a newline would end the command early, and a path holding ``,`` or ``:`` would be
-read as the next property. In the message, other control characters (ESC, bidi overrides, U+2028...)
-are shown as visible escapes first (``printable``): GitHub would show them raw. (Properties keep the
-path exactly, so the annotation lands on the file.) Worst findings come first because GitHub shows
-only the first few annotations of each severity per step.
+read as the next property. Other control characters (ESC, bidi overrides, U+2028, the lone surrogates
+of an undecodable file name...) are shown as visible escapes first (``printable``): GitHub would show
+them raw, and a surrogate cannot even be written. Worst findings come first because GitHub shows only
+the first few annotations of each severity per step.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def annotation(finding: Finding) -> str:
     elif single_line and finding.end_column > finding.column:
         props += [("endLine", finding.line), ("endColumn", finding.end_column + 1)]
     props.append(("title", finding.code))
-    rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)
+    rendered = ",".join(f"{key}={escape_property(_visible(str(value)))}" for key, value in props)
     command = COMMANDS[finding.severity.value]
     return f"::{command} {rendered}::{escape_data(_visible(finding.message))}"
 

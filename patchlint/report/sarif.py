@@ -64,7 +64,7 @@ def fingerprint(finding: Finding) -> str:
     old_step = finding.old_steps[index] if index < len(finding.old_steps) else ""
     new_step = finding.new_steps[index] if index < len(finding.new_steps) else ""
     parts = [finding.code, finding.path, finding.engine, finding.workflow, old_step, new_step]
-    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _region(finding: Finding) -> dict:
