@@ -101,6 +101,15 @@ _CONSTANT = (
     "the branch compares a local counter with a module constant this revision changed "
     "(CYCLES_PER_RUN 2 -> 3): replay sees only the new code, whose branch the history cannot refute"
 )
+_COUNTER = (
+    "the branch tests a loop counter (`reminders == 2`): replay takes decisions freely and the "
+    "history cannot refute this one before the change (no value analysis of locals)"
+)
+_STATE_LOOP = (
+    "the reminder loop's test reads state an update handler set (`self.decision is None`): "
+    "replay may run the loop once more, where its wait_condition timer stands in for the removed "
+    "asyncio.sleep's timer"
+)
 KNOWN_GAPS = {
     **{
         ("subscription-renewal", name, revision): _CONTINUE
@@ -112,6 +121,11 @@ KNOWN_GAPS = {
     },
     ("subscription-renewal", "history-annual-four-cycles.json", "v5_continue_breaking"): _CONSTANT,
     ("subscription-renewal", "history-monthly-three-cycles.json", "v5_continue_breaking"): _CONSTANT,
+    ("expense-report", "history-expired.json", "v4_branch_breaking"): _COUNTER,
+    **{
+        ("expense-report", name, "v5_breaking"): _STATE_LOOP
+        for name in ("history-expired.json", "history-receipt-while-notifying.json", "history-rejected.json")
+    },
 }
 
 

@@ -168,7 +168,7 @@ class _Activations:
 
     @staticmethod
     def _empty() -> dict:
-        return {"deliveries": [], "resolved": [], "other_jobs": False}
+        return {"deliveries": [], "resolved": [], "started": [], "other_jobs": False}
 
     def task_completed(self, commands: int) -> None:
         if self.done:
@@ -182,7 +182,8 @@ class _Activations:
 
     def freeze(self) -> tuple[Activation, ...]:
         return tuple(
-            Activation(tuple(a["deliveries"]), tuple(a["resolved"]), a["other_jobs"], a["start"], a["stop"])
+            Activation(tuple(a["deliveries"]), tuple(a["resolved"]), a["other_jobs"], a["start"], a["stop"],
+                       tuple(a["started"]))
             for a in self.done
         )
 
@@ -229,6 +230,10 @@ def temporal_history(events: list[dict], source: str = "<history>") -> LoadedHis
                 activations.pending["resolved"].append(target)
         elif kind in _OTHER_JOBS:
             activations.pending["other_jobs"] = True
+            if kind == "CHILD_WORKFLOW_EXECUTION_STARTED":
+                target = by_id.get(_int(attrs.get("initiatedEventId")))
+                if target is not None:
+                    activations.pending["started"].append(target)
         if kind in _CLOSED:
             completed = True
             if command is None:

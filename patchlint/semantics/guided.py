@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from patchlint.model.program import TIMER, If, Step, Workflow, steps_of, walk
+from patchlint.model.program import CHILD_WORKFLOW, TIMER, If, Step, Workflow, steps_of, walk
 from patchlint.semantics.choices import NO_EXCEPTION, Decider, as_decider
 from patchlint.semantics.history import (
     CANCEL_TIMER,
@@ -64,8 +64,9 @@ class _Exhausted(Exception):
 
 class _Redundant(Exception):
     """A path the search need not follow: a task woke on its condition and went round a loop
-    back to a wait without issuing anything (the same commands as staying asleep, on a longer
-    path: pruned so that a wait in a loop cannot spin the search), or a condition held in a
+    back to a wait with nothing more to send (a timer started and dropped in the same activation
+    counts as nothing: the same commands as staying asleep, on a longer path; pruned so that a
+    wait in a loop cannot spin the search), or a condition held in a
     workflow task that did not record what the woken task then issued (the recorded task
     boundaries are the old code's: its condition did not hold there)."""
 
@@ -84,6 +85,7 @@ class Guide:
         self.made: list[tuple[int, int]] = []
         self.ifs: list[tuple[str, bool]] = []
         self.iterations = 0  # loop bodies entered
+        self.last_try: int | None = None  # the outcome of the last ``try`` entered
 
     def choose(self, options: int) -> int:
         index = len(self.made)
@@ -105,24 +107,34 @@ class Guide:
 
     def try_outcome(self, ordinal: int, handlers: int) -> int:
         if self.fixed:
-            return self.fixed.try_outcome(ordinal, handlers)
-        value = self.choose(handlers + 1)
-        return NO_EXCEPTION if value == 0 else value - 1
+            self.last_try = self.fixed.try_outcome(ordinal, handlers)
+        else:
+            value = self.choose(handlers + 1)
+            self.last_try = NO_EXCEPTION if value == 0 else value - 1
+        return self.last_try
 
     def holds(self) -> bool:
         """Does a waited-on condition hold at this check? (first: not yet)"""
         return self.choose(2) == 1
 
 
-def _until_condition(step: Step) -> bool:
-    """The timer of ``wait_condition(..., timeout=...)``: its condition may cancel it."""
-    if step.kind != TIMER:
-        return False
+def _called(step: Step) -> str | None:
+    """The name of the function a step's call names (``workflow.wait_condition`` -> ``wait_condition``)."""
     func = getattr(step.node, "func", None)
     name = getattr(getattr(func, "attr", None), "value", None)
     if name is None and isinstance(getattr(func, "value", None), str):
         name = func.value
-    return name == "wait_condition"
+    return name
+
+
+def _resolves_at_start(step: Step) -> bool:
+    """``await workflow.start_child_workflow(...)`` returns the handle once the child started."""
+    return step.kind == CHILD_WORKFLOW and _called(step) == "start_child_workflow"
+
+
+def _until_condition(step: Step) -> bool:
+    """The timer of ``wait_condition(..., timeout=...)``: its condition may cancel it."""
+    return step.kind == TIMER and _called(step) == "wait_condition"
 
 
 @dataclass(eq=False)
@@ -139,6 +151,7 @@ class _Task:
     cancel: bool = False  # the condition held: cancel ``timer`` when the task resumes
     woken: bool = False  # resumed because its condition held (not by a result)
     checked: int | None = None  # ``_Sim.ticks`` at its last condition check (None: not checked yet)
+    times_out: bool | None = None  # the ``try`` around its wait_condition raises (None: no try)
     started: bool = False
 
 
@@ -189,6 +202,8 @@ class _Sim:
                 main = _Task("run", Interpreter(program, self.guide, ends_task).run(), main=True)
                 self.tasks.append(main)
                 self.ready.append(main)
+            for index in act.started:
+                self._resolve(index, started=True)
             for index in act.resolved:
                 self._resolve(index)
             if number == 0 or act.resolved or act.other_jobs:
@@ -210,14 +225,20 @@ class _Sim:
         update = delivery.name if delivery.kind == "update" else None
         return _Task(delivery.handler, stream, update=update)
 
-    def _resolve(self, index: int) -> None:
-        """The result of the command recorded at ``index`` comes in: wake the task awaiting it."""
+    def _resolve(self, index: int, started: bool = False) -> None:
+        """The result of the command recorded at ``index`` comes in (``started``: a child
+        workflow's start): wake the task awaiting it. ``start_child_workflow`` resolves when the
+        child starts (a handle), ``execute_child_workflow`` when it finishes."""
         command = self.at.get(index)
         task = self.owner.get(id(command)) if command is not None else None
         if task is None:
             return
-        self.ticks.append(None)
+        self.ticks.append(None)  # a result came in: a wait on a handle may end at the next check
+        if started != _resolves_at_start(command.step):
+            return
         if task.state == "timer" and task.timer is command:
+            if task.times_out is False:
+                raise _Redundant()  # the timer fired, but this path's try took no exception
             task.state = "ready"  # the timer fired: wait_condition raises TimeoutError
             self.conditions.remove(task)
             self.ready.append(task)
@@ -288,8 +309,8 @@ class _Sim:
         state signal and update handlers change: once a handler has run); at a later check, only
         if another task ran or a result came in since the previous one (nothing else changes what
         a wait waits on: the state, or a handle's result)."""
-        if task.state == "timer" and len(self.tasks) == 1:
-            return False
+        if task.state == "timer" and (len(self.tasks) == 1 or task.times_out):
+            return False  # no handler changed the state yet / this path's try times out
         if task.checked is None:
             return True
         return any(runner is not task for runner in self.ticks[task.checked:])
@@ -321,7 +342,8 @@ class _Sim:
 
     def _step(self, task: _Task) -> None:
         woken, task.woken = task.woken, False
-        idle = woken and not task.cancel  # nothing issued yet since the condition woke it
+        before = self._queued() if woken else None
+        self.guide.last_try = None
         iterations = self.guide.iterations
         self.ticks.append(task)
         if task.cancel:
@@ -340,11 +362,9 @@ class _Sim:
             reply = None
             if isinstance(request, Region):
                 continue
-            if idle and (request is WAIT or (request is BLOCK and not blocking)):
-                if self.guide.iterations > iterations:
-                    raise _Redundant()  # round a loop back to a wait, nothing issued
-            elif not (request is WAIT or request is BLOCK):
-                idle = False
+            if (request is WAIT or request is BLOCK) and before is not None:
+                if self.guide.iterations > iterations and self._queued() == before:
+                    raise _Redundant()  # round a loop back to a wait, nothing more to send
             if isinstance(request, Step):
                 command = self._issue(request, task)
                 if command is not None and woken:
@@ -359,6 +379,10 @@ class _Sim:
             elif request is BLOCK and blocking:
                 if len(blocking) == 1 and _until_condition(blocking[0].step):
                     task.state, task.timer, task.checked = "timer", blocking[0], None
+                    # ``try: await wait_condition(..., timeout=...)``: the try entered just
+                    # before says whether the timer fires (TimeoutError) or the condition holds
+                    outcome = self.guide.last_try
+                    task.times_out = None if outcome is None else outcome != NO_EXCEPTION
                     self.conditions.append(task)
                 else:
                     task.state, task.awaiting = "step", blocking
@@ -375,6 +399,10 @@ class _Sim:
                 task.update = None
                 self._finish(task)
                 return
+
+    def _queued(self) -> list:
+        """What sdk-core would be sent now: the queued commands' identities."""
+        return [_identity(c) or c for c in self.matcher.queue]
 
     def _finish(self, task: _Task) -> None:
         if task.update is not None:  # ended without DONE: the handler still answered

@@ -68,7 +68,8 @@ class Activation:
     into ``TemporalHistory.events`` of the commands whose result came in before it (an activity
     completed or failed, a timer fired, a child finished...), in history order; ``other_jobs``:
     something else woke the workflow (the start, a child started, a cancel request...).
-    ``start``/``stop``: the ``[start, stop)`` range of ``events`` the task's commands recorded.
+    ``start``/``stop``: the ``[start, stop)`` range of ``events`` the task's commands recorded;
+    ``started``: the child workflows (indices into ``events``) whose start came in before it.
     """
 
     deliveries: tuple[Delivery, ...]
@@ -76,6 +77,7 @@ class Activation:
     other_jobs: bool
     start: int
     stop: int
+    started: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -252,16 +252,17 @@ class _Replay:
             return None
         shown = show(event.kind, self.ids[index])
         while True:
+            if event.kind == MARKER and not (self.queue and _matches(event, self.queue[0])):
+                # sdk-core checks a patch marker before looking for a command at all
+                if event.deprecated:
+                    return None
+                raise _Failure(
+                    index,
+                    event.label(),
+                    f"Non-deprecated patch marker encountered for change {event.patch_id}, "
+                    "but there is no corresponding change command!",
+                )
             if self.queue and not _matches(event, self.queue[0]):
-                if event.kind == MARKER:
-                    if event.deprecated:
-                        return None
-                    raise _Failure(
-                        index,
-                        event.label(),
-                        f"Non-deprecated patch marker encountered for change {event.patch_id}, "
-                        "but there is no corresponding change command!",
-                    )
                 if isinstance(self.queue[0], PatchCall):
                     self.queue.popleft()
                     continue
