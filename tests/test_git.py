@@ -1,0 +1,119 @@
+"""``patchlint.integrations.git``: the one door to git never lets a revision become an option.
+
+A revision reaches git from ``--base``/``--head``, pre-commit's ``PRE_COMMIT_FROM_REF`` and CI event
+payloads. Git options such as ``--output=FILE`` (``git diff`` writes that file) or ``--upload-pack=CMD``
+(``git fetch`` runs that command) must never be read from one: names starting with ``-`` are refused
+with one line (exit 2), and every revision goes after ``--end-of-options``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from patchlint.errors import InputError
+from patchlint.integrations import git
+
+HOSTILE_REVISIONS = [
+    "--output={marker}",
+    "--upload-pack=touch {marker}",
+    "-o{marker}",
+    "--ext-diff",
+    "-",
+]
+
+
+def sh(cwd: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
+    proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
+                           *args], cwd=cwd, capture_output=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout.decode("utf-8", "surrogateescape").strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    root = tmp_path / "repo"
+    root.mkdir()
+    sh(root, "init", "-q", "-b", "main")
+    (root / "a.py").write_text("x = 1\n")
+    sh(root, "add", "-A")
+    sh(root, "commit", "-q", "-m", "one")
+    (root / "a.py").write_text("x = 2\n")
+    sh(root, "commit", "-q", "-am", "two")
+    return root
+
+
+@pytest.mark.parametrize("template", HOSTILE_REVISIONS)
+def test_every_entry_refuses_a_revision_that_git_would_read_as_an_option(repo: Path, tmp_path: Path, template: str):
+    marker = tmp_path / "pwned"
+    rev = template.format(marker=marker)
+    calls = [
+        lambda: git.resolve(repo, rev),
+        lambda: git.changed_files(repo, rev, None),
+        lambda: git.changed_files(repo, "HEAD~1", rev),
+        lambda: git.show(repo, rev, "a.py"),
+        lambda: git.show_many(repo, rev, ["a.py"]),
+        lambda: len(git.RevisionFiles(repo, rev)),
+    ]
+    for call in calls:
+        with pytest.raises(InputError, match="starts with '-'"):
+            call()
+    assert not marker.exists()
+
+
+def test_changed_files_with_an_output_option_as_base_writes_nothing(repo: Path, tmp_path: Path):
+    """Before ``--end-of-options`` and the check, ``git diff … --output=FILE`` wrote FILE."""
+    marker = tmp_path / "written-by-git-diff"
+    with pytest.raises(InputError):
+        git.changed_files(repo, f"--output={marker}", "HEAD")
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize("rev", ["", "main\n--output=x", "HEAD\0", "ma\x1bin"])
+def test_empty_revisions_and_control_characters_are_refused(repo: Path, rev: str):
+    with pytest.raises(InputError, match="empty or holds a control character"):
+        git.resolve(repo, rev)
+
+
+def test_ordinary_revisions_still_resolve(repo: Path):
+    head = sh(repo, "rev-parse", "HEAD")
+    assert git.resolve(repo, "HEAD") == head
+    assert git.resolve(repo, "main") == head
+    assert git.resolve(repo, "HEAD~1") == sh(repo, "rev-parse", "HEAD~1")
+    assert git.resolve(repo, head[:10]) == head
+    assert [c.new_path for c in git.changed_files(repo, "HEAD~1", "HEAD")] == ["a.py"]
+    assert git.show(repo, "HEAD~1", "a.py") == "x = 1\n"
+
+
+def test_a_branch_named_like_an_option_cannot_be_created_so_refusing_loses_nothing(repo: Path):
+    proc = subprocess.run(["git", "check-ref-format", "--branch", "-x"], cwd=repo, capture_output=True)
+    assert proc.returncode != 0
+
+
+def test_show_many_reads_a_file_whose_name_holds_a_newline(repo: Path):
+    (repo / "odd\nname.py").write_text("y = 1\n")
+    (repo / "plain.py").write_text("z = 1\n")
+    sh(repo, "add", "-A")
+    sh(repo, "commit", "-q", "-m", "odd names")
+    files = git.show_many(repo, "HEAD", ["odd\nname.py", "plain.py", "a.py"])
+    assert files == {"odd\nname.py": "y = 1\n", "plain.py": "z = 1\n", "a.py": "x = 2\n"}
+    with pytest.raises(InputError, match="not found in revision"):
+        git.show_many(repo, "HEAD", ["plain.py", "missing\nname.py"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flag", ["--base", "--head"])
+def test_cli_refuses_an_option_as_revision_with_one_line_and_exit_2(repo: Path, tmp_path: Path, flag: str):
+    marker = tmp_path / "pwned"
+    proc = subprocess.run([sys.executable, "-I", "-m", "patchlint", "check", f"{flag}=--output={marker}"],
+                          cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert "starts with '-'" in line and line.startswith("patchlint: error: ")
+    assert not marker.exists()
