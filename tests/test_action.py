@@ -60,14 +60,15 @@ def commit(repo: Path, files: dict[str, str], message: str) -> str:
     return git(repo, "rev-parse", "HEAD")
 
 
-def origin_with_pull_request(tmp: Path, new_text: str) -> tuple[Path, dict[str, str]]:
-    """main: A → A2 (unrelated); feature: A → B (``new_text``); M = merge of B into A2 (``pr-merge``)."""
+def origin_with_pull_request(tmp: Path, new_text: str, extra: dict[str, str] | None = None) -> tuple[Path, dict[str, str]]:
+    """main: A → A2 (unrelated); feature: A → B (``new_text``, and the ``extra`` files); M = merge of B
+    into A2 (``pr-merge``)."""
     origin = tmp / "origin"
     origin.mkdir()
     git(origin, "init", "-q", "-b", "main")
     shas = {"A": commit(origin, {"app/workflow.py": OLD, "README.md": "demo\n"}, "base")}
     git(origin, "checkout", "-q", "-b", "feature")
-    shas["B"] = commit(origin, {"app/workflow.py": new_text}, "change the workflow")
+    shas["B"] = commit(origin, {"app/workflow.py": new_text, **(extra or {})}, "change the workflow")
     git(origin, "checkout", "-q", "main")
     shas["A2"] = commit(origin, {"docs.txt": "unrelated\n"}, "unrelated change on main")
     git(origin, "checkout", "-q", "--detach")
@@ -104,9 +105,11 @@ def action_run_script() -> str:
     return yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"][-1]["run"]
 
 
-def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, **inputs: str):
-    """Run the Action's step exactly as action.yml does (bash, the checkout as working directory) with
-    the environment a runner sets; returns (process, summary file, outputs)."""
+def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, env_extra: dict[str, str] | None = None,
+               command: list[str] | None = None, **inputs: str):
+    """Run the Action's step exactly as action.yml does (bash, the checkout as working directory; or
+    ``command``) with the environment a runner sets (and ``env_extra``); returns (process, summary
+    file, outputs)."""
     summary, output = tmp / "step_summary.md", tmp / "github_output"
     summary.write_text("")
     output.write_text("")
@@ -119,7 +122,9 @@ def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, **in
     })
     env.update({f"PATCHLINT_{k.upper()}": v for k, v in inputs.items()})
     env["PATCHLINT_PY"] = sys.executable  # what the install step outputs: the Action's own interpreter
-    proc = subprocess.run(["bash", "-c", action_run_script()], cwd=workdir, capture_output=True, text=True, env=env)
+    env.update(env_extra or {})
+    proc = subprocess.run(command or ["bash", "-c", action_run_script()], cwd=workdir, capture_output=True,
+                          text=True, env=env)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return proc, summary, outputs
 
