@@ -19,10 +19,17 @@ def patch_id_for(verb: str, labels) -> str:
 
 
 def guard(change: Change, verb: str) -> str:
+    """``guard it: `if workflow.patched("add-x"):` …`` (the call pastes as written: start a
+    sentence with it through ``sentence``, never ``str.capitalize``)."""
     patch_id = patch_id_for(verb, change.new_focus or change.old_focus)
     if change.engine == "dbos":
         return f'guard it: `if DBOS.patch("{patch_id}"):` new steps `else:` the old ones'
     return f'guard it: `if workflow.patched("{patch_id}"):` new steps `else:` the old ones'
+
+
+def sentence(text: str) -> str:
+    """``text`` with its first letter upper-cased and nothing else touched."""
+    return text[:1].upper() + text[1:]
 
 
 def impact(change: Change) -> str:

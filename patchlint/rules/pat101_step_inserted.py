@@ -1,7 +1,7 @@
 from patchlint.diff.changes import INSERTED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sequences
+from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
 
 
 class StepInserted(Rule):
@@ -71,5 +71,5 @@ class StepInserted(Rule):
             yield finding(
                 change, self.code, self.severity,
                 f"{change.workflow}: {quote(change.new_focus)} inserted{before}; {impact(change)}. "
-                f"{guard(change, 'add').capitalize()}. ({sequences(change)})",
+                f"{sentence(guard(change, 'add'))}. ({sequences(change)})",
             )

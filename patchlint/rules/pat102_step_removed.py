@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sequences
+from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
 
 
 class StepRemoved(Rule):
@@ -92,5 +92,5 @@ class StepRemoved(Rule):
             yield finding(
                 change, self.code, self.severity,
                 f"{change.workflow}: {quote(change.old_focus)} removed; {impact(change)}. "
-                f"{guard(change, 'remove').capitalize()}. ({sequences(change)})",
+                f"{sentence(guard(change, 'remove'))}. ({sequences(change)})",
             )

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REORDERED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sequences
+from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
 
 
 class StepsReordered(Rule):
@@ -73,5 +73,5 @@ class StepsReordered(Rule):
             yield finding(
                 change, self.code, self.severity,
                 f"{change.workflow}: {quote(change.old_focus)} now run as {quote(change.new_focus)}; "
-                f"{impact(change)}. {guard(change, 'reorder').capitalize()}. ({sequences(change)})",
+                f"{impact(change)}. {sentence(guard(change, 'reorder'))}. ({sequences(change)})",
             )

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REPLACED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sequences
+from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
 
 
 class StepReplaced(Rule):
@@ -76,5 +76,5 @@ class StepReplaced(Rule):
             yield finding(
                 change, self.code, self.severity,
                 f"{change.workflow}: {quote(change.old_focus)} replaced by {quote(change.new_focus)}; "
-                f"{impact(change)}. {guard(change, 'replace').capitalize()}. ({sequences(change)})",
+                f"{impact(change)}. {sentence(guard(change, 'replace'))}. ({sequences(change)})",
             )
