@@ -34,11 +34,8 @@ from patchlint.model import program as m
 TEMPORAL = "temporal"
 DBOS = "dbos"
 
-# Kinds the engines record that the model (patchlint/model/program.py) does not define yet.
-# Temporal ``ModifyWorkflowProperties`` (event ``WorkflowPropertiesModified``): ``upsert_memo``.
-UPSERT_MEMO = "upsert_memo"
-# Temporal ``ScheduleNexusOperation`` (event ``NexusOperationScheduled``).
-NEXUS_OPERATION = "nexus_operation"
+UPSERT_MEMO = m.UPSERT_MEMO
+NEXUS_OPERATION = m.NEXUS_OPERATION
 
 STEP = "step"
 PATCH = "patch"

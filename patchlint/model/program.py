@@ -18,6 +18,8 @@ SIGNAL_EXTERNAL = "signal_external"
 CANCEL_EXTERNAL = "cancel_external"
 CONTINUE_AS_NEW = "continue_as_new"
 UPSERT_SEARCH_ATTRIBUTES = "upsert_search_attributes"
+UPSERT_MEMO = "upsert_memo"  # ModifyWorkflowProperties (event WorkflowPropertiesModified)
+NEXUS_OPERATION = "nexus_operation"  # ScheduleNexusOperation (event NexusOperationScheduled)
 # DBOS operations: every one takes a function_id; ``slots`` says how many.
 DBOS_STEP = "dbos_step"  # @DBOS.step / @DBOS.transaction / child @DBOS.workflow / DBOS.* built-ins
 
@@ -30,12 +32,14 @@ TEMPORAL_KINDS = (
     CANCEL_EXTERNAL,
     CONTINUE_AS_NEW,
     UPSERT_SEARCH_ATTRIBUTES,
+    UPSERT_MEMO,
+    NEXUS_OPERATION,
 )
 
 # Temporal steps after which a workflow can sit paused (the workflow task ends waiting on them).
 # Search-attribute upserts and patch markers ride along with the next command, and a local
 # activity runs inside the workflow task: its marker is recorded with the task's other commands.
-BLOCKING_KINDS = frozenset({ACTIVITY, TIMER, CHILD_WORKFLOW, SIGNAL_EXTERNAL, CANCEL_EXTERNAL})
+BLOCKING_KINDS = frozenset({ACTIVITY, TIMER, CHILD_WORKFLOW, SIGNAL_EXTERNAL, CANCEL_EXTERNAL, NEXUS_OPERATION})
 
 
 @dataclass(frozen=True)
