@@ -122,7 +122,15 @@ def test_testdata_cases_exist():
 def test_case_by_path_and_by_stdin_agree_and_match_expected(case, tmp_path: Path):
     repo = tmp_path / "repo"
     new = case.new
-    target = make_repo(repo, case.old, new, case.siblings())
+    old_modules = {n: t for n, t in case.files("old").items() if n != "workflow.py"}
+    target = make_repo(repo, case.old, new, old_modules)
+    new_modules = {n: t for n, t in case.files("new").items() if n != "workflow.py"}
+    for name, text in new_modules.items():
+        (repo / "app" / name).write_text(text, encoding="utf-8")
+    for name, text in new_modules.items():  # a changed module: its own findings, by path
+        if old_modules.get(name) != text:
+            here = [(c, ln) for c, ln, _, path in case.expected_at() if path == name]
+            assert codes_lines(flake8(f"app/{name}", cwd=repo)) == sorted(here), name
     by_path = flake8("app/workflow.py", cwd=repo)
     runs = {
         "absolute path": flake8(str(target), cwd=tmp_path),
@@ -133,7 +141,7 @@ def test_case_by_path_and_by_stdin_agree_and_match_expected(case, tmp_path: Path
     }
     for how, findings in runs.items():
         assert findings == by_path, how
-    assert codes_lines(by_path) == [(code, line) for code, line, _ in case.expected()]
+    assert codes_lines(by_path) == sorted((c, ln) for c, ln, _, path in case.expected_at() if path == "workflow.py")
 
 
 @pytest.mark.parametrize("case", CASES)

@@ -82,14 +82,23 @@ def analyze_buffer(filename: str, text: str, rev: str):
     context = {"new": RevisionFiles(where.root, None)}
     if where.base_commit is not None:
         context["old"] = RevisionFiles(where.root, where.base_commit)
-    return analyze_revisions(
-        {where.path: where.base_text} if has_base else {},
-        {where.path: text},
+    old_files = {where.path: where.base_text} if has_base else {}
+    new_files = {where.path: text}
+    if has_base and where.base_commit is not None and where.base_text != text:
+        # a changed helper or base class runs inside the workflows that import it (as `check`)
+        from patchlint.integrations.check import Revisions, _add_importers
+
+        _add_importers(where.root, Revisions(rev, None, where.base_commit, None), old_files, new_files, config)
+    report = analyze_revisions(
+        old_files,
+        new_files,
         config=config,
         repo=RepoRef(where.root, where.base_commit, None),
         has_base=has_base,
         context_files=context,
     )
+    report.findings = [f for f in report.findings if f.path == where.path]  # this buffer's lines only
+    return report
 
 
 def one_line(message: str) -> str:
