@@ -6,7 +6,13 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
 from patchlint.lifecycle.identity import old_of
-from patchlint.lifecycle.stages import lifecycle, patched_count, sites, stage_in, workflows
+from patchlint.lifecycle.stages import (
+    lifecycle,
+    patched_count,
+    sites,
+    stage_in,
+    workflows,
+)
 from patchlint.lifecycle.wording import finding, patched_call
 from patchlint.model.program import Patched, walk
 from patchlint.rules.base import Example, Rule
@@ -18,20 +24,30 @@ _SECOND_SITE = s.temporal(
     f"    return {s.POST}",
     f"return {s.PRE}",
 )
+_DBOS_SECOND_SITE = s.dbos(
+    'if DBOS.patch("my-patch"):',
+    "    post_patch()",
+    'if DBOS.patch("my-patch"):',
+    "    return post_patch()",
+    "return pre_patch()",
+)
 
 
 class PatchIdReused(Rule):
     """
     ## What it does
     Finds a patch id that starts guarding another change while runs of its first use may be in
-    flight: a `patched(id)` added at a second place for an id the base revision already used, a
-    deprecated id patched again, or an id brought back after it had been removed (git history).
+    flight: a `workflow.patched(id)` added at a second place for an id the base revision already
+    used (Temporal), a deprecated id patched again, or an id brought back after it had been removed
+    (git history).
 
     ## Why is this bad?
     Runs started under the first use recorded the id's marker but ran the old code at the new
-    place. On replay `patched(id)` answers True there too (Temporal memoizes it per run; DBOS finds
-    its marker), so they take the new branch against old history and fail with a nondeterminism
-    error. Every change gets its own, never reused, id.
+    place. On replay Temporal's `patched(id)` answers True there too (it is memoized per id per
+    run), so they take the new branch against old history and fail with a nondeterminism error.
+    Every change gets its own, never reused, id. (A second `DBOS.patch(id)` site is not reported:
+    DBOS checks only the patch's own function id, where those runs recorded another step, so it
+    answers False for them, as real DBOS recovery confirms.)
     """
 
     code = "PAT207"
@@ -46,6 +62,7 @@ class PatchIdReused(Rule):
     ]
     VALID = [
         Example(old=s.TEMPORAL_INITIAL, new=_SECOND_SITE),
+        Example(old=s.DBOS_PATCHED, new=_DBOS_SECOND_SITE),
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED),
     ]
 
@@ -63,6 +80,8 @@ class PatchIdReused(Rule):
             return
         call = patched_call(workflow.engine, pid)
         if before == PATCHED and patched_count(workflow, pid) > patched_count(old, pid):
+            if workflow.engine == "dbos":
+                return  # DBOS.patch checks its own slot only: base runs recorded another step there
             site = _added_site(old, workflow, pid)
             yield finding(self, workflow, site, (
                 f"{call} now guards one more place in workflow {workflow.name}: runs started since the "
