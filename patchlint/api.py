@@ -67,7 +67,7 @@ def analyze_revisions(
     return Report(
         findings=findings,
         files=len(set(old_files) | set(new_files)),
-        workflows=len({(w.engine, w.name) for m in new_models for w in m.workflows}),
+        workflows=len({(w.engine, w.path, w.name) for m in new_models for w in m.workflows}),
         pairs=pairs,
         old_models=old_models,
         new_models=new_models,

@@ -1,9 +1,11 @@
 """Which old workflow is which new one.
 
 A workflow is its registered type name *in the module that defines it*: old and new are matched by
-engine, file and name first; a workflow that left its file is followed to another file only when
-its engine and name are unique among the unmatched workflows on both sides (a move). Two different
-workflows that share a name in different modules are never compared with each other.
+engine, file, type name and the class or function that defines it first (one module may register
+one type name twice, for two workers: samples-python's ``hello_patch.py``); a workflow that left
+its file is followed to another file only when its engine and name are unique among the unmatched
+workflows on both sides (a move). Two different workflows that share a name are never compared
+with each other; a pair that even the defining name cannot tell apart is left unpaired.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ def pair_workflows(
     """``(old, new)`` pairs: both set for the same workflow, one ``None`` when it was added or
     removed. Ordered by engine, name and file."""
     olds, news = workflows_of(old), workflows_of(new)
-    by_place = {(w.engine, w.path, w.name): w for w in news}
+    places = Counter(map(_place, olds)) + Counter(map(_place, news))
+    by_place = {_place(w): w for w in news}
     pairs: list[tuple[Workflow | None, Workflow | None]] = []
     left_old: list[Workflow] = []
     taken: set[int] = set()
     for workflow in olds:
-        twin = by_place.get((workflow.engine, workflow.path, workflow.name))
-        if twin is not None and id(twin) not in taken:
+        twin = by_place.get(_place(workflow))
+        if twin is not None and id(twin) not in taken and places[_place(workflow)] == 2:
             taken.add(id(twin))
             pairs.append((workflow, twin))
         else:
@@ -49,6 +52,15 @@ def pair_workflows(
         pairs.append((workflow, twin))
     pairs += [(None, w) for w in left_new if id(w) not in taken]
     return sorted(pairs, key=_order)
+
+
+def python_name(workflow: Workflow) -> str | None:
+    """The class or function name that defines the workflow (its type name may be another)."""
+    return getattr(workflow.node, "value", None)
+
+
+def _place(workflow: Workflow) -> tuple:
+    return (workflow.engine, workflow.path, workflow.name, python_name(workflow))
 
 
 def _order(pair: tuple[Workflow | None, Workflow | None]):

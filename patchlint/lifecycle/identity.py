@@ -15,10 +15,10 @@ of their own. Lifecycle rules compare a patch with its past in the same workflow
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from patchlint.diff.identity import pair_workflows
 from patchlint.model.program import ModuleModel, Workflow
 
 
@@ -44,39 +44,13 @@ class Pairing:
         self.to_old[_ident(new)] = old
 
 
-def python_name(workflow: Workflow) -> str | None:
-    """The class or function name that defines the workflow (its type name may be another)."""
-    return getattr(workflow.node, "value", None)
-
-
-def _place(workflow: Workflow) -> tuple[str, str, str]:
-    return (workflow.engine, workflow.path, workflow.name)
-
-
 def pair(old_models: Iterable[ModuleModel], new_models: Iterable[ModuleModel]) -> Pairing:
-    """Match base and head workflows the way the diff does (``diff.identity``: same file first,
-    then an unambiguous move), so a lifecycle rule and the replay rules talk about the same pair.
-
-    One refinement: a module may register one type name twice (samples-python's ``hello_patch.py``
-    keeps ``MyWorkflow`` and ``MyWorkflowPatched``, both ``name="patch-workflow"``, for two
-    workers). Those are told apart by their class or function name, and left unpaired when even
-    that does not tell them apart."""
-    from patchlint.diff.identity import pair_workflows, workflows_of
-
-    olds, news = workflows_of(old_models), workflows_of(new_models)
-    shared = {k for k, n in Counter(map(_place, olds)).items() if n > 1}
-    shared |= {k for k, n in Counter(map(_place, news)).items() if n > 1}
+    """Match base and head workflows the way the diff does (``diff.identity``), so a lifecycle
+    rule and the replay rules talk about the same pair."""
     result = Pairing()
     for old, new in pair_workflows(old_models, new_models):
-        if old is not None and new is not None and _place(old) not in shared and _place(new) not in shared:
+        if old is not None and new is not None:
             result._pair(old, new)
-    keyed_old = Counter((_place(w), python_name(w)) for w in olds if _place(w) in shared)
-    keyed_new = Counter((_place(w), python_name(w)) for w in news if _place(w) in shared)
-    by_key = {(_place(w), python_name(w)): w for w in news if _place(w) in shared}
-    for workflow in olds:
-        key = (_place(workflow), python_name(workflow))
-        if _place(workflow) in shared and key[1] and keyed_old[key] == 1 and keyed_new.get(key) == 1:
-            result._pair(workflow, by_key[key])
     return result
 
 

@@ -13,7 +13,8 @@ from datetime import datetime, timedelta, timezone
 
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED, definition_block
 from patchlint.lifecycle.history import Era, History, commit_time
-from patchlint.lifecycle.identity import old_of, python_name
+from patchlint.diff.identity import python_name
+from patchlint.lifecycle.identity import old_of
 from patchlint.model.program import (
     DeprecatePatch,
     If,
