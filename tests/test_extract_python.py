@@ -550,3 +550,14 @@ def test_tasks_start_in_creation_order_after_the_creator_waits():
             't2 = asyncio.create_task(workflow.execute_activity("second", 2))\n'
             'await asyncio.gather(t1, t2)')
     assert _shape(_program(body)) == [("parallel", [["first"], ["second"]])]
+
+
+def test_continue_skips_the_rest_of_the_iteration():
+    body = (f"for x in arg:\n    {_act('charge', 'x')}\n    if x.declined:\n        continue\n"
+            f"    {_act('receipt', 'x')}\n{_act('after')}")
+    assert _shape(_program(body)) == [("loop", None, ["charge", ("if", [], ["receipt"])]), "after"]
+
+
+def test_break_ends_the_iteration_and_frees_the_count():
+    body = f"for x in (1, 2, 3):\n    {_act('a', 'x')}\n    if arg:\n        break\n    {_act('b', 'x')}"
+    assert _shape(_program(body)) == [("loop", None, ["a", ("if", [], ["b"])])]

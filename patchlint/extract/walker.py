@@ -393,6 +393,10 @@ class Walker:
             if not helper:
                 nodes.append(Return())
             return True
+        if isinstance(stmt, (cst.Continue, cst.Break)):
+            # the rest of the loop body does not run in this iteration: it folds into the other
+            # branch of the ``if`` around it, as an early return does for a function
+            return True
         value = getattr(stmt, "value", None)
         if isinstance(stmt, (cst.Expr, cst.Assign, cst.AnnAssign, cst.AugAssign)) and value is not None:
             if isinstance(stmt, cst.Expr) and self._cancel_unsent(value, scope, nodes):
