@@ -176,6 +176,8 @@ class _Judge:
             return C.PATCH_REMOVED
         if self._bad_patch(j1, j2) is not None:
             return C.BAD_OLD_BRANCH
+        if self._reused_patch(j1, j2) is not None:
+            return C.PATCH_ID_REUSED
         return {"insert": C.INSERTED, "delete": C.REMOVED, "replace": C.REPLACED, "move": C.REORDERED}[kind]
 
     def _bad_patch(self, j1, j2):
@@ -191,12 +193,28 @@ class _Judge:
                 return node.id
         return None
 
+    def _reused_patch(self, j1, j2):
+        """A second ``patched(id)`` site of an id the base revision recorded, whose new branch the
+        difference lies in: Temporal answers it from the id's memoized marker (True for runs that
+        recorded it), so those runs take a new branch they never ran."""
+        first: dict[str, object] = {}
+        for node in walk(self.new_wf.program):
+            if isinstance(node, Patched) and node.id is not None:
+                first.setdefault(node.id, node)
+        for node, start, end in self.new_run.taken_regions:
+            if node.id in self.base_ids and first.get(node.id) is not node and start <= j1 and j2 <= end and j1 < j2:
+                return node
+        return None
+
     def _where(self, kind, j1, j2, i1=0, i2=0):
         """(span, file, patch id) to report a change at, in the new revision."""
         if kind == C.PATCH_REMOVED:
             gone = next(e.patch.id for e in self.old[i1:i2] if e.is_marker and e.patch is not None
                         and e.patch.id not in self.head_ids)
             return locate(self.new_wf), self.new_wf.path, gone
+        if kind == C.PATCH_ID_REUSED:
+            node = self._reused_patch(j1, j2)
+            return _located(node, self.new_wf.path) + (node.id,)
         if kind == C.BAD_OLD_BRANCH:
             patch_id = self._bad_patch(j1, j2)
             node = _patch_node(self.new_wf.program, patch_id)

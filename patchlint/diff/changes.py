@@ -18,6 +18,7 @@ SPLIT_TASKS = "split_tasks"  # PAT108
 COMPLETED_ONLY = "completed_only"  # PAT110
 SILENT = "silent"  # PAT111
 PATCH_REMOVED = "patch_removed"  # PAT201
+PATCH_ID_REUSED = "patch_id_reused"  # PAT207: a difference inside a second site of a recorded patch id
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from patchlint.diff.changes import PATCH_ID_REUSED
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
@@ -16,6 +17,8 @@ from patchlint.lifecycle.stages import (
 from patchlint.lifecycle.wording import finding, patched_call
 from patchlint.model.program import Patched, walk
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import finding as change_finding
+from patchlint.rules.common import impact
 
 _SECOND_SITE = s.temporal(
     'if workflow.patched("my-patch"):',
@@ -67,12 +70,21 @@ class PatchIdReused(Rule):
     ]
 
     def check(self, ctx):
+        reported = set()
         for workflow in workflows(ctx.new):
             old = old_of(ctx, workflow)
             if old is None:
                 continue
             for pid in sorted({site.node.id for site in sites(workflow) if site.node.id}):
-                yield from self._check_id(ctx, old, workflow, pid)
+                for found in self._check_id(ctx, old, workflow, pid):
+                    reported.add((found.path, found.line))
+                    yield found
+        for change in ctx.changes_of(PATCH_ID_REUSED):  # what the replay of base runs shows
+            if (change.path, change.span.line) not in reported:
+                reported.add((change.path, change.span.line))
+                yield change_finding(change, self.code, self.severity, (
+                    f"{change.workflow}: a second `patched({change.patch_id!r})` guards another change; "
+                    f"{impact(change)}. Give this change its own patch id."))
 
     def _check_id(self, ctx, old, workflow, pid):
         before, after = stage_in(old, pid), stage_in(workflow, pid)

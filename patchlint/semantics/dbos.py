@@ -81,7 +81,7 @@ def run(stream: Iterator[Request], rows: dict[int, str] | None = None) -> Trace:
                 slot += 1
             reply = writes or request.deprecated or found is None
         elif isinstance(request, Region):
-            out.region(request.node, request.start)
+            out.region(request.node, request.start, request.taken)
         elif request is DONE:
             out.completed = True
     return out.build()

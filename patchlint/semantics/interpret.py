@@ -6,8 +6,8 @@ Every consumer drives this interpreter — recording a run, replaying a history,
 - a ``Step``: the command / operation issued (kind and name are its identity);
 - ``PatchCall(id, deprecated, node)``: ``patched(id)`` / ``DBOS.patch`` (``deprecated=False``) or
   ``deprecate_patch`` (``True``); the engine sends back the bool the call returns;
-- ``Region(node, start)``: the old branch of a patch that returned False starts / ends (only the
-  diff looks at these; engines ignore them);
+- ``Region(node, start, taken)``: the branch a patch call chose (``taken``: the new one) starts /
+  ends (only the diff looks at these; engines ignore them);
 - ``BLOCK``: the run awaits what it issued (a Temporal workflow task ends here);
 - ``WAIT``: the run awaits something issued earlier (a ``Wait``): the task ends here unless that
   has already completed, which only the history can tell;
@@ -57,10 +57,11 @@ class PatchCall:
 
 @dataclass(frozen=True)
 class Region:
-    """The old branch of the patch ``node`` (whose call returned False) starts or ends here."""
+    """The branch the patch ``node`` chose starts or ends here (``taken``: its new branch)."""
 
     node: object = field(compare=False, repr=False)
     start: bool = True
+    taken: bool = False
 
 
 class _Signal:
@@ -154,17 +155,14 @@ class Interpreter:
             yield WAIT
 
     def _patched(self, node: Patched) -> Run:
-        taken = yield PatchCall(patch_key(node.id), False, node)
-        if taken:
-            yield from self.node(node.new)
-            return
-        yield Region(node, start=True)
+        taken = bool((yield PatchCall(patch_key(node.id), False, node)))
+        yield Region(node, start=True, taken=taken)
         try:
-            yield from self.node(node.old)
+            yield from self.node(node.new if taken else node.old)
         except (_Returned, _ContinuedAsNew):
-            yield Region(node, start=False)
+            yield Region(node, start=False, taken=taken)
             raise
-        yield Region(node, start=False)
+        yield Region(node, start=False, taken=taken)
 
     def _loop(self, node: Loop) -> Run:
         iteration = 0

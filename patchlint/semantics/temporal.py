@@ -109,7 +109,7 @@ def run(stream: Iterator[Request], history: TemporalHistory | None = None) -> Tr
                     issued += 1
             reply = memo[request.id]
         elif isinstance(request, Region):
-            out.region(request.node, request.start)
+            out.region(request.node, request.start, request.taken)
         elif request is BLOCK or request is WAIT:
             if request is WAIT and task < len(tasks) and _recorded_in_task(history, tasks[task]) > issued:
                 continue  # the awaited result was already in: the task went on

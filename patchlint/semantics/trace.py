@@ -55,11 +55,13 @@ class Issued:
 @dataclass(frozen=True)
 class Trace:
     """A run's entries; ``regions`` holds, per patch whose call returned False, the ``[start, end)``
-    entries its old branch issued; ``completed``: the run reached its end (or continued-as-new)."""
+    entries its old branch issued, ``taken_regions`` the same for the new branches of patches whose
+    call returned True; ``completed``: the run reached its end (or continued-as-new)."""
 
     events: tuple[Issued, ...]
     regions: tuple[tuple[object, int, int], ...] = ()
     completed: bool = True
+    taken_regions: tuple[tuple[object, int, int], ...] = ()
 
     def keys(self) -> list[tuple[str, str]]:
         return [e.key for e in self.events]
@@ -71,6 +73,7 @@ class TraceBuilder:
     def __init__(self):
         self.events: list[Issued] = []
         self.regions: list[tuple[object, int, int]] = []
+        self.taken_regions: list[tuple[object, int, int]] = []
         self._open: list[tuple[object, int]] = []
         self.completed = False
 
@@ -85,15 +88,15 @@ class TraceBuilder:
         self.events[-1] = self.events[-1].with_task_end(soft)
         return True
 
-    def region(self, node: object, start: bool) -> None:
+    def region(self, node: object, start: bool, taken: bool = False) -> None:
         if start:
             self._open.append((node, len(self.events)))
             return
         for index in range(len(self._open) - 1, -1, -1):
             if self._open[index][0] is node:
                 _, begin = self._open.pop(index)
-                self.regions.append((node, begin, len(self.events)))
+                (self.taken_regions if taken else self.regions).append((node, begin, len(self.events)))
                 return
 
     def build(self) -> Trace:
-        return Trace(tuple(self.events), tuple(self.regions), self.completed)
+        return Trace(tuple(self.events), tuple(self.regions), self.completed, tuple(self.taken_regions))
