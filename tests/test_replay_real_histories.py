@@ -93,10 +93,6 @@ def test_the_corpus_is_several_hundred_histories():
 
 
 # Known gaps, each outside replay itself; strict: a fix makes its entries fail until removed here.
-_CONTINUE = (
-    "extraction does not model `continue`: after a declined charge the renewal loop skips "
-    "send_receipt, the step program still issues it (patchlint/extract/walker.py)"
-)
 _CONSTANT = (
     "the branch compares a local counter with a module constant this revision changed "
     "(CYCLES_PER_RUN 2 -> 3): replay sees only the new code, whose branch the history cannot refute"
@@ -112,15 +108,10 @@ _STATE_LOOP = (
 )
 KNOWN_GAPS = {
     **{
-        ("subscription-renewal", name, revision): _CONTINUE
-        for name in ("history-cancel-while-dunning.json", "history-declined-annual-three.json",
-                     "history-declined-monthly.json")
-        for revision in ("v1", "v2_safe", "v3_branch_breaking", "v5_continue_breaking", "v6_breaking")
-        # v4's change and the annual branch's fail before the skipped step: no gap there
-        if (name, revision) != ("history-declined-annual-three.json", "v3_branch_breaking")
+        ("subscription-renewal", name, "v5_continue_breaking"): _CONSTANT
+        for name in ("history-annual-four-cycles.json", "history-monthly-three-cycles.json",
+                     "history-declined-annual-three.json")
     },
-    ("subscription-renewal", "history-annual-four-cycles.json", "v5_continue_breaking"): _CONSTANT,
-    ("subscription-renewal", "history-monthly-three-cycles.json", "v5_continue_breaking"): _CONSTANT,
     ("expense-report", "history-expired.json", "v4_branch_breaking"): _COUNTER,
     **{
         ("expense-report", name, "v5_breaking"): _STATE_LOOP
