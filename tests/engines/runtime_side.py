@@ -42,7 +42,17 @@ def verdicts(
     old: Workflow, new: Workflow | None, recorded: TemporalHistory | DbosHistory,
     cut: TemporalHistory | DbosHistory,
 ) -> RuntimeVerdicts:
-    """Replay ``cut`` on ``new`` under every run of ``old`` that records ``recorded`` (complete)."""
+    """Replay ``cut`` on ``new`` under every run of ``old`` that records ``recorded`` (complete).
+
+    A real Temporal history (one that says what woke each workflow task) is replayed the way
+    ``patchlint replay`` does, on the path it proves, with its signal and update handlers: the
+    runtime reproduces the recording when ``old`` replays the whole of it."""
+    if isinstance(recorded, TemporalHistory) and recorded.activations:
+        if not temporal_runtime.replay(old, recorded, None).ok:
+            return RuntimeVerdicts(0, ())
+        if new is None:
+            return RuntimeVerdicts(1, (ReplayResult(ok=False, message="workflow type not defined in new.py"),))
+        return RuntimeVerdicts(1, (temporal_runtime.replay(new, cut, None),))
     runtime = temporal_runtime if isinstance(recorded, TemporalHistory) else dbos_runtime
     results = []
     matching = 0
