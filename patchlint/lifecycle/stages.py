@@ -73,8 +73,16 @@ def _visit(node: Node, loop: bool, parallel: bool):
 
 
 def sites(workflow: Workflow) -> list[Site]:
-    """Every patch call of the workflow's main program, in source order."""
-    return [Site(workflow, n, lp, par) for n, lp, par in _visit(workflow.program, False, False)]
+    """Every patch call of the workflow's main program, in source order, once each (a patch flag
+    read in several places puts one call's model node in several branches)."""
+    seen: set[int] = set()
+    out = []
+    for n, lp, par in _visit(workflow.program, False, False):
+        call = id(n.node) if n.node is not None else id(n)
+        if call not in seen:
+            seen.add(call)
+            out.append(Site(workflow, n, lp, par))
+    return out
 
 
 def _signature(site: Site) -> tuple:
