@@ -175,7 +175,7 @@ def read_paths(paths: tuple[str, ...] | list[str], rev: str | None = None, cwd: 
         listing = git.run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
         listing = [p for p in listing if p and (root / p).is_file()]
     else:
-        listing = [p for p in git.run_git(root, "ls-tree", "-r", "-z", "--name-only", commit).split("\0") if p]
+        listing = [p for p in git.run_git(root, "ls-tree", "-r", "-z", "--name-only", "--end-of-options", commit).split("\0") if p]
     chosen: list[str] = []
     for raw in paths:
         wanted = _in_repo(root, raw, cwd)

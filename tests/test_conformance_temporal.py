@@ -42,6 +42,16 @@ CUTS = [
 ]
 BY_CASE = [pytest.param(case, id=case.name) for case in CASES]
 
+# A handler whose name is gone breaks runs that received it; the static analysis records no signal
+# or update (it cannot know when one arrives), so it cannot give the event id sdk-core names.
+# Known gaps, held strictly: the day the static message quotes the engine here, these fail.
+UNQUOTABLE = {"temporal-signal-handler-renamed", "temporal-update-handler-renamed"}
+BY_CASE_QUOTED = [
+    pytest.param(case, id=case.name, marks=pytest.mark.xfail(strict=True, reason="handler events are not recorded statically"))
+    if case.name in UNQUOTABLE else pytest.param(case, id=case.name)
+    for case in CASES
+]
+
 
 @lru_cache(maxsize=None)
 def engine_verdicts(case: Path) -> dict:
@@ -159,7 +169,7 @@ def test_static_error_iff_an_open_cut_fails(case):
 STATIC_WORDED = ("PAT101", "PAT102", "PAT103", "PAT104", "PAT105", "PAT108")
 
 
-@pytest.mark.parametrize("case", BY_CASE)
+@pytest.mark.parametrize("case", BY_CASE_QUOTED)
 def test_static_message_quotes_the_engine(case):
     """A replay-break finding quotes what Replayer says at one of the cuts that really fail
     (programs with branches may quote another path's cut; only single-path programs are held)."""

@@ -17,6 +17,7 @@ from patchlint.extract.temporal import (
     _decorator_name,
     _Handle,
     handle_of,
+    string_of,
 )
 from patchlint.extract.values import UNKNOWN
 from patchlint.extract.walker import (

@@ -516,7 +516,7 @@ class Walker:
             else:
                 nodes, ends = [], False
             return Seq(tuple(nodes)), ends, ends
-        saved, handles = dict(scope.bindings), dict(scope.handles)
+        saved = dict(scope.bindings)
         then_nodes, then_ends = self.block(list(stmt.body.body), scope, helper)
         after_then = scope.bindings
         scope.bindings = dict(saved)

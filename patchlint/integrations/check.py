@@ -29,7 +29,7 @@ def pick_revisions(root: Path, base: str | None, head: str | None) -> Revisions:
     env_from, env_to = os.environ.get("PRE_COMMIT_FROM_REF"), os.environ.get("PRE_COMMIT_TO_REF")
     if base is None and head is None and env_from and env_to:
         base, head = env_from, env_to
-    base = base or "HEAD"
+    base = "HEAD" if base is None else base  # an empty --base is refused, not read as HEAD
     return Revisions(base, head, git.resolve(root, base), git.resolve(root, head) if head else None)
 
 
@@ -94,7 +94,8 @@ def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], co
     args = ["grep", "-l", "-w", "-F"]
     for name in names:
         args += ["-e", name]
-    out = git.run_git(root, *args, revs.head_commit or "--", *(["--"] if revs.head_commit else []), "*.py", check=False)
+    at = ["--end-of-options", revs.head_commit, "--"] if revs.head_commit else ["--"]
+    out = git.run_git(root, *args, *at, "*.py", check=False)
     candidates = {line.split(":", 1)[-1] for line in out.splitlines() if line}
     for path in sorted(candidates - skip):
         if config.excluded(path):
@@ -122,7 +123,7 @@ def check_repo(
     revs = pick_revisions(root, base, head)
     wanted = _repo_relative(root, paths)
     for raw, rel in zip(paths, wanted):
-        exists = (root / rel).exists() or git.run_git(root, "ls-tree", "--name-only", revs.base_commit, "--", rel, check=False).strip()
+        exists = (root / rel).exists() or git.run_git(root, "ls-tree", "--name-only", "--end-of-options", revs.base_commit, "--", rel, check=False).strip()
         if not exists:
             raise InputError("no such file or directory (in the working tree or the base revision)", raw)
     untracked = os.environ.get("PRE_COMMIT") != "1"  # pre-commit does not stash untracked files

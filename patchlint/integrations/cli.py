@@ -12,6 +12,7 @@ import click
 from patchlint import __version__
 from patchlint.errors import InputError
 from patchlint.report import FORMAT_NAMES, render
+from patchlint.report.escape import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 
@@ -24,7 +25,7 @@ def one_line_errors(fn):
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            click.echo(f"patchlint: error: {exc}", err=True)
+            click.echo(f"patchlint: error: {printable(str(exc))}", err=True)
             sys.exit(EXIT_INPUT)
         except RecursionError:
             click.echo("patchlint: error: the code is nested too deeply to analyse", err=True)

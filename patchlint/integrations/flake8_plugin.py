@@ -53,8 +53,11 @@ def locate(filename: str, rev: str) -> Located | None:
         if top.returncode != 0:
             return None
         root, _, prefix = _out(top).partition("\n")
-        commit = _git(file.parent, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
-        shown = _git(file.parent, "show", f"{rev}:./{file.name}") if commit.returncode == 0 else None
+        if rev.startswith("-") or not rev:  # never an option to git (the base comes from config)
+            return None
+        commit = _git(file.parent, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        shown = (_git(file.parent, "show", "--end-of-options", f"{rev}:./{file.name}")
+                 if commit.returncode == 0 else None)
     except (OSError, subprocess.SubprocessError):  # no git, no such directory, git hung
         return None
     base_text = shown.stdout.decode("utf-8") if shown is not None and shown.returncode == 0 else None

@@ -64,7 +64,7 @@ def _log(root: Path, path: str, rev: str) -> list[tuple[str, datetime, str]]:
     """(commit, committer date, path at that commit) of every commit touching a patch call, oldest first."""
     out = run_git(
         root, "log", "--follow", "-M", "-E", f"-G{GIT_FILTER}", "--name-status", "--no-color",
-        f"--format={_RECORD}%H %ct", rev, "--", path, check=False,
+        f"--format={_RECORD}%H %ct", "--end-of-options", rev, "--", path, check=False,
     )
     entries = []
     for record in out.split(_RECORD)[1:]:
@@ -78,7 +78,7 @@ def _log(root: Path, path: str, rev: str) -> list[tuple[str, datetime, str]]:
 
 
 def commit_time(root: Path, rev: str) -> datetime:
-    return _utc(run_git(root, "log", "-1", "--format=%ct", rev).strip())
+    return _utc(run_git(root, "log", "-1", "--format=%ct", "--end-of-options", rev, "--").strip())
 
 
 def has_head(root: Path) -> bool:

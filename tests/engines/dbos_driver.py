@@ -88,7 +88,7 @@ def export_rows(db_path: Path, root_id: str) -> dict:
         rows = con.execute(
             f"select * from {table} where workflow_uuid in ({marks})", sorted(ids)
         ).fetchall()
-        if rows:
+        if rows or table == "operation_outputs":  # a run of no step still has (no) operations
             export["tables"][table] = [dict(row) for row in rows]
     con.close()
     return export
