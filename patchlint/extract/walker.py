@@ -12,6 +12,7 @@ from typing import Protocol
 
 import libcst as cst
 
+from patchlint.extract.names import dotted
 from patchlint.extract.repo import ClassRef, FunctionRef, Revision
 from patchlint.extract.source import SourceModule, bound_names, code_of
 from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate, items_of, iteration_count, truth
@@ -246,6 +247,8 @@ class Walker:
 
     def block(self, stmts: list, scope: Scope, helper: bool) -> tuple[list[Node], bool]:
         """Nodes of a statement list, and whether control never falls off its end."""
+        # a one-line body (``def f(): a()``, ``if x: a(); b()``) holds small statements directly
+        stmts = [cst.SimpleStatementLine(body=[s]) if isinstance(s, cst.BaseSmallStatement) else s for s in stmts]
         nodes: list[Node] = []
         for index, stmt in enumerate(stmts):
             if isinstance(stmt, cst.SimpleStatementLine):
@@ -783,7 +786,9 @@ class Walker:
             if classified.deprecate:
                 return [DeprecatePatch(classified.id, path=scope.module.path, node=call, src=scope.module)]
             return [Patched(classified.id, Seq(), Seq(), path=scope.module.path, node=call, src=scope.module)]
-        pre: list[Node] = []
+        # Python evaluates a computed receiver first: ``DBOS.start_workflow(f).get_result()``
+        # starts the child, then waits for it
+        pre: list[Node] = self._receiver(call, scope)
         for arg in call.args:
             pre.extend(self.expr(arg.value, scope))
         if isinstance(classified, EngineCall):
@@ -807,6 +812,14 @@ class Walker:
         pre = self.expr(call.func, scope) + pre if not isinstance(call.func, (cst.Name, cst.Attribute)) else pre
         inlined = self.inline(call, scope)
         return pre + inlined
+
+    def _receiver(self, call: cst.Call, scope: Scope) -> list[Node]:
+        """What evaluating the object a method is called on issues, when it is computed (a call,
+        an await) rather than a plain name or dotted name."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and dotted(func.value) is None:
+            return self.expr(func.value, scope)
+        return []
 
     def inline(self, call: cst.Call, scope: Scope) -> list[Node]:
         ref = self.helper_target(call, scope)
@@ -901,8 +914,6 @@ def _implicit_first(call: cst.Call, ref: FunctionRef) -> bool:
 
 
 def _decorator_text(decorator: cst.Decorator) -> str:
-    from patchlint.extract.names import dotted
-
     expr = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
     return dotted(expr) or ""
 
