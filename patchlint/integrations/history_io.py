@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 from patchlint.errors import InputError
-from patchlint.extract.apis import UPSERT_MEMO
 from patchlint.model import program as m
 from patchlint.semantics.history import (
     CANCEL_TIMER,
@@ -111,7 +110,7 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
             return None
         return TemporalEvent(m.UPSERT_SEARCH_ATTRIBUTES, "upsert_search_attributes")
     if kind == "WORKFLOW_PROPERTIES_MODIFIED":
-        return TemporalEvent(UPSERT_MEMO, UPSERT_MEMO)
+        return TemporalEvent(m.UPSERT_MEMO, m.UPSERT_MEMO)
     if kind == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
         return TemporalEvent(UPDATE_ACCEPTED, attrs.get("acceptedRequest", {}).get("input", {}).get("name", ""))
     if kind == "WORKFLOW_EXECUTION_UPDATE_COMPLETED":

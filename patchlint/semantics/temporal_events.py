@@ -14,6 +14,7 @@ from patchlint.model.program import (
     LOCAL_ACTIVITY,
     SIGNAL_EXTERNAL,
     TIMER,
+    UPSERT_MEMO,
     UPSERT_SEARCH_ATTRIBUTES,
 )
 from patchlint.semantics.history import (
@@ -26,7 +27,6 @@ from patchlint.semantics.history import (
 )
 
 PREFIX = "[TMPRL1100] Nondeterminism error: "
-UPSERT_MEMO = "upsert_memo"  # ``workflow.upsert_memo``: a ModifyWorkflowProperties command
 
 EVENT_TYPES = {
     ACTIVITY: "ActivityTaskScheduled",
