@@ -37,7 +37,7 @@ def git(repo: Path, *args: str) -> str:
 def check(repo: Path, *args: str, env: dict | None = None) -> tuple[int, dict]:
     import os
 
-    proc = subprocess.run([sys.executable, "-m", "patchlint", "check", "--format", "json", *args],
+    proc = subprocess.run([sys.executable, "-m", "patchlint", "check", "--format", "json", *args], check=False,
                           cwd=repo, capture_output=True, text=True, env={**os.environ, **(env or {})})
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
@@ -102,3 +102,123 @@ def test_config_excludes_and_severity(repo):
     assert code == 0 and [f["severity"] for f in data["findings"]] == ["warning"]
     (repo / "pyproject.toml").write_text('[tool.patchlint]\nexclude = ["helpers.py", "wf.py"]\n')
     assert check(repo)[1]["findings"] == []
+
+
+# --- git edges: odd names, symlinks, submodules, undecodable files --------------------------------
+
+INSERTED = WORKFLOW.replace('"ship"', '"audit")\n        await workflow.execute_activity("ship"')
+
+
+def run_cli(repo: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    import os
+
+    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=repo, capture_output=True, text=True,
+                          check=False, env={**os.environ, **(env or {})})
+
+
+def test_a_committed_symlink_named_like_python_is_not_parsed(repo):
+    (repo / "wf.py").write_text(INSERTED)
+    (repo / "link.py").symlink_to("shared dir/wf.py")  # its blob, "shared dir/wf.py", is no Python
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "insert audit, link a file")
+    for args in (("--base", "HEAD~1", "--head", "HEAD"), ("--base", "HEAD~1")):
+        code, data = check(repo, *args)
+        assert code == 1 and [f["code"] for f in data["findings"]] == ["PAT101"]
+        assert data["summary"]["files"] == 1
+
+
+def test_a_submodule_named_like_python_is_skipped_silently(repo):
+    (repo / "wf.py").write_text(INSERTED)
+    git(repo, "add", "wf.py")
+    elsewhere = "1234567890" * 4  # a submodule's commit lives in the submodule, not in this repository
+    git(repo, "update-index", "--add", "--cacheinfo", f"160000,{elsewhere},vendored.py")  # a gitlink
+    git(repo, "commit", "-qm", "insert audit, add a submodule")
+    code, data = check(repo, "--base", "HEAD~1", "--head", "HEAD")
+    assert code == 1 and [f["code"] for f in data["findings"]] == ["PAT101"]
+    git(repo, "rm", "-q", "--cached", "vendored.py")
+    git(repo, "commit", "-qm", "drop the submodule")
+    code, data = check(repo, "--base", "HEAD~1", "--head", "HEAD")
+    assert code == 0 and data["findings"] == []
+
+
+def test_an_untracked_symlink_loop_is_no_error(repo):
+    (repo / "loop_a.py").symlink_to("loop_b.py")
+    (repo / "loop_b.py").symlink_to("loop_a.py")
+    (repo / "wf.py").write_text(INSERTED)
+    proc = run_cli(repo, "check", "--format", "json")
+    assert proc.returncode == 1 and proc.stderr == ""
+    assert [f["code"] for f in json.loads(proc.stdout)["findings"]] == ["PAT101"]
+
+
+def test_the_history_of_a_file_named_with_a_newline_is_read(repo):
+    from patchlint.lifecycle import samples
+    from patchlint.lifecycle.history import History
+
+    name = "odd\nname.py"
+    (repo / name).write_text(samples.TEMPORAL_PATCHED)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "patched, in an oddly named file")
+    first = git(repo, "rev-parse", "HEAD").strip()
+    era = History(repo).era(name, "HEAD", "my-patch")
+    assert era is not None and era.patched_since.commit == first
+    proc = run_cli(repo, "patches", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    (entry,) = json.loads(proc.stdout)["patches"]
+    assert entry["path"] == name and entry["commit"] == first
+
+
+def latin1(text: str) -> bytes:
+    return f"# café\n{text}".encode("latin-1")
+
+
+def test_an_unrelated_undecodable_file_aborts_neither_check_nor_patches(repo):
+    from patchlint.lifecycle import samples
+
+    (repo / "fixtures").mkdir()
+    # found by the importer search (it holds the word "helpers"), but it imports no changed module
+    (repo / "fixtures" / "latin1.py").write_bytes(latin1("import temporalio  # see helpers\n"))
+    (repo / "fixtures" / "blob.py").write_bytes(b"\0\1\2 dbos patch")
+    (repo / "flow.py").write_text(samples.TEMPORAL_PATCHED)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "fixtures")
+    (repo / "wf.py").write_text(INSERTED)
+    (repo / "helpers.py").write_text(HELPERS.replace('"charge"', '"charge_v2"'))
+    proc = run_cli(repo, "check", "--format", "json")
+    assert proc.returncode == 1 and proc.stderr == ""
+    proc = run_cli(repo, "patches", "--format", "json")
+    assert proc.returncode == 0 and proc.stderr == ""
+    assert [e["path"] for e in json.loads(proc.stdout)["patches"]] == ["flow.py"]
+
+
+def test_an_undecodable_workflow_importing_a_changed_helper_is_one_line_exit_2(repo):
+    (repo / "wf.py").write_bytes(latin1(WORKFLOW))
+    git(repo, "commit", "-qam", "workflow in latin-1")
+    (repo / "helpers.py").write_text(HELPERS.replace('"charge"', '"charge_v2"'))
+    proc = run_cli(repo, "check")
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("patchlint: error: wf.py") and "not valid UTF-8" in line
+
+
+def test_pre_commit_all_files_on_a_clean_tree_says_nothing_was_compared(repo):
+    proc = run_cli(repo, "check", env={"PRE_COMMIT": "1"})
+    assert proc.returncode == 0
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("patchlint: warning: nothing compared")
+    assert "--from-ref" in line and "--to-ref" in line and "patchlint check --base origin/main" in line
+    (repo / "wf.py").write_text(INSERTED)  # a staged change is compared: no warning
+    git(repo, "add", "wf.py")
+    assert run_cli(repo, "check", env={"PRE_COMMIT": "1"}).stderr == ""
+    assert run_cli(repo, "check").stderr == ""  # outside pre-commit, a clean tree is just clean
+    refs = {"PRE_COMMIT": "1", "PRE_COMMIT_FROM_REF": "HEAD", "PRE_COMMIT_TO_REF": "HEAD"}
+    assert run_cli(repo, "check", env=refs).stderr == ""  # the push stage compared what it was told
+
+
+def test_an_undecodable_file_that_calls_a_patch_api_is_one_line_exit_2_in_patches(repo):
+    from patchlint.lifecycle import samples
+
+    (repo / "flow.py").write_bytes(latin1(samples.TEMPORAL_PATCHED))
+    proc = run_cli(repo, "patches")
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert "flow.py: not valid UTF-8" in line

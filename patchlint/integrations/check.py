@@ -13,6 +13,7 @@ from patchlint.errors import InputError
 from patchlint.extract.names import module_name_for
 from patchlint.extract.source import mentions_engine
 from patchlint.integrations import git
+from patchlint.lifecycle.stages import undated_patches, warn_undated
 from patchlint.rules.context import RepoRef
 
 
@@ -103,8 +104,13 @@ def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], co
         try:
             text = git.read_worktree(root, path) if revs.head_commit is None else git.show(root, revs.head_commit, path)
             base = git.show(root, revs.base_commit, path)
+        except git.Undecodable as exc:  # an error only if it is a workflow module importing the change
+            raw = exc.raw.decode("latin-1")
+            if mentions_engine(raw) and _imports_any(raw, names):
+                raise
+            continue
         except InputError:
-            continue  # not in the base revision: a new file, already part of the change
+            continue  # not in the base revision (a new file, already part of the change), or not a file
         if base == text and _imports_any(text, names):
             yield path, base, text
 
@@ -116,7 +122,7 @@ def _imports_any(text: str, names: list[str]) -> bool:
 
 def check_repo(
     start: Path | str = ".", base: str | None = None, head: str | None = None, paths: tuple[str, ...] = (),
-    config=None,
+    config=None, verify: bool = False,
 ) -> tuple[Report, RepoRef]:
     root = git.repo_root(start)
     config = config or config_mod.load(root)
@@ -139,5 +145,15 @@ def check_repo(
     _add_importers(root, revs, old_files, new_files, config)
     repo = RepoRef(root, revs.base_commit, revs.head_commit)
     context = {"old": git.RevisionFiles(root, revs.base_commit), "new": git.RevisionFiles(root, revs.head_commit)}
-    report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context)
+    report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context, verify=verify)
+    warn_undated(undated_patches(repo, report.old_models, report.new_models))
+    if not changes and revs.base == "HEAD" and revs.head is None and os.environ.get("PRE_COMMIT") == "1":
+        git.warn(NOTHING_COMPARED)
     return report, repo
+
+
+NOTHING_COMPARED = (
+    "nothing compared: the working tree equals HEAD (as under `pre-commit run --all-files`); in CI compare "
+    "with the branch in production: `pre-commit run --from-ref origin/main --to-ref HEAD` or "
+    "`patchlint check --base origin/main`"
+)

@@ -8,7 +8,9 @@ after ``--``."""
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,8 +63,31 @@ def repo_root(start: Path | str = ".") -> Path:
     return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
 
 
-def is_shallow(root: Path) -> bool:
-    return run_git(root, "rev-parse", "--is-shallow-repository", check=False).strip() == "true"
+def warn(message: str) -> None:
+    """One line on stderr that does not change the exit status (ruff's ``warning:``)."""
+    print(f"patchlint: warning: {printable(message)}", file=sys.stderr)
+
+
+SHALLOW_FIX = "run `git fetch --unshallow` (in GitHub Actions: actions/checkout with `fetch-depth: 0`)"
+
+
+def shallow_boundary(root: Path | str) -> frozenset[str]:
+    """The commits a shallow clone has without their parents (empty: the history is complete).
+
+    Git shows such a commit as a root: every file in it looks added there, so a date read from it is
+    when the clone was cut off, not when the code arrived."""
+    proc = spawn(root, "rev-parse", "--git-path", "shallow")
+    if proc.returncode != 0:
+        return frozenset()
+    path = Path(root, proc.stdout.decode("utf-8", "surrogateescape").strip())
+    try:
+        return frozenset(path.read_text(encoding="ascii").split())
+    except (OSError, UnicodeDecodeError):
+        return frozenset()
+
+
+def is_shallow(root: Path | str) -> bool:
+    return bool(shallow_boundary(root))
 
 
 def resolve(root: Path, rev: str) -> str:
@@ -85,9 +110,15 @@ class FileChange:
     new_path: str | None  # None: deleted
 
 
+REGULAR_MODES = ("100644", "100755")  # a symlink (120000) or a submodule (160000) is not Python source
+
+
 def changed_files(root: Path, base: str, head: str | None, untracked: bool = True) -> list[FileChange]:
-    """Python files changed between ``base`` and ``head`` (``None``: the working tree), renames followed."""
-    args = ["diff", "--name-status", "-M", "--no-color", "--no-ext-diff", "-z", "--end-of-options",
+    """Python files changed between ``base`` and ``head`` (``None``: the working tree), renames followed.
+
+    Read with ``git diff --raw -z``: NUL-separated, so any file name is one field, and with the modes,
+    so a side that is a symlink or a submodule named ``x.py`` counts as no file at all."""
+    args = ["diff", "--raw", "-M", "--no-abbrev", "--no-color", "--no-ext-diff", "-z", "--end-of-options",
             check_revision(base)]
     if head is not None:
         args.append(check_revision(head))
@@ -95,34 +126,52 @@ def changed_files(root: Path, base: str, head: str | None, untracked: bool = Tru
     fields = run_git(root, *args).split("\0")
     changes: list[FileChange] = []
     i = 0
-    while i < len(fields) and fields[i]:
-        status = fields[i]
+    while i + 1 < len(fields) and fields[i].startswith(":"):
+        old_mode, new_mode, _, _, status = fields[i][1:].split(" ")
         if status.startswith(("R", "C")):
-            changes.append(FileChange(fields[i + 1], fields[i + 2]))
+            old, new = fields[i + 1], fields[i + 2]
             i += 3
-            continue
-        path = fields[i + 1]
-        if status.startswith("A"):
-            changes.append(FileChange(None, path))
-        elif status.startswith("D"):
-            changes.append(FileChange(path, None))
         else:
-            changes.append(FileChange(path, path))
-        i += 2
+            old = new = fields[i + 1]
+            i += 2
+        old = old if old_mode in REGULAR_MODES else None
+        new = new if new_mode in REGULAR_MODES else None
+        if head is None and new is not None and not is_regular(root, new):
+            new = None  # the diff reads a symlink's target as its content (or fails on a loop)
+        if old is not None or new is not None:
+            changes.append(FileChange(old, new))
     if head is None and untracked:  # untracked files are part of the working tree too
         for path in run_git(root, "ls-files", "--others", "--exclude-standard", "-z", "--", "*.py").split("\0"):
-            if path:
+            if path and is_regular(root, path):
                 changes.append(FileChange(None, path))
     return changes
 
 
+def is_regular(root: Path, path: str) -> bool:
+    """A regular file of the working tree, not followed through a symlink (a loop is just not a file)."""
+    try:
+        return stat.S_ISREG(os.lstat(Path(root, path)).st_mode)
+    except OSError:
+        return False
+
+
+class Undecodable(InputError):
+    """A file that is not UTF-8 Python source (an error only for a file the check needs). ``raw``: its
+    bytes, for telling whether it matters at all."""
+
+    def __init__(self, message: str, path: str | None = None, raw: bytes = b""):
+        super().__init__(message, path)
+        self.raw = raw
+
+
 def decode(data: bytes, where: str) -> str:
     if b"\0" in data:
-        raise InputError("binary file, not Python source", printable(where))
+        raise Undecodable("binary file, not Python source", printable(where), data)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputError(f"not valid UTF-8 (byte {exc.start}): patchlint reads Python source as UTF-8", printable(where)) from None
+        raise Undecodable(f"not valid UTF-8 (byte {exc.start}): patchlint reads Python source as UTF-8",
+                          printable(where), data) from None
 
 
 def show(root: Path, rev: str, path: str) -> str:
@@ -132,60 +181,87 @@ def show(root: Path, rev: str, path: str) -> str:
     return decode(proc.stdout, f"{path} (at {rev})")
 
 
-def show_many(root: Path, rev: str, paths: list[str]) -> dict[str, str]:
-    """Several files of one revision through a single ``git cat-file --batch -z`` (NUL-separated
-    requests, so a file name holding a newline is one request; git older than 2.38 lacks ``-z`` and
-    falls back to one ``cat-file`` per file)."""
-    if not paths:
-        return {}
-    check_revision(rev)
-    names = [f"{rev}:{p}".encode("utf-8", "surrogateescape") for p in paths]
-    proc = spawn(root, "cat-file", "--batch", "-z", input=b"\0".join(names) + b"\0")
+def tree(root: Path, rev: str, paths: list[str] | tuple[str, ...] = (".",)) -> dict[str, tuple[str, str]]:
+    """``{path: (mode, object id)}`` of the Python files of ``rev`` under ``paths``, from ``ls-tree -r -z``."""
+    out = run_git(root, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", check_revision(rev), "--", *paths)
+    entries = {}
+    for entry in out.split("\0"):
+        meta, tab, path = entry.partition("\t")
+        if tab and path.endswith(".py"):
+            mode, _, oid = meta.split(" ")
+            entries[path] = (mode, oid)
+    return entries
+
+
+def read_blobs(root: Path, oids: list[str]) -> list[bytes]:
+    """The contents of blobs named by id, through one ``git cat-file --batch`` (an id holds no newline,
+    unlike ``rev:path``, so the line protocol is safe on every git version)."""
+    if not oids:
+        return []
+    proc = spawn(root, "cat-file", "--batch", input="".join(f"{oid}\n" for oid in oids).encode("ascii"))
     if proc.returncode != 0:
-        return {p: show(root, rev, p) for p in paths}
-    out, data, pos = {}, proc.stdout, 0
-    for path, name in zip(paths, names):
-        missing = name + b" missing\n"  # git echoes the request, which may hold newlines itself
-        if data.startswith(missing, pos):
-            raise InputError(f"not found in revision {rev}", printable(path))
+        raise InputError(printable(f"git cat-file --batch: {proc.stderr.decode('utf-8', 'replace').strip()}"))
+    blobs, data, pos = [], proc.stdout, 0
+    for oid in oids:
         end = data.index(b"\n", pos)
         header = data[pos:end].split()
         pos = end + 1
-        if len(header) < 3 or header[-1] in (b"missing", b"ambiguous"):
-            raise InputError(f"not found in revision {rev}", printable(path))
+        if len(header) != 3 or header[1] != b"blob":
+            raise InputError(f"git cat-file --batch: object {oid} is not a blob")
         size = int(header[2])
-        out[path] = decode(data[pos : pos + size], f"{path} (at {rev})")
+        blobs.append(data[pos : pos + size])
         pos += size + 1
-    return out
+    return blobs
+
+
+def show_many(root: Path, rev: str, paths: list[str]) -> dict[str, str]:
+    """Several files of one revision: their ids from ``ls-tree -z``, their contents through one
+    ``cat-file --batch``. A path that is a symlink or a submodule there is left out (it holds no
+    Python source); a path that is not there at all is an error."""
+    if not paths:
+        return {}
+    listing = tree(root, rev)
+    for path in paths:
+        if path not in listing:
+            raise InputError(f"not found in revision {rev}", printable(path))
+    wanted = [p for p in paths if listing[p][0] in REGULAR_MODES]
+    blobs = read_blobs(root, [listing[p][1] for p in wanted])
+    return {p: decode(blob, f"{p} (at {rev})") for p, blob in zip(wanted, blobs)}
 
 
 def read_worktree(root: Path, path: str) -> str:
-    file = root / path
+    """A regular file of the working tree; a symlink, a FIFO or a directory is not Python source."""
+    file = Path(root, path)
     try:
+        if not stat.S_ISREG(os.lstat(file).st_mode):
+            raise InputError("not a regular file (a symlink, a directory or a device): not Python source", printable(path))
         data = file.read_bytes()
     except FileNotFoundError:
         raise InputError("file vanished while patchlint was reading it", printable(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a directory, not a Python file", printable(path)) from None
+    except OSError as exc:
+        raise InputError(f"cannot read it: {exc.strerror or exc}", printable(path)) from None
     return decode(data, path)
 
 
 class RevisionFiles(Mapping):
-    """The Python files of one revision (or the working tree), read only when asked for."""
+    """The Python files of one revision (or the working tree), read only when asked for.
+
+    Only regular files of a revision are listed (a symlink or a submodule named ``x.py`` is no module)."""
 
     def __init__(self, root: Path, rev: str | None):
         self.root, self.rev = root, rev
         self._cache: dict[str, str | None] = {}
         self._listing: list[str] | None = None
+        self._ids: dict[str, str] = {}
 
     def _list(self) -> list[str]:
         if self._listing is None:
             if self.rev is None:
                 out = run_git(self.root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.py")
+                self._listing = [p for p in out.split("\0") if p.endswith(".py")]
             else:
-                out = run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "--end-of-options",
-                              check_revision(self.rev), "--", ".")
-            self._listing = [p for p in out.split("\0") if p.endswith(".py")]
+                self._ids = {p: oid for p, (mode, oid) in tree(self.root, self.rev).items() if mode in REGULAR_MODES}
+                self._listing = list(self._ids)
         return self._listing
 
     def get(self, path, default=None):
@@ -193,10 +269,12 @@ class RevisionFiles(Mapping):
             return default
         if path not in self._cache:
             try:
-                self._cache[path] = (
-                    read_worktree(self.root, path) if self.rev is None else show(self.root, self.rev, path)
-                )
-            except InputError:
+                if self.rev is None:
+                    self._cache[path] = read_worktree(self.root, path)
+                else:
+                    (blob,) = read_blobs(self.root, [self._ids[path]])
+                    self._cache[path] = decode(blob, f"{path} (at {self.rev})")
+            except InputError:  # gone, not a regular file, or not UTF-8: no module to resolve from
                 self._cache[path] = None
         value = self._cache[path]
         return default if value is None else value

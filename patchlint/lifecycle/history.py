@@ -12,8 +12,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from patchlint.errors import InputError
-from patchlint.integrations.git import read_worktree, run_git
-from patchlint.lifecycle.calls import ABSENT, DEPRECATED, GIT_FILTER, PATCHED, PatchCalls, definition_block, scan
+from patchlint.integrations.git import read_worktree, run_git, shallow_boundary
+from patchlint.lifecycle.calls import (
+    ABSENT,
+    DEPRECATED,
+    GIT_FILTER,
+    PATCHED,
+    PatchCalls,
+    definition_block,
+    scan,
+)
 
 _RECORD = "\x1e"
 
@@ -26,6 +34,7 @@ class Revision:
     when: datetime
     path: str
     calls: PatchCalls
+    dated: bool = True  # False: a shallow clone's boundary, where git shows older code as added
 
     def label(self) -> str:
         where = "working tree" if self.commit is None else self.commit[:10]
@@ -39,6 +48,8 @@ class Era:
     ``reused_after``: the id had been removed entirely at that revision before this era began.
     ``grew_at``: a further ``patched(id)`` call site was added while the id was already live, so
     runs of the earlier patched era hold the marker but ran the old code at the new site.
+    ``undated``: the era began at or before the boundary of a shallow clone, so when it entered its
+    first stage is unknown (that ``*_since`` is None): rules that need the date stay silent.
     """
 
     id: str
@@ -48,6 +59,7 @@ class Era:
     grew_at: Revision | None = None
     reused_after: Revision | None = None
     ever_patched: bool = False
+    undated: bool = False
 
     @property
     def stage(self) -> str:
@@ -61,19 +73,21 @@ def _utc(seconds: str) -> datetime:
 
 
 def _log(root: Path, path: str, rev: str) -> list[tuple[str, datetime, str]]:
-    """(commit, committer date, path at that commit) of every commit touching a patch call, oldest first."""
+    """(commit, committer date, path at that commit) of every commit touching a patch call, oldest first.
+
+    ``-z``: the name-status fields are NUL-separated, so a path holding a newline is one field."""
     out = run_git(
-        root, "log", "--follow", "-M", "-E", f"-G{GIT_FILTER}", "--name-status", "--no-color",
+        root, "log", "--follow", "-M", "-E", f"-G{GIT_FILTER}", "--name-status", "--no-color", "-z",
         f"--format={_RECORD}%H %ct", "--end-of-options", rev, "--", path, check=False,
     )
     entries = []
     for record in out.split(_RECORD)[1:]:
-        lines = [ln for ln in record.splitlines() if ln.strip()]
-        commit, seconds = lines[0].split()
-        status = lines[1].split("\t") if len(lines) > 1 else []
+        fields = [f.strip("\n") for f in record.split("\0")]
+        commit, seconds = fields[0].split()
+        status = [f for f in fields[1:] if f]  # [status, path] or [R…, old path, new path]
         if status and status[0].startswith("D"):
             continue  # the file was deleted here: the deletion is seen as the next state
-        entries.append((commit, _utc(seconds), status[-1] if status else path))
+        entries.append((commit, _utc(seconds), status[-1] if len(status) > 1 else path))
     return entries[::-1]
 
 
@@ -97,6 +111,14 @@ class History:
         self.root = Path(root)
         self.now = now or datetime.now(timezone.utc)
         self._cache: dict[tuple[str, str | None, str | None], tuple[Revision, ...]] = {}
+        self._boundary: frozenset[str] | None = None
+        self.undated: set[tuple[str, str]] = set()  # (path, id) whose era a shallow clone cut off
+
+    @property
+    def boundary(self) -> frozenset[str]:
+        if self._boundary is None:
+            self._boundary = shallow_boundary(self.root)
+        return self._boundary
 
     def revisions(self, path: str, rev: str | None, scope: str | None = None) -> tuple[Revision, ...]:
         """The revisions of ``path`` up to ``rev`` (``None``: the working tree) where patch calls changed."""
@@ -110,7 +132,7 @@ class History:
         if start is not None:
             for commit, when, at_path in _log(self.root, path, start):
                 text = run_git(self.root, "show", f"{commit}:{at_path}", check=False)
-                yield Revision(commit, when, at_path, scan(_scoped(text, scope)))
+                yield Revision(commit, when, at_path, scan(_scoped(text, scope)), commit not in self.boundary)
         if rev is None:
             try:
                 text = read_worktree(self.root, path)
@@ -119,7 +141,10 @@ class History:
             yield Revision(None, self.now, path, scan(_scoped(text, scope)))
 
     def era(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> Era | None:
-        return era_of(self.revisions(path, rev, scope), patch_id)
+        era = era_of(self.revisions(path, rev, scope), patch_id)
+        if era is not None and era.undated:
+            self.undated.add((path, patch_id))
+        return era
 
     def ever_patched(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> bool:
         return any(r.calls.patched.get(patch_id) for r in self.revisions(path, rev, scope))
@@ -158,4 +183,11 @@ def era_of(revisions: tuple[Revision, ...] | list[Revision], patch_id: str) -> E
                 era = replace(era, deprecated_since=rev)
         elif era is not None and era.removed_at is None:
             era = replace(era, removed_at=rev)
-    return None if era is None else replace(era, ever_patched=ever)
+    if era is None:
+        return None
+    era = replace(era, ever_patched=ever)
+    for stage in ("patched_since", "deprecated_since"):  # never a date the clone made up
+        since = getattr(era, stage)
+        if since is not None and not since.dated:
+            era = replace(era, **{stage: None, "undated": True})
+    return era

@@ -11,18 +11,20 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from patchlint.integrations.git import read_worktree, run_git
+from patchlint.integrations.git import decode, is_regular, run_git
 from patchlint.lifecycle.calls import DEPRECATED, PATCHED, scan
 from patchlint.lifecycle.history import History
 from patchlint.lifecycle.stages import (
     KEEP,
     READY_TO_DEPRECATE,
     READY_TO_REMOVE,
+    UNKNOWN,
     age_days,
     dating,
     sites,
     stage_in,
     verdict,
+    warn_undated,
     workflows,
 )
 from patchlint.model.program import locate
@@ -50,15 +52,25 @@ class Entry:
 
 
 def candidate_files(root: Path, paths: tuple[str, ...] = ()) -> dict[str, str]:
-    """Python files of the working tree that mention an engine and call a patch API."""
+    """Python files of the working tree that mention an engine and call a patch API.
+
+    Only those must be UTF-8: every other file is only looked at for the engine and patch words, so
+    an unrelated latin-1 fixture or binary ``.py`` is no error. A regular file only (a symlink, a
+    submodule or a loop named ``x.py`` is no module)."""
     listing = run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", *(paths or (".",)))
     files = {}
-    for path in listing.split("\0"):
-        if not path.endswith(".py") or not (root / path).is_file():
+    for path in dict.fromkeys(listing.split("\0")):  # a conflicted file is listed once per stage
+        if not path.endswith(".py") or not is_regular(root, path):
             continue
-        text = read_worktree(root, path)
-        if ("temporalio" in text or "dbos" in text) and ("patch" in text) and (scan(text).ids() or "patch(" in text):
-            files[path] = text
+        try:
+            raw = (root / path).read_bytes()
+        except OSError:
+            continue  # vanished meanwhile
+        if not ((b"temporalio" in raw or b"dbos" in raw) and b"patch" in raw):
+            continue
+        guess = raw.decode("latin-1")  # never fails: only to tell whether the file calls a patch API
+        if scan(guess).ids() or "patch(" in guess:
+            files[path] = decode(raw, path)  # it does: it matters, and must be UTF-8
     return files
 
 
@@ -77,6 +89,7 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
                 continue
             seen.add(pid)
             entries.append(_entry(models, workflow, site.node, history, config, now, live))
+    warn_undated(history.undated)
     return sorted(entries, key=lambda e: (e.path, e.line, e.id))
 
 
@@ -97,6 +110,8 @@ def _entry(models, workflow, node, history: History, config, now, live) -> Entry
         evidence=HISTORY if getattr(config, "max_workflow_lifetime_days", None) is not None
         else "none: set max-workflow-lifetime in [tool.patchlint]",
     )
+    if entry.verdict == UNKNOWN:
+        entry.evidence = "none: a shallow clone, its history ends before this stage began"
     if live is not None and live.covers(workflow.engine):
         count, evidence = live.count(workflow.engine, workflow.name, pid, stage)
         entry.open_executions, entry.evidence = count, evidence

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from patchlint.diff.identity import python_name
+from patchlint.integrations.git import SHALLOW_FIX, shallow_boundary, warn
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED, definition_block
 from patchlint.lifecycle.history import Era, History, commit_time
-from patchlint.diff.identity import python_name
 from patchlint.lifecycle.identity import old_of
 from patchlint.model.program import (
     DeprecatePatch,
@@ -32,6 +33,7 @@ from patchlint.model.program import (
 KEEP = "keep"
 READY_TO_DEPRECATE = "ready-to-deprecate"
 READY_TO_REMOVE = "ready-to-remove"
+UNKNOWN = "unknown"  # a shallow clone cut the history off before the patch's stage began
 
 CONFIGURE = (
     'set max-workflow-lifetime (e.g. "30d") in [tool.patchlint] of pyproject.toml '
@@ -186,6 +188,8 @@ def ready_at(stage: str, era: Era, config, engine: str) -> datetime | None:
 def verdict(stage: str, era: Era | None, config, engine: str, now: datetime) -> str:
     if era is None:
         return KEEP
+    if era.undated and (era.patched_since if stage == PATCHED else era.deprecated_since) is None:
+        return UNKNOWN
     when = ready_at(stage, era, config, engine)
     if when is None or when > now:
         return KEEP
@@ -223,6 +227,30 @@ class Lifecycle:
         """Whether any revision up to the head called ``patched(id)`` where the workflow's call is."""
         path, rev, pid, scope = _at(models, workflow, patch_id, self.repo.head)
         return self.history.ever_patched(path, rev, pid, scope)
+
+
+def undated_patches(repo, old: list[ModuleModel], new: list[ModuleModel]) -> set[tuple[str, str]]:
+    """``(path, id)`` of the patches of a check whose stage began before a shallow clone's boundary
+    (the lifecycle rules skipped them); empty at once when the clone is complete."""
+    if repo is None or not shallow_boundary(repo.root):
+        return set()
+    lc = Lifecycle(repo)
+    for models, at in ((new, lc.at_head), (old, lc.at_base)):
+        for workflow in workflows(models):
+            for pid in {s.node.id for s in sites(workflow)} - {None}:
+                at(models, workflow, pid)
+    return lc.history.undated
+
+
+def warn_undated(undated: set[tuple[str, str]]) -> None:
+    """The one stderr line that says some lifecycle is unknown, and how to make it known."""
+    if undated:
+        n = len({pid for _, pid in undated})
+        warn(
+            f"shallow clone: the history ends before the stage of {n} patch id{'s' * (n != 1)} began, so "
+            f"{'their' if n != 1 else 'its'} lifecycle is unknown and date-based rules skip "
+            f"{'them' if n != 1 else 'it'}; {SHALLOW_FIX}"
+        )
 
 
 def _at(models, workflow, patch_id, rev):
