@@ -5,11 +5,13 @@ source texts → extract (libcst) → model → diff → rules → findings.  Ne
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
+from patchlint.errors import InputError
 from patchlint.findings import Finding
 from patchlint.model.program import ModuleModel, Workflow
+from patchlint.suppression import drop_noqa
 
 
 @dataclass
@@ -34,6 +36,8 @@ def analyze_revisions(
     repo=None,
     has_base: bool = True,
     context_files: Mapping[str, Mapping[str, str]] | None = None,
+    verify: bool = False,
+    noqa: bool = True,
 ) -> Report:
     """Compare two revisions given as ``{repo-relative path: source text}``.
 
@@ -41,6 +45,12 @@ def analyze_revisions(
     engine and type name across files, so moves and renames are followed. ``context_files`` may
     give, per revision (``"old"``/``"new"``), other modules of the repository that helpers and
     activity definitions are resolved from (read lazily only when a changed file imports them).
+    ``verify`` replays every base run on the reference runtime (``patchlint.verify``).
+
+    The report holds the findings the configuration selects for their file (``select``,
+    ``ignore``, ``per-file-ignores``), less those a ``# noqa`` comment on their line in the new
+    revision suppresses (``noqa=False``: keep them, for a caller that reads noqa itself). Both
+    apply after ``verify``, so a suppressed error still covers its workflow's runtime break.
     Raises ``InputError`` for source that cannot be parsed.
     """
     from patchlint.config import Config
@@ -59,12 +69,13 @@ def analyze_revisions(
     )
     findings: list[Finding] = []
     for rule in all_rules():
-        if not config.rule_enabled(rule.code) or (rule.needs_base and not has_base):
+        # --verify needs every error, selected or not, to tell a known break from a missed one
+        if not (verify or config.rule_enabled(rule.code)) or (rule.needs_base and not has_base):
             continue
         for finding in rule().check(ctx):
             findings.append(config.apply_severity(finding))
     findings = sorted(set(findings), key=lambda f: f.sort_key())
-    return Report(
+    report = Report(
         findings=findings,
         files=len(set(old_files) | set(new_files)),
         workflows=len({(w.engine, w.path, w.name) for m in new_models for w in m.workflows}),
@@ -72,6 +83,28 @@ def analyze_revisions(
         old_models=old_models,
         new_models=new_models,
     )
+    if verify:
+        from patchlint.verify import verify_report
+
+        report = verify_report(report, old_models, new_models)
+    report.findings = [f for f in report.findings if config.rule_enabled_for(f.code, f.path)]
+    if noqa:
+        report.findings = drop_noqa(report.findings, _texts(new_files, context_files.get("new")))
+    return report
+
+
+def _texts(files: Mapping[str, str], context: Mapping[str, str] | None):
+    """The new revision's text of a path: a compared file, else one of its context modules."""
+
+    def text_of(path: str) -> str | None:
+        if path in files:
+            return files[path]
+        try:
+            return context.get(path) if context is not None else None
+        except InputError:
+            return None
+
+    return text_of
 
 
 def analyze_texts(

@@ -1,13 +1,14 @@
-"""``[tool.patchlint]`` in the repository's pyproject.toml. Unknown keys are an error."""
+"""``[tool.patchlint]`` in the repository's pyproject.toml. Unknown keys and bad values are an error."""
 
 from __future__ import annotations
 
 import fnmatch
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from patchlint import suppression
 from patchlint.errors import InputError
 from patchlint.findings import Finding, Severity
 
@@ -17,16 +18,23 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 ENGINES = ("temporal", "dbos")
-_DURATION = re.compile(r"^\s*(\d+)\s*([dhw])\s*$")
+_DURATION = re.compile(r"^\s*([0-9]+)\s*([dhw])\s*$")
+_UNIT_DAYS = {"d": 1.0, "h": 1 / 24, "w": 7.0}
+MAX_DURATION_DAYS = 36525  # 100 years: longer is a typo, and dates that far ahead overflow
 
 
 def parse_duration_days(text: str, key: str, where: str | None = None) -> float:
-    """``"30d"``, ``"12h"``, ``"2w"`` → days."""
-    match = _DURATION.match(str(text))
+    """``"30d"``, ``"12h"``, ``"2w"`` → days (at most ``MAX_DURATION_DAYS``)."""
+    if not isinstance(text, str):
+        raise InputError(f"[tool.patchlint] {key} = {text!r}: expected a string like \"30d\", \"12h\" or \"2w\"", where)
+    match = _DURATION.match(text)
     if not match:
         raise InputError(f"[tool.patchlint] {key} = {text!r}: expected a duration like \"30d\", \"12h\" or \"2w\"", where)
-    value, unit = int(match.group(1)), match.group(2)
-    return value * {"d": 1.0, "h": 1 / 24, "w": 7.0}[unit]
+    digits, unit = match.group(1), match.group(2)
+    days = int(digits) * _UNIT_DAYS[unit] if len(digits) <= 12 else float("inf")
+    if days > MAX_DURATION_DAYS:
+        raise InputError(f"[tool.patchlint] {key} = {text!r}: longer than 100 years ({MAX_DURATION_DAYS}d)", where)
+    return days
 
 
 @dataclass
@@ -34,40 +42,89 @@ class Config:
     engines: tuple[str, ...] = ENGINES
     # Extra decorators that make a DBOS step (dotted names as written, e.g. "myapp.db.transaction").
     step_decorators: tuple[str, ...] = ()
+    # Rule code or prefix → severity; the most specific key that matches a finding's code wins.
     severity: dict[str, Severity] = field(default_factory=dict)
     exclude: tuple[str, ...] = ()
-    disable: tuple[str, ...] = ()
+    # Rule selection, ruff's way (patchlint.suppression): [tool.patchlint] first, then the flags.
+    selection: tuple[suppression.Layer, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes)
     max_workflow_lifetime_days: float | None = None
     retention_days: float | None = None
     source: str | None = None  # the file it was read from
 
     def rule_enabled(self, code: str) -> bool:
-        return not any(code.upper().startswith(prefix.upper()) for prefix in self.disable)
+        """Selected for some file (``per-file-ignores`` aside): the rule has to run."""
+        return suppression.selected(self.selection, code.upper())
+
+    def rule_enabled_for(self, code: str, path: str) -> bool:
+        """Selected, and not ignored for ``path`` by ``per-file-ignores``."""
+        if not self.rule_enabled(code):
+            return False
+        code = code.upper()
+        return not any(
+            suppression.glob_applies(pattern, path) and any(suppression.matches(c, code) for c in codes)
+            for pattern, codes in self.per_file_ignores
+        )
+
+    def with_flags(self, layer: suppression.Layer | None) -> Config:
+        """This configuration with the command line's selection (``flag_layer``) as the last layer."""
+        return self if layer is None else replace(self, selection=(*self.selection, layer))
 
     def apply_severity(self, finding: Finding) -> Finding:
-        override = self.severity.get(finding.code)
-        return finding.with_(severity=override) if override else finding
+        keys = [k for k in self.severity if suppression.matches(k, finding.code)]
+        if not keys:
+            return finding
+        return finding.with_(severity=self.severity[max(keys, key=suppression.specificity)])
 
     def excluded(self, path: str) -> bool:
         return any(fnmatch.fnmatch(path, pattern) for pattern in self.exclude)
 
 
+def flag_layer(select=(), extend_select=(), ignore=()) -> suppression.Layer | None:
+    """The command line's ``--select``/``--extend-select``/``--ignore`` (each repeated or
+    comma-separated), checked; ``None`` when none was given."""
+    if not (select or extend_select or ignore):
+        return None
+    return suppression.Layer(
+        select=_flag_codes(select, "--select") if select else None,
+        extend_select=_flag_codes(extend_select, "--extend-select"),
+        ignore=_flag_codes(ignore, "--ignore"),
+    )
+
+
+def _flag_codes(values, flag: str) -> tuple[str, ...]:
+    codes = [code for value in values for code in value.split(",") if code.strip()]
+    return suppression.check_codes(codes, flag)
+
+
 KEYS = {
     "engines": "list of engines to analyse: \"temporal\", \"dbos\"",
     "step-decorators": "extra decorators (dotted, as written) that make a function a DBOS step",
-    "severity": "table of rule code → \"error\" | \"warning\" | \"info\"",
+    "severity": "table of rule code (or prefix) → \"error\" | \"warning\" | \"info\"",
     "exclude": "glob patterns of repo-relative paths to skip",
-    "disable": "rule codes (or prefixes such as \"PAT2\") to turn off",
+    "select": "rule codes or prefixes to check, instead of every rule (\"ALL\": every rule)",
+    "extend-select": "rule codes or prefixes to check on top of the selection",
+    "ignore": "rule codes or prefixes not to check",
+    "disable": "the same as ignore (an older name)",
+    "per-file-ignores": "table of path glob → rule codes or prefixes not to report in matching files",
     "max-workflow-lifetime": "longest a workflow stays open, e.g. \"30d\" (lifecycle rules)",
     "retention": "Temporal namespace retention, e.g. \"7d\" (lifecycle rules)",
 }
 
 
-def _string_list(table: dict, key: str, where: str) -> tuple[str, ...]:
+def _string_list(table: dict, key: str, where: str, label: str | None = None) -> tuple[str, ...]:
     value = table[key]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InputError(f"[tool.patchlint] {key} must be a list of strings", where)
+        raise InputError(f"[tool.patchlint] {label or key} must be a list of strings", where)
     return tuple(value)
+
+
+def _codes(table: dict, key: str, where: str, label: str | None = None) -> tuple[str, ...]:
+    codes = _string_list(table, key, where, label)
+    try:
+        return suppression.check_codes(codes, f"[tool.patchlint] {label or key}")
+    except InputError as exc:
+        raise InputError(str(exc), where) from None
 
 
 def from_table(table: dict, where: str = "pyproject.toml") -> Config:
@@ -86,14 +143,29 @@ def from_table(table: dict, where: str = "pyproject.toml") -> Config:
         config.step_decorators = _string_list(table, "step-decorators", where)
     if "exclude" in table:
         config.exclude = _string_list(table, "exclude", where)
-    if "disable" in table:
-        config.disable = _string_list(table, "disable", where)
+    layer = suppression.Layer(
+        select=_codes(table, "select", where) if "select" in table else None,
+        extend_select=_codes(table, "extend-select", where) if "extend-select" in table else (),
+        ignore=tuple(code for key in ("ignore", "disable") if key in table for code in _codes(table, key, where)),
+    )
+    if layer != suppression.Layer():
+        config.selection = (layer,)
+    if "per-file-ignores" in table:
+        if not isinstance(table["per-file-ignores"], dict):
+            raise InputError("[tool.patchlint] per-file-ignores must be a table of glob = [codes]", where)
+        config.per_file_ignores = tuple(
+            (glob, _codes(table["per-file-ignores"], glob, where, f"per-file-ignores.{glob!r}"))
+            for glob in table["per-file-ignores"]
+        )
     if "severity" in table:
         if not isinstance(table["severity"], dict):
             raise InputError("[tool.patchlint] severity must be a table of code = level", where)
         for code, level in table["severity"].items():
             try:
-                config.severity[code.upper()] = Severity(level)
+                key = suppression.check_code(code, "[tool.patchlint] severity")
+                config.severity[key] = Severity(level)
+            except InputError as exc:
+                raise InputError(str(exc), where) from None
             except ValueError:
                 raise InputError(
                     f"[tool.patchlint] severity.{code} = {level!r}: expected error, warning or info", where
@@ -115,7 +187,12 @@ def load(root: Path | None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"invalid TOML: {exc}", str(path)) from None
-    table = data.get("tool", {}).get("patchlint", {})
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", str(path)) from None
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise InputError("[tool] must be a table", str(path))
+    table = tool.get("patchlint", {})
     if not isinstance(table, dict):
         raise InputError("[tool.patchlint] must be a table", str(path))
     return from_table(table, str(path))
