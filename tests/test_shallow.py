@@ -101,3 +101,16 @@ def test_patches_on_a_shallow_clone_reports_the_age_as_unknown(tmp_path):
     assert "git fetch --unshallow" in note
     table = patchlint(shallow, "patches")
     assert "unknown" in table.stdout and "(uncommitted)" not in table.stdout and len(warnings(table)) == 1
+
+
+def test_a_boundary_older_than_the_lifetime_settles_the_verdict_without_a_date(tmp_path):
+    src = origin(tmp_path, [(365, samples.TEMPORAL_PATCHED), (200, samples.TEMPORAL_PATCHED),
+                            (1, samples.TEMPORAL_DEPRECATED)])
+    shallow = clone(src, tmp_path / "shallow", 2)  # boundary: 200 days ago, the patch older still
+    proc = patchlint(shallow, "check", "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
+    assert codes(proc) == [] and warnings(proc) == []  # older than 30 days whatever its date: nothing to say
+    subprocess.run(["git", "checkout", "-q", "HEAD~1"], cwd=shallow, check=True)
+    proc = patchlint(shallow, "patches", "--format", "json")
+    (entry,) = json.loads(proc.stdout)["patches"]
+    assert (entry["since"], entry["age_days"], entry["verdict"]) == (None, None, "ready-to-deprecate")
+    assert "shallow clone" in entry["evidence"] and warnings(proc) == []

@@ -146,7 +146,7 @@ def check_repo(
     repo = RepoRef(root, revs.base_commit, revs.head_commit)
     context = {"old": git.RevisionFiles(root, revs.base_commit), "new": git.RevisionFiles(root, revs.head_commit)}
     report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context, verify=verify)
-    warn_undated(undated_patches(repo, report.old_models, report.new_models))
+    warn_undated(undated_patches(repo, report.old_models, report.new_models, config))
     if not changes and revs.base == "HEAD" and revs.head is None and os.environ.get("PRE_COMMIT") == "1":
         git.warn(NOTHING_COMPARED)
     return report, repo

@@ -41,7 +41,7 @@ def render_table(entries) -> str:
     rows = [header] + [
         (
             e.id, e.engine, e.workflow, f"{e.path}:{e.line}", e.stage,
-            f"{e.since} {e.commit[:10]}" if e.commit else "unknown" if e.verdict == "unknown"
+            f"{e.since} {e.commit[:10]}" if e.commit else "unknown" if "shallow clone" in e.evidence
             else (e.since or "-") + " (uncommitted)",
             "-" if e.age_days is None else f"{e.age_days:g}d",
             "-" if e.open_executions is None else str(e.open_executions),

@@ -48,8 +48,9 @@ class Era:
     ``reused_after``: the id had been removed entirely at that revision before this era began.
     ``grew_at``: a further ``patched(id)`` call site was added while the id was already live, so
     runs of the earlier patched era hold the marker but ran the old code at the new site.
-    ``undated``: the era began at or before the boundary of a shallow clone, so when it entered its
-    first stage is unknown (that ``*_since`` is None): rules that need the date stay silent.
+    ``began_by``: the era began at or before the boundary of a shallow clone (this is the boundary's
+    date), so when it entered its first stage is unknown (that ``*_since`` is None): rules that need
+    the date stay silent, and only a verdict the bound alone settles is given.
     """
 
     id: str
@@ -59,7 +60,11 @@ class Era:
     grew_at: Revision | None = None
     reused_after: Revision | None = None
     ever_patched: bool = False
-    undated: bool = False
+    began_by: datetime | None = None
+
+    @property
+    def undated(self) -> bool:
+        return self.began_by is not None
 
     @property
     def stage(self) -> str:
@@ -112,7 +117,7 @@ class History:
         self.now = now or datetime.now(timezone.utc)
         self._cache: dict[tuple[str, str | None, str | None], tuple[Revision, ...]] = {}
         self._boundary: frozenset[str] | None = None
-        self.undated: set[tuple[str, str]] = set()  # (path, id) whose era a shallow clone cut off
+        self.undated: dict[tuple[str, str], datetime] = {}  # (path, id) whose era a shallow clone cut off
 
     @property
     def boundary(self) -> frozenset[str]:
@@ -143,7 +148,7 @@ class History:
     def era(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> Era | None:
         era = era_of(self.revisions(path, rev, scope), patch_id)
         if era is not None and era.undated:
-            self.undated.add((path, patch_id))
+            self.undated[(path, patch_id)] = era.began_by
         return era
 
     def ever_patched(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> bool:
@@ -189,5 +194,5 @@ def era_of(revisions: tuple[Revision, ...] | list[Revision], patch_id: str) -> E
     for stage in ("patched_since", "deprecated_since"):  # never a date the clone made up
         since = getattr(era, stage)
         if since is not None and not since.dated:
-            era = replace(era, **{stage: None, "undated": True})
+            era = replace(era, **{stage: None, "began_by": since.when})
     return era

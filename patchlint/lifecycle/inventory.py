@@ -30,6 +30,7 @@ from patchlint.lifecycle.stages import (
 from patchlint.model.program import locate
 
 HISTORY = "git history"
+SHALLOW = "git history of a shallow clone"
 
 
 @dataclass
@@ -89,7 +90,7 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
                 continue
             seen.add(pid)
             entries.append(_entry(models, workflow, site.node, history, config, now, live))
-    warn_undated(history.undated)
+    warn_undated({(e.path, e.id) for e in entries if e.verdict == UNKNOWN})
     return sorted(entries, key=lambda e: (e.path, e.line, e.id))
 
 
@@ -110,8 +111,9 @@ def _entry(models, workflow, node, history: History, config, now, live) -> Entry
         evidence=HISTORY if getattr(config, "max_workflow_lifetime_days", None) is not None
         else "none: set max-workflow-lifetime in [tool.patchlint]",
     )
-    if entry.verdict == UNKNOWN:
-        entry.evidence = "none: a shallow clone, its history ends before this stage began"
+    if era is not None and era.undated and since is None:
+        entry.evidence = (f"{SHALLOW}, its history ends on {era.began_by.date().isoformat()}, before this stage "
+                          f"began" + ("" if entry.verdict == UNKNOWN else ", older than the wait"))
     if live is not None and live.covers(workflow.engine):
         count, evidence = live.count(workflow.engine, workflow.name, pid, stage)
         entry.open_executions, entry.evidence = count, evidence

@@ -188,7 +188,11 @@ def ready_at(stage: str, era: Era, config, engine: str) -> datetime | None:
 def verdict(stage: str, era: Era | None, config, engine: str, now: datetime) -> str:
     if era is None:
         return KEEP
+    wait = lifetime(config) if stage == PATCHED else removal_wait(config, engine)
     if era.undated and (era.patched_since if stage == PATCHED else era.deprecated_since) is None:
+        # the stage began on or before the shallow clone's boundary: only that bound is known
+        if wait is not None and era.began_by + wait <= now:
+            return READY_TO_DEPRECATE if stage == PATCHED else READY_TO_REMOVE
         return UNKNOWN
     when = ready_at(stage, era, config, engine)
     if when is None or when > now:
@@ -229,9 +233,11 @@ class Lifecycle:
         return self.history.ever_patched(path, rev, pid, scope)
 
 
-def undated_patches(repo, old: list[ModuleModel], new: list[ModuleModel]) -> set[tuple[str, str]]:
-    """``(path, id)`` of the patches of a check whose stage began before a shallow clone's boundary
-    (the lifecycle rules skipped them); empty at once when the clone is complete."""
+def undated_patches(repo, old: list[ModuleModel], new: list[ModuleModel], config) -> set[tuple[str, str]]:
+    """``(path, id)`` of the patches of a check whose stage began before a shallow clone's boundary,
+    recently enough that a date-based rule could have needed the date (the lifecycle rules skipped
+    them). A boundary older than max-workflow-lifetime plus retention settles every such rule: the
+    stage is older still. Empty at once when the clone is complete."""
     if repo is None or not shallow_boundary(repo.root):
         return set()
     lc = Lifecycle(repo)
@@ -239,7 +245,8 @@ def undated_patches(repo, old: list[ModuleModel], new: list[ModuleModel]) -> set
         for workflow in workflows(models):
             for pid in {s.node.id for s in sites(workflow)} - {None}:
                 at(models, workflow, pid)
-    return lc.history.undated
+    wait = removal_wait(config, "temporal")  # the longest wait any rule measures
+    return {key for key, by in lc.history.undated.items() if wait is None or by + wait > lc.now}
 
 
 def warn_undated(undated: set[tuple[str, str]]) -> None:
