@@ -70,12 +70,26 @@ def _common_options(fn):
     return _format_option(fn)
 
 
-def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | None, sarif_file: str | None,
-          fail_on: str = "error"):
-    if verify:
-        from patchlint.verify import verify_report
+def _selection_options(fn):
+    codes = dict(multiple=True, metavar="CODES")
+    fn = click.option("--exit-zero", is_flag=True, help="Exit 0 even if there are findings (2 still means bad input).")(fn)
+    fn = click.option("--extend-select", **codes, help="Also check these rule codes or prefixes.")(fn)
+    fn = click.option("--ignore", **codes,
+                      help="Do not check these rule codes or prefixes.")(fn)
+    fn = click.option("--select", **codes,
+                      help="Check only these rule codes or prefixes (e.g. PAT1,PAT201; ALL: every rule), "
+                           "instead of [tool.patchlint] select.")(fn)
+    return fn
 
-        report = verify_report(report, report.old_models, report.new_models)
+
+def _flags(select, extend_select, ignore):
+    from patchlint.config import flag_layer
+
+    return flag_layer(select, extend_select, ignore)
+
+
+def _emit(report, fmt: str, no_color: bool, summary_file: str | None, sarif_file: str | None,
+          fail_on: str = "error", exit_zero: bool = False):
     colour = fmt == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     click.echo(render(report, fmt, colour=colour), nl=False)
     if summary_file:
@@ -86,7 +100,8 @@ def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | No
     if sarif_file:
         Path(sarif_file).write_text(render(report, "sarif"), encoding="utf-8")
     failing = {"error"} if fail_on == "error" else {"error", "warning"}
-    sys.exit(EXIT_FINDINGS if any(f.severity.value in failing for f in report.findings) else EXIT_OK)
+    found = any(f.severity.value in failing for f in report.findings)
+    sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_OK)
 
 
 @main.command()
@@ -98,10 +113,12 @@ def _emit(report, fmt: str, verify: bool, no_color: bool, summary_file: str | No
                    "PRE_COMMIT_TO_REF).")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
               help="Lowest severity that makes the exit code 1.")
+@_selection_options
 @_common_options
 @click.argument("paths", nargs=-1, type=click.Path())
 @one_line_errors
-def check(base, head, fail_on, fmt, verify, no_color, summary_file, sarif_file, paths):
+def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, verify, no_color, summary_file,
+          sarif_file, paths):
     """Check the Python files changed between two git revisions.
 
     Runs inside a git repository. Every Python file that changed between BASE and HEAD is read at
@@ -110,20 +127,31 @@ def check(base, head, fail_on, fmt, verify, no_color, summary_file, sarif_file, 
 
     Under pre-commit (PRE_COMMIT=1) untracked files are left out: pre-commit stashes unstaged
     edits but not untracked files, so only what is being committed is compared.
+
+    A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in HEAD silences it.
     """
+    from patchlint.config import load
+    from patchlint.integrations import git
     from patchlint.integrations.check import check_repo
 
-    report, _ = check_repo(".", base, head, tuple(paths))
-    _emit(report, fmt, verify, no_color, summary_file, sarif_file, fail_on)
+    flags = _flags(select, extend_select, ignore)
+    config = load(git.repo_root(".")).with_flags(flags)
+    report, _ = check_repo(".", base, head, tuple(paths), config=config, verify=verify)
+    _emit(report, fmt, no_color, summary_file, sarif_file, fail_on, exit_zero)
 
 
 @main.command()
+@_selection_options
 @_common_options
 @click.argument("old_file", type=click.Path())
 @click.argument("new_file", type=click.Path())
 @one_line_errors
-def diff(fmt, verify, no_color, summary_file, sarif_file, old_file, new_file):
-    """Compare two files: OLD_FILE (what runs today) and NEW_FILE (what you will deploy). No git needed."""
+def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summary_file, sarif_file, old_file,
+         new_file):
+    """Compare two files: OLD_FILE (what runs today) and NEW_FILE (what you will deploy). No git needed.
+
+    A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in NEW_FILE silences it.
+    """
     from patchlint.config import load
     from patchlint.integrations.git import decode
 
@@ -138,13 +166,13 @@ def diff(fmt, verify, no_color, summary_file, sarif_file, old_file, new_file):
     from patchlint.api import analyze_revisions
     from patchlint.integrations.files import FolderFiles
 
-    config = load(Path.cwd())
+    config = load(Path.cwd()).with_flags(_flags(select, extend_select, ignore))
     report = analyze_revisions(
-        {old_file: texts[0]}, {new_file: texts[1]}, config=config,
+        {old_file: texts[0]}, {new_file: texts[1]}, config=config, verify=verify,
         context_files={"old": FolderFiles(Path(old_file).parent), "new": FolderFiles(Path(new_file).parent)},
     )
     report.files = 1
-    _emit(report, fmt, verify, no_color, summary_file, sarif_file)
+    _emit(report, fmt, no_color, summary_file, sarif_file, exit_zero=exit_zero)
 
 
 @main.command()
