@@ -130,3 +130,12 @@ def test_bad_config_at_the_cli_is_exit_2(tmp_path: Path, toml, needle):
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         lines = proc.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("patchlint: error: ") and needle in lines[0], proc.stderr
+
+
+def test_readme_configuration_example_is_valid(tmp_path: Path):
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("## Configuration", 1)[1].split("```toml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(block, encoding="utf-8")
+    config = load(tmp_path)
+    assert config.per_file_ignores == (("tests/*", ("PAT1",)),) and config.max_workflow_lifetime_days == 30
+    assert not config.rule_enabled("PAT111") and config.rule_enabled_for("PAT201", "tests/x.py")
