@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_flake8_plugin import INSERTED_LINE, NEW, OLD
+from test_sarif import validate
 
 from patchlint.api import Report
 from patchlint.findings import Finding, Severity
@@ -23,8 +25,6 @@ from patchlint.integrations.action import base as action_base
 from patchlint.integrations.action.run import check_args
 from patchlint.model.program import Seq, Span, Step, Workflow
 from patchlint.report.summary import diverging_index, render_summary
-from test_flake8_plugin import INSERTED_LINE, NEW, OLD
-from test_sarif import validate
 
 ROOT = Path(__file__).resolve().parents[1]
 GUARDED = OLD.replace(
@@ -44,7 +44,7 @@ def git(cwd: Path, *args: str, check: bool = True) -> str:
     proc = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
          "-c", "protocol.file.allow=always", *args],
-        cwd=cwd, capture_output=True, text=True, env=env,
+        cwd=cwd, capture_output=True, text=True, env=env, check=False,
     )
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -124,7 +124,7 @@ def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, env_
     env["PATCHLINT_PY"] = sys.executable  # what the install step outputs: the Action's own interpreter
     env.update(env_extra or {})
     proc = subprocess.run(command or ["bash", "-c", action_run_script()], cwd=workdir, capture_output=True,
-                          text=True, env=env)
+                          text=True, env=env, check=False)
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return proc, summary, outputs
 
@@ -146,7 +146,7 @@ def annotations(stdout: str) -> list[tuple[str, dict[str, str], str]]:
 def json_findings(workdir: Path, base: str) -> list[dict]:
     proc = subprocess.run([sys.executable, "-c", "from patchlint.integrations.cli import main; main()",
                            "check", "--base", base, "--head", "HEAD", "--format", "json"],
-                          cwd=workdir, capture_output=True, text=True)
+                          cwd=workdir, capture_output=True, text=True, check=False)
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)["findings"]
 
@@ -156,8 +156,9 @@ def assert_breaking_pr_reported(workdir: Path, tmp: Path, shas: dict[str, str], 
     found = annotations(proc.stdout)
     assert [(kind, props["title"], props["file"], props["line"]) for kind, props, _ in found] == [
         ("error", "PAT101", "app/workflow.py", str(INSERTED_LINE))]
-    # Escaping round-trips: what GitHub decodes is exactly the finding's message.
-    assert [message for *_, message in found] == [f["message"] for f in json_findings(workdir, shas["A2"])]
+    # Escaping round-trips: what GitHub decodes is exactly the finding's message (then engine:/fix: lines).
+    assert [message.split("\n")[0] for *_, message in found] == [
+        f["message"] for f in json_findings(workdir, shas["A2"])]
     text = summary.read_text()
     assert "| Severity |" in text and "PAT101" in text and "```mermaid" in text
     assert "class old1 diverge" in text and "class new1 diverge" in text
@@ -184,10 +185,10 @@ def test_pull_request_shallow_clone_fetches_the_base(tmp_path: Path):
     origin, shas = origin_with_pull_request(tmp_path, NEW)
     work = clone(origin, tmp_path / "work", "pr-merge", shallow=True)
     assert git(work, "rev-parse", "--is-shallow-repository") == "true"
-    assert subprocess.run(["git", "cat-file", "-e", shas["A2"]], cwd=work).returncode != 0
+    assert subprocess.run(["git", "cat-file", "-e", shas["A2"]], cwd=work, check=False).returncode != 0
     proc, summary, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
                                         sarif_file="patchlint.sarif")
-    assert subprocess.run(["git", "cat-file", "-e", shas["A2"]], cwd=work).returncode == 0
+    assert subprocess.run(["git", "cat-file", "-e", shas["A2"]], cwd=work, check=False).returncode == 0
     assert_breaking_pr_reported(work, tmp_path, shas, proc, summary, outputs)
 
 
@@ -356,3 +357,75 @@ def test_summary_escapes_mermaid_labels():
 
 def test_summary_without_findings():
     assert "No findings" in render_summary(Report(files=2, workflows=3))
+
+
+# --- shallow clones and the lifecycle --------------------------------------------------------------
+
+def dated_commit(repo: Path, files: dict[str, str], message: str, days_ago: int) -> str:
+    from datetime import datetime, timedelta, timezone
+
+    stamp = (datetime.now(timezone.utc) - timedelta(days=days_ago)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    for name, text in files.items():
+        (repo / name).parent.mkdir(parents=True, exist_ok=True)
+        (repo / name).write_text(text, encoding="utf-8")
+    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_CONFIG_GLOBAL": os.devnull}
+    for args in (["add", "-A"], ["-c", "user.name=t", "-c", "user.email=t@e", "commit", "-q", "-m", message]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env, capture_output=True)
+    return git(repo, "rev-parse", "HEAD")
+
+
+def bare_origin_deprecating_a_young_patch(tmp: Path) -> tuple[Path, dict[str, str]]:
+    """main: R0, R (a year ago) → P (20 days ago: ``patched``) → A2 (5 days ago, unrelated); the pull
+    request deprecates the patch; max-workflow-lifetime 30d, so the deprecation is premature (PAT202)
+    and only the history back to P shows it. Served from a bare repository."""
+    from patchlint.lifecycle import samples
+
+    work = tmp / "dev"
+    work.mkdir()
+    git(work, "init", "-q", "-b", "main")
+    config = {"pyproject.toml": '[tool.patchlint]\nmax-workflow-lifetime = "30d"\n'}
+    shas = {"R0": dated_commit(work, {**config, "app/workflow.py": samples.TEMPORAL_INITIAL}, "root", 400)}
+    shas["R"] = dated_commit(work, {"docs.txt": "old\n"}, "a year ago", 365)
+    shas["P"] = dated_commit(work, {"app/workflow.py": samples.TEMPORAL_PATCHED}, "patch it", 20)
+    shas["A2"] = dated_commit(work, {"docs.txt": "unrelated\n"}, "unrelated", 5)
+    git(work, "checkout", "-q", "-b", "feature")
+    shas["B"] = dated_commit(work, {"app/workflow.py": samples.TEMPORAL_DEPRECATED}, "deprecate", 1)
+    git(work, "checkout", "-q", "--detach", "main")
+    git(work, "merge", "-q", "--no-ff", "-m", "Merge feature into main", "feature")
+    shas["M"] = git(work, "rev-parse", "HEAD")
+    git(work, "update-ref", "refs/heads/pr-merge", shas["M"])
+    origin = tmp / "origin.git"
+    git(tmp, "clone", "-q", "--bare", str(work), str(origin))
+    return origin, shas
+
+
+def has(repo: Path, sha: str) -> bool:
+    return subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=repo, check=False).returncode == 0
+
+
+def test_shallow_pull_request_fetches_the_lifecycle_window_and_no_more(tmp_path: Path):
+    origin, shas = bare_origin_deprecating_a_young_patch(tmp_path)
+    full = clone(origin, tmp_path / "full", "pr-merge", shallow=False)
+    expected = [(f["code"], f["severity"]) for f in json_findings(full, shas["A2"])]
+    assert expected == [("PAT202", "warning")]  # the patch is 20 days old, the lifetime 30 days
+
+    work = clone(origin, tmp_path / "work", "pr-merge", shallow=True)
+    proc, _, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [(kind, props["title"]) for kind, props, _ in annotations(proc.stdout)] == [("warning", "PAT202")]
+    assert outputs["warnings"] == "1"
+    assert has(work, shas["P"]) and has(work, shas["A2"])  # the window: back to the patch…
+    assert has(work, shas["R"])  # …and one commit past it, which proves the rest is older…
+    assert not has(work, shas["R0"]) and git(work, "rev-parse", "--is-shallow-repository") == "true"  # …bounded
+    assert "fetched the history since" in proc.stderr and "fetch --unshallow" not in proc.stderr
+
+
+def test_shallow_pull_request_without_a_lifetime_says_the_lifecycle_is_unknown(tmp_path: Path):
+    origin, shas = bare_origin_deprecating_a_young_patch(tmp_path)
+    work = clone(origin, tmp_path / "work", "pr-merge", shallow=True)
+    (work / "pyproject.toml").write_text("[tool.patchlint]\n")  # no max-workflow-lifetime: no window to fetch
+    proc, _, _ = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert annotations(proc.stdout) == []  # no date: PAT202 cannot judge, and does not guess
+    assert not has(work, shas["P"])
+    assert sum("fetch --unshallow" in line for line in proc.stderr.splitlines()) == 1

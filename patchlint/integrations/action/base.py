@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
+
+from patchlint.integrations.git import is_shallow, shallow_boundary
 
 ZERO_SHA = "0" * 40
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -35,7 +38,7 @@ GIT_TIMEOUT_S = 600  # a fetch over the network included
 def git(root: Path, *args: str) -> subprocess.CompletedProcess:
     try:
         return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, errors="replace", timeout=GIT_TIMEOUT_S,
+            ["git", *args], cwd=root, capture_output=True, text=True, errors="replace", timeout=GIT_TIMEOUT_S, check=False,
             env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
         )
     except FileNotFoundError:
@@ -90,10 +93,6 @@ def commit_id(root: Path, rev: str) -> str | None:
     return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-def is_shallow(root: Path) -> bool:
-    return git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-
-
 def ensure_commit(root: Path, rev: str, remote: str = "origin") -> str:
     """The commit id of ``rev``, fetching it (one commit deep in a shallow clone) when it is missing."""
     found = commit_id(root, valid_revision(rev))
@@ -109,3 +108,33 @@ def ensure_commit(root: Path, rev: str, remote: str = "origin") -> str:
         f"base revision {rev} is not in this clone and `git fetch --no-tags {' '.join(depth + [remote, rev])}` "
         f"failed ({reason}); use actions/checkout with `fetch-depth: 2` (or 0), or set the `base` input"
     )
+
+
+def commit_times(root: Path, commits) -> list[datetime]:
+    proc = git(root, "log", "--no-walk=unsorted", "--format=%ct", "--end-of-options", *commits, "--")
+    return [datetime.fromtimestamp(int(t), tz=timezone.utc) for t in proc.stdout.split()] if proc.returncode == 0 else []
+
+
+def deepen_for_lifecycle(root: Path, revs: list[str], days: float | None, remote: str = "origin") -> str | None:
+    """In a shallow clone, fetch the history the lifecycle rules read, and no more: every commit of
+    ``revs`` from ``days`` (max-workflow-lifetime plus retention) before the head's date, then one
+    commit further, so a patch older than that window is known to be older (its exact date is not
+    needed). Nothing when the clone is complete, ``days`` is unknown, or the history already reaches
+    back far enough. Returns what was done, or why not, for the log; a failed fetch is no error:
+    ``check`` then says which lifecycles are unknown."""
+    boundary = shallow_boundary(root)
+    if not boundary or days is None:
+        return None
+    (head_time,) = commit_times(root, [revs[0]]) or [None]
+    if head_time is None:
+        return None
+    since = head_time - timedelta(days=days + 1)
+    if all(when < since for when in commit_times(root, sorted(boundary))):
+        return None  # the clone already reaches past the window
+    stamp = since.strftime("%Y-%m-%dT%H:%M:%SZ")
+    for how in (f"--shallow-since={stamp}", "--deepen=1"):
+        fetch = git(root, "fetch", "--no-tags", how, "--", remote, *revs)
+        if fetch.returncode != 0:
+            reason = (fetch.stderr.strip().splitlines() or ["no error text"])[-1]
+            return f"could not fetch the history since {stamp} ({reason}): some patch dates may be unknown"
+    return f"fetched the history since {stamp} (max-workflow-lifetime plus retention) for the lifecycle rules"

@@ -21,7 +21,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from patchlint.integrations.action.base import ActionError, NothingToCompare, automatic_base, ensure_commit
+from patchlint.integrations.action.base import (
+    ActionError,
+    NothingToCompare,
+    automatic_base,
+    commit_id,
+    deepen_for_lifecycle,
+    ensure_commit,
+)
 from patchlint.report.github import escape_data
 
 FAIL_ON = ("error", "warning")
@@ -32,7 +39,21 @@ def patchlint(*args: str, root: Path) -> subprocess.CompletedProcess:
     """Run the installed CLI with this interpreter (the Action's own virtualenv), isolated: ``-m`` alone
     would put ``root``, the repository under review, first on ``sys.path``."""
     return subprocess.run([sys.executable, "-I", "-m", "patchlint", *args], cwd=root, capture_output=True,
-                          text=True, errors="replace")
+                          text=True, errors="replace", check=False)
+
+
+def lifecycle_window_days(root: Path) -> float | None:
+    """max-workflow-lifetime plus retention from the repository's configuration (only parsed); None
+    when not set, or when the configuration is broken (``check`` then reports it)."""
+    from patchlint.config import load
+    from patchlint.errors import InputError
+
+    try:
+        config = load(root)
+    except InputError:
+        return None
+    lifetime = getattr(config, "max_workflow_lifetime_days", None)
+    return None if lifetime is None else lifetime + (getattr(config, "retention_days", None) or 0)
 
 
 def read_event(env) -> dict:
@@ -90,6 +111,7 @@ def annotate(env, root: Path, base: str, fail_on: str, sarif_file: str) -> subpr
         if proc.returncode not in (0, 1):
             raise failed_to_run(proc)
         sys.stdout.write(proc.stdout)
+        sys.stderr.write(proc.stderr)  # warnings (an unknown lifecycle), for the job's log
         if summary.exists():
             append(env.get("GITHUB_STEP_SUMMARY"), summary.read_text(encoding="utf-8"))
     return proc
@@ -101,6 +123,9 @@ def run(env, root: Path) -> int:
         raise ActionError(f"`fail-on` must be one of {', '.join(FAIL_ON)}, not {fail_on!r}")
     base, why = choose_base(env, root)
     print(f"patchlint: comparing {base} ({why}) with HEAD", file=sys.stderr)
+    deepened = deepen_for_lifecycle(root, [commit_id(root, "HEAD") or "HEAD", base], lifecycle_window_days(root))
+    if deepened:
+        print(f"patchlint: {deepened}", file=sys.stderr)
     sarif_file = env.get("PATCHLINT_SARIF_FILE", "").strip()
     if any(ord(ch) < 0x20 for ch in sarif_file):  # it is echoed into $GITHUB_OUTPUT, one line per output
         raise ActionError(f"`sarif-file` must be one line without control characters, not {sarif_file!r}")
