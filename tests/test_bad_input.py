@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from patchlint.errors import InputError
+from patchlint.errors import MAX_INPUT_BYTES, InputError
 from patchlint.integrations.git import read_worktree
 
 WORKFLOW = """\
@@ -27,8 +28,9 @@ def git(repo: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True).stdout
 
 
-def patchlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True)
+def patchlint(cwd: Path, *args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False, timeout=120, **options)
 
 
 @pytest.fixture
@@ -139,3 +141,119 @@ def test_nothing_is_written(repo):
     assert proc.returncode == 1
     assert (git(repo, "status", "--porcelain"), (repo / "wf.py").read_text()) == before
     assert os.listdir(repo) == [".git", "wf.py"] or sorted(os.listdir(repo)) == [".git", "wf.py"]
+
+
+# ------------------------------------------------------------- history files and other input files
+
+ROOT = Path(__file__).resolve().parents[1]
+NEW_PY = ROOT / "testdata" / "cases" / "temporal-insert-middle" / "new.py"
+RECORDED = ROOT / "testdata" / "histories" / "temporal-insert-middle" / "history.json"
+DBOS_EXPORT = ROOT / "testdata" / "histories" / "dbos-insert-middle" / "dbos.json"
+
+
+def _recorded(edit) -> str:
+    document = json.loads(RECORDED.read_text())
+    edit(document["events"])
+    return json.dumps(document, indent=2)
+
+
+def _export(edit) -> str:
+    document = json.loads(DBOS_EXPORT.read_text())
+    edit(document["tables"])
+    return json.dumps(document)
+
+
+def _set(index: int, key: str, value):
+    def edit(events):
+        events[index][key] = value
+    return edit
+
+
+def _set_attr(index: int, key: str, value):
+    def edit(events):
+        attrs = next(k for k in events[index] if k.endswith("EventAttributes"))
+        events[index][attrs][key] = value
+    return edit
+
+
+def _update_first(events):
+    events.insert(1, {"eventId": "99", "eventType": "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+                      "workflowExecutionUpdateAcceptedEventAttributes": {}})
+
+
+def _drop(table: str, column: str):
+    def edit(tables):
+        del tables[table][0][column]
+    return edit
+
+
+def _mkfifo(path: Path) -> None:
+    os.mkfifo(path)
+
+
+# (command, how the input is made, needles of the one line); the input is named "input" in cwd
+BAD_FILES = {
+    "event not an object": ("replay", '{"events": [1]}', ["input", "events[0]: expected an event object"]),
+    "document null": ("replay", "[null]", ["input", "[0]: not a Temporal history"]),
+    "eventId not a number": ("replay", _recorded(_set(2, "eventId", "abc")), ["events[2]: eventId", '"abc"']),
+    "eventType not a string": ("replay", _recorded(_set(4, "eventType", 5)), ["events[4]: eventType"]),
+    "attributes not an object": (
+        "replay", _recorded(_set(4, "activityTaskScheduledEventAttributes", [])), ["events[4]: activityTask"]),
+    "activity type a string": (
+        "replay", _recorded(_set_attr(4, "activityType", "charge")), ["events[4]: activityType: expected an object"]),
+    "scheduledEventId not an id": (
+        "replay", _recorded(_set_attr(6, "scheduledEventId", {"id": 5})), ["events[6]: scheduledEventId"]),
+    "update before any task": ("replay", _recorded(_update_first), ["events[1]: an update accepted before"]),
+    "no events at all": ("replay", '{"events": []}', ["input", "no events"]),
+    "JSON lines, second bad": (
+        "replay", RECORDED.read_text().replace("\n", "") + "\n" + '{"events": [true]}\n',
+        ["document 2: events[0]: expected an event object, got a boolean"]),
+    "not JSON": ("replay", '{"events": [', ["input", "not JSON"]),
+    "empty file": ("replay", "", ["input", "empty"]),
+    "only blanks": ("replay", "  \n\n", ["input", "empty"]),
+    "DBOS tables a list": ("replay", '{"tables": []}', ["input", "tables: expected an object"]),
+    "DBOS no workflow_uuid": (
+        "replay", _export(_drop("workflow_status", "workflow_uuid")), ["workflow_status[0]: no workflow_uuid"]),
+    "DBOS no function_id": (
+        "replay", _export(_drop("operation_outputs", "function_id")), ["operation_outputs[0]: no function_id"]),
+    "DBOS function_id text": (
+        "replay", _export(lambda t: t["operation_outputs"][1].update(function_id="two")),
+        ["operation_outputs[1]: function_id: expected an integer"]),
+    "DBOS row not an object": (
+        "replay", _export(lambda t: t["workflow_status"].append(7)), ["workflow_status[1]: expected a row object"]),
+    "replay a FIFO": ("replay", _mkfifo, ["input", "is a FIFO, not a file"]),
+    "diff a FIFO": ("diff", _mkfifo, ["input", "is a FIFO, not a file"]),
+    "replay a directory": ("replay", Path.mkdir, ["input", "is a directory, not a file"]),
+    "replay /dev/zero": ("replay", "/dev/zero", ["/dev/zero", "is a character device, not a file"]),
+    "diff /dev/zero": ("diff", "/dev/zero", ["/dev/zero", "is a character device, not a file"]),
+    "replay --source /dev/zero": ("source", "/dev/zero", ["/dev/zero", "is a character device, not a file"]),
+}
+
+
+@pytest.mark.parametrize("command, made, needles", BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_bad_input_file(tmp_path, command, made, needles):
+    name = "input"
+    if isinstance(made, str) and made.startswith("/dev/"):
+        name = made
+    elif callable(made):
+        made(tmp_path / name)
+    else:
+        (tmp_path / name).write_text(made)
+    (tmp_path / "new.py").write_text(NEW_PY.read_text())
+    if command == "replay":
+        args = ["replay", "--source", "new.py", name]
+    elif command == "source":
+        args = ["replay", "--source", name, str(RECORDED)]
+    else:
+        args = ["diff", "new.py", name]
+    assert_one_line_error(patchlint(tmp_path, *args), *needles)
+
+
+def test_input_over_the_size_limit(tmp_path):
+    """A sparse file just over the limit is refused before anything is read."""
+    big = tmp_path / "big.json"
+    with big.open("wb") as out:
+        out.truncate(MAX_INPUT_BYTES + 1)
+    (tmp_path / "new.py").write_text(NEW_PY.read_text())
+    for args in (["replay", "--source", "new.py", "big.json"], ["diff", "new.py", "big.json"]):
+        assert_one_line_error(patchlint(tmp_path, *args), "big.json: file too large", f"{MAX_INPUT_BYTES:,}")

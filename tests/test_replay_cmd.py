@@ -154,7 +154,7 @@ def test_dbos_export_paused_before_the_change_replays(tmp_path):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["missing.json"], "cannot read history"),
+        (["missing.json"], "missing.json: no such file"),
         (["--source", "a.py", "--head", "HEAD", "x.json"], "either --head or --source"),
         ([], "nothing to replay"),
         (["--dbos-url", "mysql://x"], "unsupported DBOS database URL"),

@@ -10,11 +10,12 @@ from pathlib import Path
 import click
 
 from patchlint import __version__
-from patchlint.errors import InputError
+from patchlint.errors import InputError, read_input
 from patchlint.report import FORMAT_NAMES, render
 from patchlint.report.escape import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
+SHOW_STEPS = "patchlint.show_steps"  # click context meta key of --show-steps
 
 
 def one_line_errors(fn):
@@ -63,6 +64,10 @@ def _common_options(fn):
                       help="Replay every base run against the head with the reference runtime: errors get "
                            "a witness, unconfirmed ones become warnings, missed breaks are PAT199.")(fn)
     fn = click.option("--no-color", is_flag=True, help="No colour in text output (default: colour on a terminal).")(fn)
+    fn = click.option("--show-steps", is_flag=True, expose_value=False,
+                      callback=lambda ctx, _param, value: ctx.meta.__setitem__(SHOW_STEPS, value),
+                      help="Text output: also print each workflow's old and new steps side by side, numbered "
+                           "as the engine numbers them.")(fn)
     fn = click.option("--summary", "summary_file", type=click.Path(dir_okay=False), default=None,
                       help="Also append a Markdown summary (table and step diagrams) to this file.")(fn)
     fn = click.option("--sarif", "sarif_file", type=click.Path(dir_okay=False), default=None,
@@ -91,7 +96,8 @@ def _flags(select, extend_select, ignore):
 def _emit(report, fmt: str, no_color: bool, summary_file: str | None, sarif_file: str | None,
           fail_on: str = "error", exit_zero: bool = False):
     colour = fmt == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    click.echo(render(report, fmt, colour=colour), nl=False)
+    show_steps = click.get_current_context().meta.get(SHOW_STEPS, False)
+    click.echo(render(report, fmt, colour=colour, show_steps=show_steps), nl=False)
     if summary_file:
         from patchlint.report.summary import render_summary
 
@@ -155,14 +161,7 @@ def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summar
     from patchlint.config import load
     from patchlint.integrations.git import decode
 
-    texts = []
-    for name in (old_file, new_file):
-        try:
-            texts.append(decode(Path(name).read_bytes(), name))
-        except FileNotFoundError:
-            raise InputError("no such file", name) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a Python file", name) from None
+    texts = [decode(read_input(name), name) for name in (old_file, new_file)]
     from patchlint.api import analyze_revisions
     from patchlint.integrations.files import FolderFiles
 

@@ -15,13 +15,18 @@ the stdlib, Postgres with psycopg when installed) or in a JSON export of those t
 from __future__ import annotations
 
 import base64
+import io
 import json
 import re
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import BinaryIO
 from urllib.parse import urlparse
 
-from patchlint.errors import InputError
+import ijson
+
+from patchlint.errors import InputError, open_input
 from patchlint.model import program as m
 from patchlint.semantics.history import (
     CANCEL_TIMER,
@@ -29,9 +34,9 @@ from patchlint.semantics.history import (
     UPDATE_ACCEPTED,
     UPDATE_COMPLETED,
     Activation,
-    Delivery,
     DbosHistory,
     DbosRow,
+    Delivery,
     TemporalEvent,
     TemporalHistory,
 )
@@ -64,9 +69,58 @@ _CLOSED = {
 _SDK_SEARCH_ATTRIBUTES = {"TemporalChangeVersion"}
 
 
+class _Malformed(Exception):
+    """A wrong type or value inside one event or row; the caller adds where it is."""
+
+
+def _get(obj, *keys: str):
+    """``obj[k1][k2]...``, or None when a key is absent; a non-object on the way is malformed."""
+    for depth, key in enumerate(keys):
+        if obj is None:
+            return None
+        if not isinstance(obj, dict):
+            raise _Malformed(f"{'.'.join(keys[:depth]) or 'event'}: expected an object, got {_type(obj)}")
+        obj = obj.get(key)
+    return obj
+
+
+def _str(obj, *keys: str) -> str:
+    value = _get(obj, *keys)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Malformed(f"{'.'.join(keys)}: expected a string, got {_type(value)}")
+    return value
+
+
+def _id(obj, *keys: str) -> int | None:
+    """An event id (proto JSON writes int64 as a string), or None when absent."""
+    value = _get(obj, *keys)
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    raise _Malformed(f"{'.'.join(keys)}: expected an event id, got {_short(value)}")
+
+
+def _type(value) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", type(None): "null"}.get(
+        type(value), "a number"
+    )
+
+
+def _short(value) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _event_type(event: dict) -> str:
     """``WORKFLOW_TASK_COMPLETED`` from either spelling of the event type."""
-    raw = str(event.get("eventType", ""))
+    raw = _str(event, "eventType")
+    if not raw:
+        raise _Malformed("no eventType")
     if raw.startswith("EVENT_TYPE_"):
         return raw[len("EVENT_TYPE_"):]
     return re.sub(r"(?<!^)(?=[A-Z])", "_", raw).upper()
@@ -74,15 +128,17 @@ def _event_type(event: dict) -> str:
 
 def _attributes(event: dict) -> dict:
     for key, value in event.items():
-        if key.endswith("EventAttributes") and isinstance(value, dict):
+        if key.endswith("EventAttributes"):
+            if not isinstance(value, dict):
+                raise _Malformed(f"{key}: expected an object, got {_type(value)}")
             return value
     return {}
 
 
-def _payload_json(payloads: dict | None):
+def _payload_json(payloads):
     """Decode the first ``json/plain`` payload of a ``{"payloads": [...]}`` object."""
     try:
-        data = (payloads or {})["payloads"][0]["data"]
+        data = payloads["payloads"][0]["data"]
         return json.loads(base64.b64decode(data))
     except (KeyError, IndexError, ValueError, TypeError):
         return None
@@ -91,13 +147,13 @@ def _payload_json(payloads: dict | None):
 def _command(kind: str, attrs: dict) -> TemporalEvent | None:
     """The runtime event for one command event type, or None when replay does not compare it."""
     if kind == "ACTIVITY_TASK_SCHEDULED":
-        return TemporalEvent(m.ACTIVITY, attrs.get("activityType", {}).get("name", ""))
+        return TemporalEvent(m.ACTIVITY, _str(attrs, "activityType", "name"))
     if kind == "TIMER_STARTED":
         return TemporalEvent(m.TIMER, "timer")
     if kind == "TIMER_CANCELED":
         return TemporalEvent(CANCEL_TIMER, "timer")
     if kind == "START_CHILD_WORKFLOW_EXECUTION_INITIATED":
-        return TemporalEvent(m.CHILD_WORKFLOW, attrs.get("workflowType", {}).get("name", ""))
+        return TemporalEvent(m.CHILD_WORKFLOW, _str(attrs, "workflowType", "name"))
     if kind == "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED":
         return TemporalEvent(m.SIGNAL_EXTERNAL, "signal")
     if kind == "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED":
@@ -105,14 +161,14 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
     if kind == "WORKFLOW_EXECUTION_CONTINUED_AS_NEW":
         return TemporalEvent(m.CONTINUE_AS_NEW, "continue_as_new")
     if kind == "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES":
-        fields = set(attrs.get("searchAttributes", {}).get("indexedFields", {}))
+        fields = set(_get(attrs, "searchAttributes", "indexedFields") or {})
         if fields and fields <= _SDK_SEARCH_ATTRIBUTES:
             return None
         return TemporalEvent(m.UPSERT_SEARCH_ATTRIBUTES, "upsert_search_attributes")
     if kind == "WORKFLOW_PROPERTIES_MODIFIED":
         return TemporalEvent(m.UPSERT_MEMO, m.UPSERT_MEMO)
     if kind == "WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
-        return TemporalEvent(UPDATE_ACCEPTED, attrs.get("acceptedRequest", {}).get("input", {}).get("name", ""))
+        return TemporalEvent(UPDATE_ACCEPTED, _str(attrs, "acceptedRequest", "input", "name"))
     if kind == "WORKFLOW_EXECUTION_UPDATE_COMPLETED":
         return TemporalEvent(UPDATE_COMPLETED, "")  # named after its accepted event below
     if kind == "MARKER_RECORDED":
@@ -121,14 +177,18 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
 
 
 def _marker(attrs: dict) -> TemporalEvent | None:
-    details = attrs.get("details", {})
-    if attrs.get("markerName") == "core_patch":
-        data = _payload_json(details.get("patch-data") or details.get("patch_data")) or {}
-        patch_id = data.get("id")
+    details = _get(attrs, "details") or {}
+    name = _str(attrs, "markerName")
+    if name == "core_patch":
+        data = _payload_json(_get(details, "patch-data") or _get(details, "patch_data"))
+        data = data if isinstance(data, dict) else {}
+        patch_id = data.get("id") if isinstance(data.get("id"), str) else None
         return TemporalEvent(MARKER, patch_id or "", patch_id, bool(data.get("deprecated")))
-    if attrs.get("markerName") == "core_local_activity":
-        data = _payload_json(details.get("data")) or {}
-        return TemporalEvent(m.LOCAL_ACTIVITY, data.get("activity_type", ""))
+    if name == "core_local_activity":
+        data = _payload_json(_get(details, "data"))
+        data = data if isinstance(data, dict) else {}
+        activity = data.get("activity_type")
+        return TemporalEvent(m.LOCAL_ACTIVITY, activity if isinstance(activity, str) else "")
     return None
 
 
@@ -187,56 +247,70 @@ class _Activations:
         )
 
 
-def temporal_history(events: list[dict], source: str = "<history>") -> LoadedHistory:
-    """The history in proto-JSON events, cut or complete."""
-    if not events or _event_type(events[0]) != "WORKFLOW_EXECUTION_STARTED":
-        raise InputError("a Temporal history must start with WorkflowExecutionStarted", source)
-    started = _attributes(events[0])
-    workflow_type = started.get("workflowType", {}).get("name", "")
-    workflow_id = started.get("workflowId", "")
+def temporal_history(events: Iterable, source: str = "<history>", where: str = "") -> LoadedHistory:
+    """The history in proto-JSON events, cut or complete. ``events`` is read once, in order, so
+    it may be a stream. A malformed event is an input error naming its index (``events[3]``)."""
     commands: list[TemporalEvent] = []
     ids: list[int] = []
     ends: list[int] = []
     by_id: dict[int, int] = {}  # event id of a command event -> its index in ``commands``
     activations = _Activations()
     completed = False
-    for event in events:
-        kind = _event_type(event)
-        attrs = _attributes(event)
-        event_id = _int(event.get("eventId"))
-        # a task's commands follow its WorkflowTaskCompleted, so the next one closes the task
-        if kind == "WORKFLOW_TASK_COMPLETED":
-            if commands and (not ends or ends[-1] != len(commands) - 1):
-                ends.append(len(commands) - 1)
-            activations.task_completed(len(commands))
-        command = _command(kind, attrs)
-        if command is not None:
-            if command.kind == UPDATE_ACCEPTED:
-                activations.done[-1]["deliveries"].append(Delivery("update", command.name))
-            if command.kind == UPDATE_COMPLETED:
-                accepted = by_id.get(_int(attrs.get("acceptedEventId")))
-                name = commands[accepted].name if accepted is not None else ""
-                command = TemporalEvent(UPDATE_COMPLETED, name)
-            by_id[event_id] = len(commands)
-            commands.append(command)
-            ids.append(event_id)
-            activations.command(len(commands))
-        elif kind == "WORKFLOW_EXECUTION_SIGNALED":
-            activations.pending["deliveries"].append(Delivery("signal", attrs.get("signalName", "")))
-        elif kind in _RESOLVING:
-            target = by_id.get(_int(attrs.get(_RESOLVING[kind])))
-            if target is not None:
-                activations.pending["resolved"].append(target)
-        elif kind in _OTHER_JOBS:
-            activations.pending["other_jobs"] = True
-            if kind == "CHILD_WORKFLOW_EXECUTION_STARTED":
-                target = by_id.get(_int(attrs.get("initiatedEventId")))
-                if target is not None:
-                    activations.pending["started"].append(target)
-        if kind in _CLOSED:
-            completed = True
-            if command is None:
+    workflow_type = workflow_id = ""
+    index = -1
+    for index, event in enumerate(events):
+        try:
+            if not isinstance(event, dict):
+                raise _Malformed(f"expected an event object, got {_type(event)}")
+            kind = _event_type(event)
+            attrs = _attributes(event)
+            event_id = _id(event, "eventId")
+            if event_id is None:
+                raise _Malformed("no eventId")
+            if index == 0:
+                if kind != "WORKFLOW_EXECUTION_STARTED":
+                    raise InputError(f"{where}a Temporal history must start with WorkflowExecutionStarted", source)
+                workflow_type = _str(attrs, "workflowType", "name")
+                workflow_id = _str(attrs, "workflowId")
+            # a task's commands follow its WorkflowTaskCompleted, so the next one closes the task
+            if kind == "WORKFLOW_TASK_COMPLETED":
+                if commands and (not ends or ends[-1] != len(commands) - 1):
+                    ends.append(len(commands) - 1)
+                activations.task_completed(len(commands))
+            command = _command(kind, attrs)
+            if command is not None:
+                if command.kind == UPDATE_ACCEPTED:
+                    if not activations.done:
+                        raise _Malformed("an update accepted before any workflow task completed")
+                    activations.done[-1]["deliveries"].append(Delivery("update", command.name))
+                if command.kind == UPDATE_COMPLETED:
+                    accepted = by_id.get(_id(attrs, "acceptedEventId"))
+                    name = commands[accepted].name if accepted is not None else ""
+                    command = TemporalEvent(UPDATE_COMPLETED, name)
+                by_id[event_id] = len(commands)
+                commands.append(command)
                 ids.append(event_id)
+                activations.command(len(commands))
+            elif kind == "WORKFLOW_EXECUTION_SIGNALED":
+                activations.pending["deliveries"].append(Delivery("signal", _str(attrs, "signalName")))
+            elif kind in _RESOLVING:
+                target = by_id.get(_id(attrs, _RESOLVING[kind]))
+                if target is not None:
+                    activations.pending["resolved"].append(target)
+            elif kind in _OTHER_JOBS:
+                activations.pending["other_jobs"] = True
+                if kind == "CHILD_WORKFLOW_EXECUTION_STARTED":
+                    target = by_id.get(_id(attrs, "initiatedEventId"))
+                    if target is not None:
+                        activations.pending["started"].append(target)
+            if kind in _CLOSED:
+                completed = True
+                if command is None:
+                    ids.append(event_id)
+        except _Malformed as exc:
+            raise InputError(f"{where}events[{index}]: {exc}", source) from None
+    if index < 0:
+        raise InputError(f"{where}a Temporal history must start with WorkflowExecutionStarted (no events)", source)
     history = TemporalHistory(
         workflow_type=workflow_type,
         events=tuple(commands),
@@ -248,35 +322,16 @@ def temporal_history(events: list[dict], source: str = "<history>") -> LoadedHis
     return LoadedHistory(source, workflow_id, workflow_type, history, tuple(ids))
 
 
-def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
-def temporal_history_document(document, source: str) -> list[LoadedHistory]:
+def temporal_history_document(document, source: str, where: str = "") -> list[LoadedHistory]:
     """One ``{"events": [...]}`` document."""
     if not isinstance(document, dict) or not isinstance(document.get("events"), list):
-        raise InputError('not a Temporal history (no "events" list)', source)
-    return [temporal_history(document["events"], source)]
+        raise InputError(f'{where}not a Temporal history (no "events" list)', source)
+    return [temporal_history(document["events"], source, where)]
 
 
 def load_temporal_json(text: str, source: str) -> list[LoadedHistory]:
-    """Histories in a JSON file: one ``{"events": [...]}`` object, a list of them, or JSON lines."""
-    try:
-        documents = [json.loads(text)]
-    except ValueError:
-        try:
-            documents = [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError as exc:
-            raise InputError(f"not JSON ({exc})", source) from None
-    if len(documents) == 1 and isinstance(documents[0], list):
-        documents = documents[0]
-    loaded = []
-    for document in documents:
-        loaded += temporal_history_document(document, source)
-    return loaded
+    """Histories in JSON text: one ``{"events": [...]}`` object, a list of them, or JSON lines."""
+    return _load_stream(io.BytesIO(text.encode("utf-8")), source)
 
 
 # -------------------------------------------------------------------------------------------- DBOS
@@ -294,6 +349,27 @@ def dbos_history(status: dict, rows: list[dict]) -> DbosHistory:
     )
 
 
+def _rows(tables: dict, table: str, required: dict[str, type], source: str) -> list[dict]:
+    """The rows of one exported table, each checked to have the ``required`` columns."""
+    rows = tables.get(table, [])
+    if not isinstance(rows, list):
+        raise InputError(f"{table}: expected a list of rows, got {_type(rows)}", source)
+    for index, row in enumerate(rows):
+        if not isinstance(row, dict):
+            raise InputError(f"{table}[{index}]: expected a row object, got {_type(row)}", source)
+        for column, kind in required.items():
+            value = row.get(column)
+            if value is None:
+                raise InputError(f"{table}[{index}]: no {column}", source)
+            if not isinstance(value, kind) or isinstance(value, bool):
+                expected = "an integer" if kind is int else "a string"
+                raise InputError(f"{table}[{index}]: {column}: expected {expected}, got {_short(value)}", source)
+        for column in ("name", "status", "parent_workflow_id", "child_workflow_id"):
+            if row.get(column) is not None and not isinstance(row[column], str):
+                raise InputError(f"{table}[{index}]: {column}: expected a string, got {_short(row[column])}", source)
+    return rows
+
+
 def load_dbos_export(data: dict, source: str) -> list[LoadedHistory]:
     """Histories from ``{"tables": {"workflow_status": [...], "operation_outputs": [...]}}``.
 
@@ -301,18 +377,23 @@ def load_dbos_export(data: dict, source: str) -> list[LoadedHistory]:
     recovery never replays on their own.
     """
     tables = data.get("tables", data)
-    statuses = tables.get("workflow_status")
-    outputs = tables.get("operation_outputs", [])
-    if not isinstance(statuses, list):
+    if not isinstance(tables, dict):
+        raise InputError(f"tables: expected an object of tables, got {_type(tables)}", source)
+    if not isinstance(tables.get("workflow_status"), list):
         raise InputError("not a DBOS export (no workflow_status rows)", source)
+    statuses = _rows(tables, "workflow_status", {"workflow_uuid": str}, source)
+    outputs = _rows(tables, "operation_outputs", {"workflow_uuid": str, "function_id": int, "function_name": str},
+                    source)
     children = {r.get("child_workflow_id") for r in outputs if r.get("child_workflow_id")}
+    by_workflow: dict[str, list[dict]] = {}
+    for row in outputs:
+        by_workflow.setdefault(row["workflow_uuid"], []).append(row)
     loaded = []
     for status in statuses:
         wid = status["workflow_uuid"]
         if wid in children or status.get("parent_workflow_id"):
             continue
-        rows = [r for r in outputs if r["workflow_uuid"] == wid]
-        history = dbos_history(status, rows)
+        history = dbos_history(status, by_workflow.get(wid, []))
         ids = tuple(r.function_id for r in history.rows)
         loaded.append(LoadedHistory(source, wid, status.get("name") or "", history, ids))
     return loaded
@@ -372,16 +453,121 @@ def _read_pending(con, schema: str, mark: str, source: str) -> list[LoadedHistor
 
 
 def load_history_file(path: str) -> list[LoadedHistory]:
-    """A history file of either engine, told apart by its shape."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read history ({exc.__class__.__name__})", path) from None
-    try:
-        data = json.loads(text)
-    except ValueError:
-        return load_temporal_json(text, path)
-    if isinstance(data, dict) and ("tables" in data or "workflow_status" in data):
-        return load_dbos_export(data, path)
-    return load_temporal_json(text, path)
+    """A history file of either engine, told apart by its shape, read as a stream (a Temporal
+    history's events one at a time: memory grows with the commands kept, not the file)."""
+    with open_input(path) as handle:
+        return _load_stream(handle, path)
+
+
+# ------------------------------------------------------------------------------ streaming reader
+
+_OPEN = {"start_map", "start_array"}
+_CLOSE = {"end_map", "end_array"}
+
+
+class _Stream:
+    """The parse events of a JSON file (one value, a list of them, or several: JSON lines),
+    turned into histories without building the ``events`` lists: each event is built alone and
+    handed to ``temporal_history``, then dropped."""
+
+    def __init__(self, handle: BinaryIO, source: str):
+        self.source = source
+        self.parser = ijson.parse(handle, multiple_values=True, use_float=True)
+
+    def next(self) -> tuple[str, object] | None:
+        try:
+            _, event, value = next(self.parser)
+        except StopIteration:
+            return None
+        except ijson.JSONError as exc:
+            raise InputError(f"not JSON ({_first_line(exc)})", self.source) from None
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", self.source) from None
+        return event, value
+
+    def must_next(self) -> tuple[str, object]:
+        found = self.next()
+        if found is None:
+            raise InputError("not JSON (premature end of file)", self.source)
+        return found
+
+    def value(self, event: str, value):
+        """The whole value that starts with ``event``."""
+        if event not in _OPEN:
+            return value
+        builder = ijson.ObjectBuilder()
+        builder.event(event, value)
+        depth = 1
+        while depth:
+            event, value = self.must_next()
+            builder.event(event, value)
+            depth += (event in _OPEN) - (event in _CLOSE)
+        return builder.value
+
+    def items(self):
+        """The values of the array just opened, built one at a time."""
+        while True:
+            event, value = self.must_next()
+            if event == "end_array":
+                return
+            yield self.value(event, value)
+
+    def document(self, event: str, value, where: str) -> list[LoadedHistory]:
+        """One top-level object: a Temporal history or a DBOS export."""
+        if event != "start_map":
+            raise InputError(f'{where}not a Temporal history (expected an object with an "events" list, got '
+                             f"{_type(self.value(event, value))})", self.source)
+        found: list[LoadedHistory] = []
+        other: dict = {}
+        while True:
+            event, key = self.must_next()
+            if event == "end_map":
+                break
+            event, value = self.must_next()
+            if key == "events" and event == "start_array" and not found:
+                events = self.items()
+                found.append(temporal_history(events, self.source, where))
+                for _ in events:  # the rest, when the history was refused early
+                    pass
+            else:
+                other[key] = self.value(event, value)
+        if found:
+            return found
+        if "tables" in other or "workflow_status" in other:
+            return load_dbos_export(other, self.source)
+        return temporal_history_document(other, self.source, where)
+
+    def load(self) -> list[LoadedHistory]:
+        loaded: list[LoadedHistory] = []
+        count = 0
+        while (first := self.next()) is not None:
+            event, value = first
+            if event == "start_array":
+                for index, document in enumerate(self._documents()):
+                    loaded += self.document(*document, where=f"[{index}]: ")
+            else:
+                loaded += self.document(event, value, f"document {count + 1}: " if count else "")
+            count += 1
+        return loaded
+
+    def _documents(self):
+        while True:
+            event, value = self.must_next()
+            if event == "end_array":
+                return
+            yield event, value
+
+
+def _first_line(exc: Exception) -> str:
+    text = exc.args[0] if exc.args else str(exc)
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return str(text).strip().splitlines()[0] if str(text).strip() else exc.__class__.__name__
+
+
+def _load_stream(handle: BinaryIO, source: str) -> list[LoadedHistory]:
+    head = handle.read(4096)
+    if not head.strip() and not handle.read(1):
+        raise InputError("empty file, no history in it", source)
+    handle.seek(0)
+    return _Stream(handle, source).load()

@@ -10,6 +10,7 @@ outcome of the code's branches replays it, and fails with the default outcome's 
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from patchlint.errors import InputError
+from patchlint.errors import InputError, read_input
 from patchlint.integrations.history_io import (
     LoadedHistory,
     load_dbos_url,
@@ -108,13 +109,9 @@ def head_workflows(
         from collections import ChainMap
 
         from patchlint.integrations.files import FolderFiles
+        from patchlint.integrations.git import decode
 
-        files = {}
-        for source in sources:
-            try:
-                files[source] = Path(source).read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise InputError(f"cannot read source ({exc.__class__.__name__})", source) from None
+        files = {source: decode(read_input(source), source) for source in sources}
         folders = dict.fromkeys(Path(source).parent for source in sources)
         context = ChainMap(*(FolderFiles(folder) for folder in folders))
     else:
@@ -153,7 +150,7 @@ def _defined_as(workflow: Workflow) -> str:
 def _module_names(path: str) -> set[str]:
     """``app/flows/order.py`` is named by any tail of its path, with or without ``.py``, in slashes
     or dots: ``flows/order.py``, ``flows.order``, ``order``..."""
-    stem = path[:-3] if path.endswith(".py") else path
+    stem = path.removesuffix(".py")
     parts = [p for p in stem.replace("\\", "/").split("/") if p not in ("", ".")]
     names = {path}
     for i in range(len(parts)):
@@ -218,10 +215,22 @@ def _text(verdict: Verdict) -> str:
     return f"{head}: FAILS{where} ({verdict.loaded.history.describe()}): {verdict.result.message}"
 
 
+def _one_line_errors(fn):
+    """The CLI's ``one_line_errors``, looked up when the command runs (the CLI module imports this one)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        from patchlint.integrations.cli import one_line_errors
+
+        return one_line_errors(fn)(*args, **kwargs)
+
+    return wrapper
+
+
 @click.command("replay")
-@click.argument("histories", nargs=-1, type=click.Path(dir_okay=False))
+@click.argument("histories", nargs=-1, type=click.Path())
 @click.option("--head", "head", default=None, help="Git revision with the new code (default: working tree).")
-@click.option("--source", "sources", multiple=True, type=click.Path(dir_okay=False),
+@click.option("--source", "sources", multiple=True, type=click.Path(),
               help="Workflow source file(s) to replay against, instead of a git revision.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--dbos-url", default=None, help="DBOS system database: sqlite:///… or postgresql://…")
@@ -230,25 +239,22 @@ def _text(verdict: Verdict) -> str:
 @click.option("--query", default=None, help="Visibility query selecting executions.")
 @click.option("--workflow", "selector", default=None, metavar="MODULE:NAME",
               help="The workflow to replay against when several modules define the history's type.")
+@_one_line_errors
 def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query, selector):
     """Replay real HISTORY files (and/or live histories) against the head revision's step model."""
-    try:
-        if head and sources:
-            raise InputError("give either --head or --source, not both")
-        loaded: list[LoadedHistory] = []
-        for path in histories:
-            loaded += load_history_file(path)
-        if dbos_url:
-            loaded += load_dbos_url(dbos_url)
-        if temporal_address:
-            loaded += fetch_temporal(temporal_address, namespace, query)
-        if not (histories or dbos_url or temporal_address):
-            raise InputError("nothing to replay: give HISTORY files, --dbos-url or --temporal-address")
-        needed = {(_engine_of(item), item.workflow_type) for item in loaded}
-        workflows = head_workflows(tuple(sources), head, selector, needed)
-    except InputError as exc:
-        click.echo(f"patchlint replay: {exc}", err=True)
-        sys.exit(2)
+    if head and sources:
+        raise InputError("give either --head or --source, not both")
+    loaded: list[LoadedHistory] = []
+    for path in histories:
+        loaded += load_history_file(path)
+    if dbos_url:
+        loaded += load_dbos_url(dbos_url)
+    if temporal_address:
+        loaded += fetch_temporal(temporal_address, namespace, query)
+    if not (histories or dbos_url or temporal_address):
+        raise InputError("nothing to replay: give HISTORY files, --dbos-url or --temporal-address")
+    needed = {(_engine_of(item), item.workflow_type) for item in loaded}
+    workflows = head_workflows(tuple(sources), head, selector, needed)
     verdicts = [Verdict(item, replay_one(workflows, item)) for item in loaded]
     if fmt == "json":
         click.echo(json.dumps({"results": [v.to_json() for v in verdicts]}, indent=2))
