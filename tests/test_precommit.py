@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from test_action import GUARDED
 from test_flake8_plugin import INSERTED_LINE, NEW, OLD
 
@@ -26,7 +25,7 @@ GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 def git(cwd: Path, *args: str) -> str:
     proc = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, capture_output=True, text=True, env={**os.environ, **GIT_ENV},
+        cwd=cwd, capture_output=True, text=True, env={**os.environ, **GIT_ENV}, check=False,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
@@ -59,7 +58,7 @@ def try_repo(hook_repo: Path, home: Path, cwd: Path, *args: str) -> subprocess.C
     env.update(GIT_ENV, PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never", NO_COLOR="1")
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), *args],
-        cwd=cwd, capture_output=True, text=True, env=env, timeout=900,
+        cwd=cwd, capture_output=True, text=True, env=env, timeout=900, check=False,
     )
 
 
@@ -143,3 +142,19 @@ def test_push_hook_does_not_run_at_commit_and_commit_hook_not_at_push(hook_repo,
     proc = try_repo(hook_repo, precommit_home, repo, "patchlint",
                     "--hook-stage", "pre-push", "--from-ref", before, "--to-ref", after)
     assert proc.returncode == 1 and "No hook with id `patchlint` in stage `pre-push`" in proc.stdout + proc.stderr
+
+
+def test_all_files_in_ci_says_nothing_was_compared_and_from_ref_to_ref_compares(hook_repo, precommit_home, tmp_path):
+    """CI runs `pre-commit run --all-files` on a clean checkout: HEAD against itself. The hook passes
+    but says so (pre-commit shows a passing hook's output with --verbose); the README's CI command,
+    --from-ref/--to-ref, compares the pushed commits and finds the break."""
+    repo = user_repo(tmp_path)
+    before = git(repo, "rev-parse", "HEAD")
+    after = commit(repo, NEW)
+    proc = try_repo(hook_repo, precommit_home, repo, "patchlint", "--all-files", "--verbose")
+    assert proc.returncode == 0 and "Passed" in proc.stdout, proc.stdout + proc.stderr
+    assert "patchlint: warning: nothing compared" in proc.stdout and "--from-ref" in proc.stdout
+    proc = try_repo(hook_repo, precommit_home, repo, "patchlint", "--from-ref", before, "--to-ref", after)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert f"app/workflow.py:{INSERTED_LINE}" in proc.stdout and "PAT101" in proc.stdout
+    assert "nothing compared" not in proc.stdout
