@@ -95,7 +95,7 @@ def test_noqa_can_be_left_to_the_caller():
 def _example_params():
     for rule in all_rules():
         for n, example in enumerate(rule.INVALID):
-            if example.old is not None and not example.options and example.expect:
+            if not example.options and example.expect:
                 yield pytest.param(rule.code, example, id=f"{rule.code}-{n}")
 
 
