@@ -284,3 +284,32 @@ def test_the_action_honours_noqa_and_config(tmp_path: Path):
     proc, _, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert outputs["errors"] == "0" and "PAT101" not in proc.stdout
+
+
+def test_action_selection_inputs_are_flags():
+    import yaml
+
+    from patchlint.integrations.action.run import check_args
+
+    env = {"PATCHLINT_SELECT": "--base=HEAD~9", "PATCHLINT_IGNORE": "PAT101, PAT2", "PATCHLINT_PATHS": "a.py"}
+    assert check_args(env, "abc", "github") == [
+        "check", "--base", "abc", "--head", "HEAD", "--format", "github",
+        "--select=--base=HEAD~9", "--ignore=PAT101, PAT2", "--", "a.py"]
+    action = yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
+    env = action["runs"]["steps"][-1]["env"]
+    for name in ("select", "extend-select", "ignore"):
+        assert action["inputs"][name]["default"] == ""
+        assert env[f"PATCHLINT_{name.upper().replace('-', '_')}"] == f"${{{{ inputs.{name} }}}}"
+
+
+@pytest.mark.slow
+def test_the_action_passes_selection_inputs(tmp_path: Path):
+    origin, shas = origin_with_pull_request(tmp_path, NEW)
+    work = clone(origin, tmp_path / "work", "pr-merge", shallow=False)
+    proc, _, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
+                                  ignore="PAT101")
+    assert proc.returncode == 0 and outputs["errors"] == "0", proc.stdout + proc.stderr
+    proc, _, _ = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
+                            select="PAT999")
+    assert proc.returncode == 2
+    assert "--select: unknown rule code 'PAT999'" in proc.stdout, proc.stdout

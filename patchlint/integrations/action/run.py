@@ -1,7 +1,8 @@
 """The Action's one step: find the base, run ``patchlint check``, write annotations, summary, SARIF.
 
 Inputs arrive as environment variables set by ``action.yml`` (``PATCHLINT_BASE``, ``PATCHLINT_PATHS``,
-``PATCHLINT_FAIL_ON``, ``PATCHLINT_SARIF_FILE``, ``PATCHLINT_VERIFY``), never spliced into a script,
+``PATCHLINT_FAIL_ON``, ``PATCHLINT_SARIF_FILE``, ``PATCHLINT_VERIFY``, ``PATCHLINT_SELECT``,
+``PATCHLINT_EXTEND_SELECT``, ``PATCHLINT_IGNORE``), never spliced into a script,
 so a branch name or path cannot become shell code. Exit status: 0 pass, 1 findings at or above
 ``fail-on``, 2 the check could not run (the reason is an ``::error::`` annotation).
 
@@ -33,6 +34,7 @@ from patchlint.report.github import escape_data
 
 FAIL_ON = ("error", "warning")
 TRUE = ("true", "1", "yes", "on")
+SELECTION = ("--select", "--extend-select", "--ignore")  # inputs select, extend-select, ignore
 
 
 def patchlint(*args: str, root: Path) -> subprocess.CompletedProcess:
@@ -80,6 +82,10 @@ def check_args(env, base: str, fmt: str, *extra: str) -> list[str]:
     args = ["check", "--base", base, "--head", "HEAD", "--format", fmt, *extra]
     if env.get("PATCHLINT_VERIFY", "").strip().lower() in TRUE:
         args.append("--verify")
+    for flag in SELECTION:  # one argument each, "--flag=value": a value is never read as an option
+        value = env.get(f"PATCHLINT_{flag[2:].upper().replace('-', '_')}", "").strip()
+        if value:
+            args.append(f"{flag}={value}")
     paths = shlex.split(env.get("PATCHLINT_PATHS", ""))
     return args + (["--", *paths] if paths else [])
 
