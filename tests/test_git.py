@@ -30,7 +30,7 @@ HOSTILE_REVISIONS = [
 def sh(cwd: Path, *args: str) -> str:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
-                           *args], cwd=cwd, capture_output=True, env=env)
+                           *args], cwd=cwd, capture_output=True, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.decode("utf-8", "surrogateescape").strip()
 
@@ -91,7 +91,7 @@ def test_ordinary_revisions_still_resolve(repo: Path):
 
 
 def test_a_branch_named_like_an_option_cannot_be_created_so_refusing_loses_nothing(repo: Path):
-    proc = subprocess.run(["git", "check-ref-format", "--branch", "-x"], cwd=repo, capture_output=True)
+    proc = subprocess.run(["git", "check-ref-format", "--branch", "-x"], cwd=repo, capture_output=True, check=False)
     assert proc.returncode != 0
 
 
@@ -111,9 +111,32 @@ def test_show_many_reads_a_file_whose_name_holds_a_newline(repo: Path):
 def test_cli_refuses_an_option_as_revision_with_one_line_and_exit_2(repo: Path, tmp_path: Path, flag: str):
     marker = tmp_path / "pwned"
     proc = subprocess.run([sys.executable, "-I", "-m", "patchlint", "check", f"{flag}=--output={marker}"],
-                          cwd=repo, capture_output=True, text=True)
+                          cwd=repo, capture_output=True, text=True, check=False)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stdout == ""
     (line,) = proc.stderr.splitlines()
     assert "starts with '-'" in line and line.startswith("patchlint: error: ")
     assert not marker.exists()
+
+
+def test_worktree_reads_refuse_fifos_and_symlink_loops_with_one_line(repo: Path):
+    os.mkfifo(repo / "pipe.py")
+    (repo / "loop.py").symlink_to("loop.py")
+    (repo / "link.py").symlink_to("a.py")
+    with pytest.raises(InputError, match="not a regular file"):
+        git.read_worktree(repo, "pipe.py")  # never opened: it would block
+    with pytest.raises(InputError, match="loop.py: cannot read it"):
+        git.read_worktree(repo, "loop.py")
+    assert git.read_worktree(repo, "link.py") == "x = 2\n"  # a symlink to a module reads as Python imports it
+    assert not git.is_regular(repo, "link.py")  # but it is no file of its own in a change
+
+
+def test_sibling_modules_of_diff_skip_fifos_and_loops(tmp_path: Path):
+    from patchlint.integrations.files import FolderFiles
+
+    os.mkfifo(tmp_path / "helper.py")
+    (tmp_path / "loop.py").symlink_to("loop.py")
+    (tmp_path / "ok.py").write_text("y = 1\n")
+    folder = FolderFiles(tmp_path)
+    assert folder.get(str(tmp_path / "helper.py")) is None and folder.get(str(tmp_path / "loop.py")) is None
+    assert folder.get(str(tmp_path / "ok.py")) == "y = 1\n"

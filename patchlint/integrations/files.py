@@ -4,6 +4,7 @@ helpers and activity definitions imported from next to it resolve as they would 
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -33,8 +34,10 @@ class FolderFiles(Mapping):
         if path not in self:
             return default
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return default  # a FIFO named helper.py would block the read; a directory is no module
             return decode(Path(path).read_bytes(), str(path))
-        except (OSError, InputError):
+        except (OSError, InputError):  # a symlink loop, unreadable, not UTF-8: no module to resolve from
             return default
 
     def __getitem__(self, path):

@@ -230,11 +230,12 @@ def show_many(root: Path, rev: str, paths: list[str]) -> dict[str, str]:
 
 
 def read_worktree(root: Path, path: str) -> str:
-    """A regular file of the working tree; a symlink, a FIFO or a directory is not Python source."""
+    """A file of the working tree, through a symlink as Python's import would; a FIFO, a device, a
+    directory or a symlink loop is not Python source (and a FIFO is never opened: it would block)."""
     file = Path(root, path)
     try:
-        if not stat.S_ISREG(os.lstat(file).st_mode):
-            raise InputError("not a regular file (a symlink, a directory or a device): not Python source", printable(path))
+        if not stat.S_ISREG(os.stat(file).st_mode):
+            raise InputError("not a regular file (a directory, a FIFO or a device): not Python source", printable(path))
         data = file.read_bytes()
     except FileNotFoundError:
         raise InputError("file vanished while patchlint was reading it", printable(path)) from None
