@@ -114,10 +114,11 @@ def analyze_texts(
     *,
     old_path: str | None = None,
     config=None,
+    noqa: bool = True,
 ) -> Report:
     """Compare two revisions of one file. ``old_text=None``: the file is new (single-revision rules)."""
     old_files = {} if old_text is None else {old_path or path: old_text}
-    report = analyze_revisions(old_files, {path: new_text}, config=config, has_base=old_text is not None)
+    report = analyze_revisions(old_files, {path: new_text}, config=config, has_base=old_text is not None, noqa=noqa)
     report.files = 1
     return report
 

@@ -90,6 +90,7 @@ def test_noqa_can_be_left_to_the_caller():
     noqa = with_comment(NEW, INSERTED_LINE, "# noqa")
     kept = analyze_revisions({"wf.py": OLD}, {"wf.py": noqa}, noqa=False)
     assert codes(kept) == [("PAT101", INSERTED_LINE)]
+    assert codes(analyze_texts(OLD, noqa, "wf.py", noqa=False)) == [("PAT101", INSERTED_LINE)]
 
 
 def _example_params():
