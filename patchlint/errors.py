@@ -69,3 +69,12 @@ def read_input(path: str, limit: int = MAX_INPUT_BYTES) -> bytes:
             return handle.read()
         except OSError as exc:
             raise InputError(f"cannot read ({(exc.strerror or exc.__class__.__name__).lower()})", path) from None
+
+
+def write_output(path: str, text: str, append: bool = False) -> None:
+    """Write (or append) ``text`` to the output file ``path``; a failure is an ``InputError``."""
+    try:
+        with open(path, "a" if append else "w", encoding="utf-8") as out:
+            out.write(text)
+    except OSError as exc:
+        raise InputError(f"cannot write ({(exc.strerror or exc.__class__.__name__).lower()})", path) from None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -257,3 +259,93 @@ def test_input_over_the_size_limit(tmp_path):
     (tmp_path / "new.py").write_text(NEW_PY.read_text())
     for args in (["replay", "--source", "new.py", "big.json"], ["diff", "new.py", "big.json"]):
         assert_one_line_error(patchlint(tmp_path, *args), "big.json: file too large", f"{MAX_INPUT_BYTES:,}")
+
+
+# ------------------------------------------------------------------ outputs and the command line
+
+
+@pytest.fixture
+def pair(tmp_path: Path) -> Path:
+    """Two revisions of a workflow that differ by one inserted activity (diff exits 1)."""
+    (tmp_path / "old.py").write_text(WORKFLOW)
+    (tmp_path / "new.py").write_text(WORKFLOW + '        await workflow.execute_activity("ship")\n')
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    "extra, needles",
+    [
+        (["--sarif", "missing/out.sarif"], ["missing/out.sarif: cannot write (no such file or directory)"]),
+        (["--summary", "missing/summary.md"], ["missing/summary.md: cannot write"]),
+        (["--sarif", "/dev/full"], ["/dev/full: cannot write (no space left on device)"]),
+        (["--summary", "/dev/full"], ["/dev/full: cannot write (no space left on device)"]),
+    ],
+    ids=["sarif-missing-dir", "summary-missing-dir", "sarif-dev-full", "summary-dev-full"],
+)
+def test_unwritable_output_file(pair, extra, needles):
+    if not Path("/dev/full").exists() and "/dev/full" in extra:
+        pytest.skip("no /dev/full")
+    assert_one_line_error(patchlint(pair, "diff", "old.py", "new.py", *extra), *needles)
+
+
+def test_stdout_full(pair):
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full")
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "patchlint", "diff", "old.py", "new.py"], cwd=pair,
+                              stdout=full, stderr=subprocess.PIPE, text=True, check=False, timeout=120)
+    assert_one_line_error(proc, "cannot write the output (no space left on device)")
+
+
+def test_stdout_closed(pair):
+    proc = subprocess.run(["sh", "-c", f"exec '{sys.executable}' -m patchlint diff old.py new.py >&-"], cwd=pair,
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert_one_line_error(proc, "standard output is closed")
+
+
+@pytest.mark.parametrize("args", [["diff", "old.py", "new.py"], ["rules"]])
+def test_broken_pipe_exits_quietly(pair, args):
+    """The reader of stdout is gone (``| head -0``): no traceback, no message, the SIGPIPE exit code."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        proc = subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=pair, stdout=write,
+                              stderr=subprocess.PIPE, text=True, check=False, timeout=120)
+    finally:
+        os.close(write)
+    assert (proc.returncode, proc.stderr) == (141, "")
+
+
+USAGE_ERRORS = {
+    "unknown option": (["check", "--nope"], "No such option '--nope'", "patchlint check --help"),
+    "missing argument": (["diff", "old.py"], "Missing argument 'NEW_FILE'", "patchlint diff --help"),
+    "bad choice": (["rules", "--format", "x"], "'x' is not one of 'text', 'json'", "patchlint rules --help"),
+    "unknown command": (["nosuch"], "No such command 'nosuch'", "patchlint --help"),
+}
+
+
+@pytest.mark.parametrize("args, needle, hint", USAGE_ERRORS.values(), ids=USAGE_ERRORS.keys())
+def test_usage_error_is_one_line(pair, args, needle, hint):
+    assert_one_line_error(patchlint(pair, *args), needle, f"(try '{hint}')")
+
+
+def test_help_still_works(pair):
+    proc = patchlint(pair, "diff", "--help")
+    assert proc.returncode == 0 and proc.stdout.startswith("Usage: patchlint diff") and proc.stderr == ""
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc to see the git child")
+def test_ctrl_c_exits_130_quietly(repo, tmp_path):
+    """SIGINT while patchlint waits for git (blocked writing its trace into a FIFO nobody reads)."""
+    fifo = tmp_path / "trace"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen([sys.executable, "-m", "patchlint", "check"], cwd=repo, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "GIT_TRACE": str(fifo)})
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+    deadline = time.monotonic() + 60
+    while not children.read_text().strip():  # git started: the command is running
+        assert time.monotonic() < deadline and proc.poll() is None, "patchlint never ran git"
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert (proc.returncode, out, err) == (130, "", "")

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import functools
 import os
+import signal
 import sys
 from pathlib import Path
 
 import click
 
 from patchlint import __version__
-from patchlint.errors import InputError, read_input
+from patchlint.errors import InputError, read_input, write_output
 from patchlint.report import FORMAT_NAMES, render
 from patchlint.report.escape import printable
 
@@ -35,7 +37,95 @@ def one_line_errors(fn):
     return wrapper
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 128 + signal.SIGINT, 128 + 13  # the shell's codes for a signal
+
+
+class _Interrupted(BaseException):
+    """Ctrl-C, raised by our SIGINT handler so that click never sees a KeyboardInterrupt."""
+
+
+def _interrupt(signum, frame):
+    raise _Interrupted
+
+
+class _BrokenPipe(Exception):
+    """stdout's reader went away; raised past click, which would exit 1 (our "findings")."""
+
+
+class _Main(click.Group):
+    """Every way out of the command line: usage errors are one line and exit 2 like bad input;
+    Ctrl-C exits 130 and a closed pipe 141, quietly; an unwritable stdout is one line, exit 2."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise _BrokenPipe from None
+            raise
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        if sys.stdout is None:  # started with stdout closed (``>&-``)
+            _fail("standard output is closed")
+        try:
+            previous = signal.signal(signal.SIGINT, _interrupt)
+        except ValueError:  # not the main thread
+            previous = None
+        try:
+            try:
+                result = super().main(args, prog_name, complete_var, False, **extra)
+                code = result if isinstance(result, int) else EXIT_OK
+            except SystemExit as exc:
+                code = exc.code
+            sys.stdout.flush()
+        except _Interrupted:
+            code = EXIT_INTERRUPTED
+        except _BrokenPipe:  # the reader went away (``| head``): stop quietly
+            _silence_stdout()
+            code = EXIT_BROKEN_PIPE
+        except click.UsageError as exc:
+            if type(exc).__name__ == "NoArgsIsHelpError":  # bare ``patchlint``: the help (click >= 8.2)
+                exc.show()
+                code = EXIT_INPUT
+            else:
+                hint = f" (try '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+                _fail(f"{exc.format_message().rstrip('.')}{hint}")
+        except click.ClickException as exc:
+            _fail(exc.format_message())
+        except click.Abort:
+            code = EXIT_INTERRUPTED
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:  # at the last flush
+                _silence_stdout()
+                code = EXIT_BROKEN_PIPE
+            elif exc.filename is None and exc.errno in (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG):
+                _silence_stdout()
+                _fail(f"cannot write the output ({(exc.strerror or '').lower()})")
+            else:
+                raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+        sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush cannot fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _fail(message: str) -> None:
+    click.echo(f"patchlint: error: {printable(message)}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, "--version", "-V", prog_name="patchlint")
 def main():
     """Find workflow code changes that break in-flight Temporal and DBOS workflows.
@@ -101,10 +191,9 @@ def _emit(report, fmt: str, no_color: bool, summary_file: str | None, sarif_file
     if summary_file:
         from patchlint.report.summary import render_summary
 
-        with Path(summary_file).open("a", encoding="utf-8") as out:
-            out.write(render_summary(report))
+        write_output(summary_file, render_summary(report), append=True)
     if sarif_file:
-        Path(sarif_file).write_text(render(report, "sarif"), encoding="utf-8")
+        write_output(sarif_file, render(report, "sarif"))
     failing = {"error"} if fail_on == "error" else {"error", "warning"}
     found = any(f.severity.value in failing for f in report.findings)
     sys.exit(EXIT_FINDINGS if found and not exit_zero else EXIT_OK)
