@@ -6,6 +6,9 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 
 
+MAX_MESSAGE = 120  # a finding's message fits one terminal line, as ruff's do
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -18,6 +21,9 @@ class Severity(str, Enum):
 
 @dataclass(frozen=True)
 class Finding:
+    """One finding. ``line`` is 1-based and ``column`` 0-based (as in JSON and the Python AST); text
+    output prints the column 1-based, as flake8 and ruff do, and SARIF/GitHub are 1-based by spec."""
+
     code: str
     severity: Severity
     path: str
@@ -27,10 +33,16 @@ class Finding:
     end_column: int
     workflow: str
     engine: str  # "temporal" | "dbos"
-    message: str
+    message: str  # one line, at most MAX_MESSAGE characters: what changed and which open runs fail
     old_steps: tuple[str, ...] = ()
     new_steps: tuple[str, ...] = ()
     witness: dict | None = field(default=None, compare=False)
+    engine_message: str = ""  # what the engine itself says to a run that fails ("" when none fails)
+    fix: str = ""  # Python that pastes as written (a patch guard, a decorator...); "" when none
+    # The engine's own number of each old / new step (Temporal HistoryEvent id, DBOS function id),
+    # as the step tables print them; empty when unknown.
+    old_ids: tuple[int, ...] = field(default=(), compare=False)
+    new_ids: tuple[int, ...] = field(default=(), compare=False)
 
     def with_(self, **changes) -> "Finding":
         return replace(self, **changes)
@@ -50,6 +62,8 @@ class Finding:
             "workflow": self.workflow,
             "engine": self.engine,
             "message": self.message,
+            "engine_message": self.engine_message,
+            "fix": self.fix,
             "old_steps": list(self.old_steps),
             "new_steps": list(self.new_steps),
         }

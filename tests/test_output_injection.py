@@ -137,7 +137,7 @@ def test_text_neutralizes_a_workflow_path_or_step_that_starts_a_line_with_a_comm
     finding = Finding(code="PAT102", severity=Severity.ERROR, path="::warning::dir/x.py", line=3, column=0,
                       end_line=3, end_column=4, workflow="::notice::wf", engine="dbos", message="removed",
                       old_steps=("charge", "::error::step"), new_steps=("refund", "::error::step"))
-    text = render(Report(findings=[finding], files=1, workflows=1), "text")
+    text = render(Report(findings=[finding], files=1, workflows=1), "text", show_steps=True)
     assert_no_workflow_command(text)
     assert text.startswith("\\x3a:notice::wf (dbos)\n  \\x3a:warning::dir/x.py:3:1: PAT102")
     assert "\n      \\x3a:error::step " in text  # a DBOS row starts with the bare step name
@@ -174,7 +174,10 @@ def test_github_one_command_per_finding_escaped_as_the_toolkit_does(engine: str,
     assert lines.pop() == ""
     assert len(lines) == len(hostile.findings)
     assert not unsafe_chars(out)
-    by_message = sorted(f.message for f in hostile.findings)
+    # the message, then the engine's words and the fix on lines of their own
+    by_message = sorted(f.message + "".join(f"\n{label}: {printable(text)}" for label, text in
+                                            (("engine", f.engine_message), ("fix", f.fix)) if text)
+                        for f in hostile.findings)
     decoded = []
     for line in lines:
         match = COMMAND.match(line)

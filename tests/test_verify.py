@@ -35,7 +35,7 @@ def test_verdict_separates_in_flight_from_completed_breaks():
     assert (appended.breaks_in_flight, appended.breaks_completed) == (False, True)
     inserted = verify_pair(wf(act("a"), act("b")), wf(act("a"), act("x"), act("b")))
     assert inserted.breaks_in_flight and inserted.breaks_completed
-    assert inserted.first().cut == "paused after step 2 (b)"
+    assert inserted.first().cut == "paused after event 11 (b)"  # the engine's HistoryEvent id
     same = verify_pair(wf(act("a")), wf(act("a")))
     assert same.failures == () and same.histories == 2
 
@@ -52,14 +52,14 @@ def test_error_finding_gets_a_witness():
     (checked,) = report.findings
     assert checked.severity is Severity.ERROR
     assert checked.witness == {
-        "cut": "paused after step 2 (b)",
+        "cut": "paused after event 11 (b)",  # one numbering: the engine's, as in "event"
         "event": 11,
         "engine_message": "[TMPRL1100] Nondeterminism error: Activity type of scheduled event 'b' "
         "does not match activity type of activity command 'x'",
     }
     assert checked.to_json()["witness"] == checked.witness
     assert witness_line(checked).startswith(
-        "a workflow started on BASE and paused after step 2 (b) fails on HEAD: "
+        "a workflow started on BASE and paused after event 11 (b) fails on HEAD: "
     )
 
 
@@ -84,8 +84,8 @@ def test_missed_break_is_reported_as_pat199_on_the_workflow_line():
     (missed,) = report.findings
     assert (missed.code, missed.severity, missed.line) == ("PAT199", Severity.ERROR, 8)
     assert missed.workflow == "Checkout"
-    assert missed.witness["cut"] == "paused after step 1 (a)"
-    assert "does not match activity type" in missed.message
+    assert missed.witness["cut"] == "paused after event 5 (a)"
+    assert "does not match activity type" in missed.engine_message and len(missed.message) <= 120
 
 
 def test_findings_are_matched_to_workflows_by_engine_and_name():

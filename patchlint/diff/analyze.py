@@ -34,7 +34,7 @@ from patchlint.model.program import (
     steps_of,
     walk,
 )
-from patchlint.semantics import dbos, temporal
+from patchlint.semantics import dbos, temporal, temporal_events
 from patchlint.semantics.choices import enumerate_choices
 from patchlint.semantics.history import MARKER
 from patchlint.semantics.interpret import BLOCK, DONE, WAIT, PatchCall, Request
@@ -119,6 +119,17 @@ class _Judge:
         self.old = _drop_skipped_markers(self.recorded, self.new) if self.engine is temporal else self.recorded
         self.cuts = cuts
         self.base_ids, self.head_ids = base_ids, head_ids
+        self.old_ids, self.new_ids = self._numbers()
+
+    def _numbers(self) -> tuple[tuple[int, ...], tuple[int, ...]]:
+        """The engine's own number of each old and new entry, as the step tables print them:
+        Temporal's HistoryEvent id, DBOS's function id."""
+        if self.engine is dbos:
+            return _function_ids(self.old), _function_ids(self.new)
+        recorded = dict(zip(map(id, self.recorded), temporal_events.event_ids(self.cuts[-1])))
+        head = temporal.histories(self.new_run, self.new_wf.name)[-1]
+        return (tuple(recorded.get(id(e), 0) for e in self.old[:MAX_LABELS]),
+                tuple(temporal_events.event_ids(head)[:min(len(self.new), MAX_LABELS)]))
 
     def changes(self, head_requests) -> list[C.Change]:
         ok, nk = [e.key for e in self.old], [e.key for e in self.new]
@@ -148,6 +159,7 @@ class _Judge:
         change_kind = self._kind(kind, i1, i2, j1, j2)
         failure = open_failure or completed_failure
         cut = failure.cut if failure is not None else ""
+        event = failure.result.event_index if failure is not None else None
         if open_failure is None:
             if completed_failure is not None:
                 change_kind = C.COMPLETED_ONLY
@@ -161,14 +173,16 @@ class _Judge:
             change_kind, span, path, breaks_in_flight=open_failure is not None,
             old_focus=tuple(e.label() for e in self.old[i1:i2]),
             new_focus=tuple(e.label() for e in self.new[j1:j2]),
-            engine_message=message, cut=cut, patch_id=patch_id,
+            engine_message=message, cut=cut, patch_id=patch_id, event=event,
             before=self.old[i2].label() if i2 < len(self.old) else "",
         )
 
     def _change(self, kind: str, span: Span, path: str, **fields) -> C.Change:
-        fields.setdefault("old_steps", _labels(self.old))
-        fields.setdefault("new_steps", _labels(self.new))
-        return C.Change(kind=kind, engine=self.engine_name, workflow=self.new_wf.name, path=path, span=span, **fields)
+        if "new_steps" not in fields:
+            fields.update(old_steps=_labels(self.old), new_steps=_labels(self.new),
+                          old_ids=self.old_ids, new_ids=self.new_ids)
+        return C.Change(kind=kind, engine=self.engine_name, workflow=self.new_wf.name, path=path, span=span,
+                        is_async=self.new_wf.is_async, **fields)
 
     def _kind(self, kind, i1, i2, j1, j2) -> str:
         removed_markers = [e for e in self.old[i1:i2] if e.is_marker and e.patch is not None]
@@ -244,6 +258,7 @@ class _Judge:
                 C.SPLIT_TASKS, span, path, breaks_in_flight=True,
                 old_focus=(self.old[position].label(),), new_focus=(self.new[position].label(),),
                 engine_message=open_failure.result.message, cut=open_failure.cut,
+                event=open_failure.result.event_index,
             )
         ]
 
@@ -265,9 +280,10 @@ class _Judge:
             blocked = cut.blocked_in
             out.append(self._change(
                 C.PATCH_BEFORE_BLOCKED, locate(at_gap.patch), at_gap.patch.path or self.new_wf.path,
-                breaks_in_flight=True, new_steps=_labels(retraced), old_focus=(blocked,),
+                breaks_in_flight=True, old_steps=_labels(self.old), old_ids=self.old_ids,
+                new_steps=_labels(retraced), new_ids=_function_ids(retraced), old_focus=(blocked,),
                 new_focus=(at_gap.label(),), engine_message=result.message,
-                cut=f"blocked in `{blocked}` (step {gap})", patch_id=getattr(at_gap.patch, "id", None),
+                cut=cut.describe(), event=result.event_index, patch_id=getattr(at_gap.patch, "id", None),
                 before=blocked,
             ))
         return out
@@ -297,6 +313,15 @@ class _Judge:
                 new_focus=tuple(f"{key[1]}({a})" for a in args), cut="reordered arguments",
             ))
         return out
+
+
+def _function_ids(events: list[Issued]) -> tuple[int, ...]:
+    """DBOS function ids: each entry takes the next one (``recv``/``get_event`` take two)."""
+    ids, current = [], 1
+    for event in events[:MAX_LABELS]:
+        ids.append(current)
+        current += event.slots
+    return tuple(ids)
 
 
 def _at_slot(events: list[Issued], slot: int) -> Issued | None:

@@ -38,3 +38,9 @@ class Change:
     patch_id: str | None = None
     before: str = ""  # label of the old step the change sits before ("" at the end)
     path_note: str = ""  # the branch choices of the path, when not the only one
+    # The engine's own number of the first event open runs fail at (Temporal HistoryEvent id, DBOS
+    # function id), the same number ``cut`` and the engine message use; None when no run fails.
+    event: int | None = None
+    old_ids: tuple[int, ...] = ()  # the engine's number of each of ``old_steps``
+    new_ids: tuple[int, ...] = ()  # ... and of ``new_steps`` (what the new code would record)
+    is_async: bool = False  # the workflow is ``async def`` (DBOS: ``await DBOS.patch_async``)

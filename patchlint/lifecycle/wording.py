@@ -16,27 +16,25 @@ def deprecate_call(engine: str, patch_id: str | None) -> str:
     return f"DBOS.deprecate_patch({arg})" if engine == "dbos" else f"workflow.deprecate_patch({arg})"
 
 
-def marker_removed_error(engine: str, patch_id: str) -> str:
-    """What a run holding the id's marker hits when the code no longer calls it at all."""
+def marker_removed_engine(engine: str, patch_id: str) -> str:
+    """The engine's own words to a run holding the id's marker when the code no longer calls it."""
     if engine == "dbos":
-        return (
-            f'recovery fails with "DBOSUnexpectedStepError: During execution of workflow … step N, '
-            f'function DBOS.patch-{patch_id} was recorded when … was expected"'
-        )
-    return (
-        f'replay fails with "Non-deprecated patch marker encountered for change {patch_id}, '
-        f'but there is no corresponding change command!"'
-    )
+        return (f"DBOSUnexpectedStepError: During execution of workflow … step N, function "
+                f"DBOS.patch-{patch_id} was recorded when … was expected")
+    return (f"Non-deprecated patch marker encountered for change {patch_id}, "
+            "but there is no corresponding change command!")
 
 
-def new_branch_on_old_history(engine: str) -> str:
-    """What a pre-patch run hits when the code now takes the new branch unconditionally."""
+def new_branch_engine(engine: str) -> str:
+    """The engine's own words to a pre-patch run that now takes the new branch."""
     if engine == "dbos":
-        return 'recovery fails with "DBOSUnexpectedStepError: … function X was recorded when Y was expected"'
-    return 'replay fails with "[TMPRL1100] Nondeterminism error: …" (the commands no longer match)'
+        return ("DBOSUnexpectedStepError: During execution of workflow … step N, "
+                "function X was recorded when Y was expected")
+    return "[TMPRL1100] Nondeterminism error: … (the commands no longer match the history)"
 
 
-def finding(rule, workflow: Workflow, at, message: str, severity: Severity | None = None) -> Finding:
+def finding(rule, workflow: Workflow, at, message: str, severity: Severity | None = None, *,
+            engine_message: str = "", fix: str = "") -> Finding:
     """A finding of ``rule`` at model node (or ``Span``) ``at``; the workflow's definition line when
     there is none. Positions are computed here, only for what is reported."""
     where = at if isinstance(at, Span) else (locate(at) if at is not None else None)
@@ -54,4 +52,6 @@ def finding(rule, workflow: Workflow, at, message: str, severity: Severity | Non
         workflow=workflow.name,
         engine=workflow.engine,
         message=message,
+        engine_message=engine_message,
+        fix=fix,
     )

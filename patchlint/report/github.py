@@ -7,6 +7,10 @@ read as the next property. Other control characters (ESC, bidi overrides, U+2028
 of an undecodable file name...) are shown as visible escapes first (``printable``): GitHub would show
 them raw, and a surrogate cannot even be written. Worst findings come first because GitHub shows only
 the first few annotations of each severity per step.
+
+An annotation's message is the finding's one-line message, then ``engine: …`` and ``fix: …`` lines
+when the finding has them (GitHub shows an annotation's lines as written; each part is printable, so
+only these newlines, escaped as ``%0A``, separate them).
 """
 
 from __future__ import annotations
@@ -46,7 +50,17 @@ def annotation(finding: Finding) -> str:
     props.append(("title", finding.code))
     rendered = ",".join(f"{key}={escape_property(_visible(str(value)))}" for key, value in props)
     command = COMMANDS[finding.severity.value]
-    return f"::{command} {rendered}::{escape_data(_visible(finding.message))}"
+    return f"::{command} {rendered}::{escape_data(annotation_text(finding))}"
+
+
+def annotation_text(finding: Finding) -> str:
+    """The message, then the engine's words and the fix on lines of their own."""
+    lines = [_visible(finding.message)]
+    if finding.engine_message:
+        lines.append("engine: " + printable(finding.engine_message))
+    if finding.fix:
+        lines.append("fix: " + printable(finding.fix))
+    return "\n".join(lines)
 
 
 def render(report: Report, **_options) -> str:

@@ -15,6 +15,7 @@ from urllib.parse import quote
 from patchlint import __version__
 from patchlint.api import Report
 from patchlint.findings import Finding
+from patchlint.report.escape import md_code, md_text
 from patchlint.report.summary import diverging_index
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -82,7 +83,7 @@ def result(finding: Finding, rule_index: int, occurrence: int) -> dict:
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": LEVELS[finding.severity.value],
-        "message": {"text": finding.message},
+        "message": _message(finding),
         "locations": [
             {
                 "physicalLocation": {
@@ -97,8 +98,20 @@ def result(finding: Finding, rule_index: int, occurrence: int) -> dict:
             "engine": finding.engine,
             "oldSteps": list(finding.old_steps),
             "newSteps": list(finding.new_steps),
+            "engineMessage": finding.engine_message,
+            "fix": finding.fix,
         },
     }
+
+
+def _message(finding: Finding) -> dict:
+    """``text``: the one-line message; ``markdown`` adds the engine's words and the fix as code."""
+    lines = [md_text(finding.message)]
+    if finding.engine_message:
+        lines.append(f"engine: {md_code(finding.engine_message)}")
+    if finding.fix:
+        lines.append(f"fix: {md_code(finding.fix)}")
+    return {"text": finding.message, "markdown": "  \n".join(lines)}
 
 
 def as_dict(report: Report) -> dict:

@@ -56,12 +56,14 @@ def _mermaid_label(text: str) -> str:
     return f'"{label}"'
 
 
-def _column(prefix: str, title: str, steps: tuple[str, ...], mark: int) -> list[str]:
+def _column(prefix: str, title: str, steps: tuple[str, ...], mark: int, ids: tuple[int, ...] = ()) -> list[str]:
     lines = [f"  subgraph {prefix}[{_mermaid_label(title)}]", "    direction TB"]
     if not steps:
         lines.append(f"    {prefix}0[{_mermaid_label('(no steps)')}]")
+    numbered = len(ids) >= len(steps) and all(ids[: len(steps)])
     for index, step in enumerate(steps):
-        lines.append(f"    {prefix}{index}[{_mermaid_label(f'{index + 1}. {step}')}]")
+        number = ids[index] if numbered else index + 1
+        lines.append(f"    {prefix}{index}[{_mermaid_label(f'{number}. {step}')}]")
     for index in range(1, len(steps)):
         lines.append(f"    {prefix}{index - 1} --> {prefix}{index}")
     lines.append("  end")
@@ -85,15 +87,17 @@ def _pair_steps(report: Report, finding: Finding) -> tuple[tuple[str, ...], tupl
 def diagram(report: Report, finding: Finding) -> list[str]:
     """A mermaid flowchart: old steps in one column, new steps in the other, divergence in red."""
     old, new = finding.old_steps, finding.new_steps
+    old_ids, new_ids = finding.old_ids, finding.new_ids  # the engine's numbers (HistoryEvent / function id)
     if not old and not new:
         old, new = _pair_steps(report, finding)
+        old_ids = new_ids = ()
     mark = diverging_index(old, new)
     return [
         "```mermaid",
         "flowchart TB",
         "  classDef diverge fill:#ffebe9,stroke:#cf222e,stroke-width:3px,color:#82071e",
-        *_column("old", "old: what in-flight runs recorded", old, mark),
-        *_column("new", "new: what the code now issues", new, mark),
+        *_column("old", "old: what in-flight runs recorded", old, mark, old_ids),
+        *_column("new", "new: what the code now issues", new, mark, new_ids),
         "```",
     ]
 
@@ -120,5 +124,8 @@ def render_summary(report: Report) -> str:
         drawn.add(key)
         where = f"{md_code(finding.code)} at {md_code(f'{finding.path}:{finding.line}')}"
         lines += ["", f"### {md_code(finding.workflow)} ({md_text(finding.engine)}): {where}", ""]
+        for label, text in (("engine", finding.engine_message), ("fix", finding.fix)):
+            if text:
+                lines += [f"{label}: {md_code(text)}", ""]
         lines += diagram(report, finding)
     return "\n".join(lines) + "\n"

@@ -1,48 +1,74 @@
-"""Shared wording for the replay rules: what an open workflow hits, and how to guard the change."""
+"""Shared wording for the replay rules, ruff's way: a one-line message (what changed, which open
+runs fail), the engine's own words apart, and a fix that pastes as written."""
 
 from __future__ import annotations
 
 import re
 
 from patchlint.diff.changes import Change
-from patchlint.findings import Finding, Severity
+from patchlint.findings import MAX_MESSAGE, Finding, Severity
+
+_LONG_NAME = 40  # a step name longer than this is shortened in a message (never in engine/fix)
 
 
-def quote(labels) -> str:
-    return ", ".join(f"`{label}`" for label in labels) or "nothing"
+def short(label: str, limit: int = _LONG_NAME) -> str:
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
+def quote(labels, limit: int = 3) -> str:
+    """``a``, ``a, b`` or ``a, b, c and 2 more``: step labels for a one-line message."""
+    labels = [short(label) for label in labels]
+    if not labels:
+        return "nothing"
+    shown = ", ".join(labels[:limit])
+    return shown + (f" and {len(labels) - limit} more" if len(labels) > limit else "")
 
 
 def patch_id_for(verb: str, labels) -> str:
     name = labels[0].split(" ")[-1] if labels else "change"
-    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "change"
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "change"
     return f"{verb}-{slug}"
 
 
-def guard(change: Change, verb: str) -> str:
-    """``guard it: `if workflow.patched("add-x"):` …`` (the call pastes as written: start a
-    sentence with it through ``sentence``, never ``str.capitalize``)."""
+def patch_call(engine: str, patch_id: str, is_async: bool = False) -> str:
+    """The call that asks whether this run took the patch, as it pastes: ``workflow.patched("id")``,
+    ``DBOS.patch("id")`` (a classmethod of the ``DBOS`` class, never ``dbos.patch``), and in an
+    ``async def`` DBOS workflow ``await DBOS.patch_async("id")``."""
+    if engine == "dbos":
+        return f'await DBOS.patch_async("{patch_id}")' if is_async else f'DBOS.patch("{patch_id}")'
+    return f'workflow.patched("{patch_id}")'
+
+
+def guard_fix(change: Change, verb: str, what: str) -> str:
+    """``if workflow.patched("add-x"):  # what`` — the line that opens the patched branch."""
     patch_id = patch_id_for(verb, change.new_focus or change.old_focus)
-    if change.engine == "dbos":
-        return f'guard it: `if DBOS.patch("{patch_id}"):` new steps `else:` the old ones'
-    return f'guard it: `if workflow.patched("{patch_id}"):` new steps `else:` the old ones'
+    negate = "not " if verb == "remove" else ""
+    return f"if {negate}{patch_call(change.engine, patch_id, change.is_async)}:  # {what}"
 
 
-def sentence(text: str) -> str:
-    """``text`` with its first letter upper-cased and nothing else touched."""
-    return text[:1].upper() + text[1:]
+def unit(engine: str) -> str:
+    """What the engine numbers: Temporal history events, DBOS steps (function ids)."""
+    return "event" if engine == "temporal" else "step"
 
 
-def impact(change: Change) -> str:
+def runs_failing(change: Change) -> str:
+    """Which open runs fail, in the engine's numbering: ``open runs past event 17 fail``."""
     if not change.breaks_in_flight:
-        return "open workflows replay it without error"
-    return f"a workflow started on the base revision and {change.cut} fails on replay: {change.engine_message}"
+        return "open runs replay it"
+    if change.event is not None and change.cut.startswith("paused after "):
+        return f"open runs past {unit(change.engine)} {change.event} fail"
+    return f"open runs {change.cut or 'in flight'} fail" if change.cut != "completed" else "completed runs fail"
 
 
-def sequences(change: Change) -> str:
-    return f"old: {' → '.join(change.old_steps) or '(none)'}; new: {' → '.join(change.new_steps) or '(none)'}"
+def message(*parts: str) -> str:
+    """Parts joined with ``; ``, cut to ``MAX_MESSAGE`` characters if a name is huge (names are kept as
+    written: the formats show their control characters as escapes)."""
+    text = "; ".join(p for p in parts if p)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
-def finding(change: Change, code: str, severity: Severity, message: str) -> Finding:
+def finding(change: Change, code: str, severity: Severity, text: str, fix: str = "",
+            engine_message: str | None = None) -> Finding:
     span = change.span
     return Finding(
         code=code,
@@ -54,7 +80,19 @@ def finding(change: Change, code: str, severity: Severity, message: str) -> Find
         end_column=span.end_column,
         workflow=change.workflow,
         engine=change.engine,
-        message=message,
+        message=text,
         old_steps=change.old_steps,
         new_steps=change.new_steps,
+        engine_message=change.engine_message if engine_message is None else engine_message,
+        fix=fix,
+        old_ids=change.old_ids,
+        new_ids=change.new_ids,
     )
+
+
+def deprecate_fix(engine: str, patch_id: str, is_async: bool = False) -> str:
+    """``workflow.deprecate_patch("id")`` as it pastes (DBOS: the class's classmethod; async: awaited)."""
+    if engine == "dbos":
+        return (f'await DBOS.deprecate_patch_async("{patch_id}")' if is_async
+                else f'DBOS.deprecate_patch("{patch_id}")')
+    return f'workflow.deprecate_patch("{patch_id}")'

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import INSERTED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
+from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
 
 
 class StepInserted(Rule):
@@ -67,9 +67,9 @@ class StepInserted(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(INSERTED):
-            before = f" before `{change.before}`" if change.before else " at the end"
+            where = f"before {change.before}" if change.before else "at the end"
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: {quote(change.new_focus)} inserted{before}; {impact(change)}. "
-                f"{sentence(guard(change, 'add'))}. ({sequences(change)})",
+                message(f"{change.workflow}: {quote(change.new_focus)} inserted {where}", runs_failing(change)),
+                fix=guard_fix(change, "add", "around the inserted steps only"),
             )

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
+from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
 
 
 class StepRemoved(Rule):
@@ -91,6 +91,6 @@ class StepRemoved(Rule):
         for change in ctx.changes_of(REMOVED):
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: {quote(change.old_focus)} removed; {impact(change)}. "
-                f"{sentence(guard(change, 'remove'))}. ({sequences(change)})",
+                message(f"{change.workflow}: {quote(change.old_focus)} removed", runs_failing(change)),
+                fix=guard_fix(change, "remove", "keep the removed steps under it"),
             )

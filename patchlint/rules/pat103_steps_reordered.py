@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REORDERED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
+from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
 
 
 class StepsReordered(Rule):
@@ -72,6 +72,7 @@ class StepsReordered(Rule):
         for change in ctx.changes_of(REORDERED):
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: {quote(change.old_focus)} now run as {quote(change.new_focus)}; "
-                f"{impact(change)}. {sentence(guard(change, 'reorder'))}. ({sequences(change)})",
+                message(f"{change.workflow}: {quote(change.old_focus)} reordered to {quote(change.new_focus)}",
+                        runs_failing(change)),
+                fix=guard_fix(change, "reorder", "the new order; the old order under else:"),
             )

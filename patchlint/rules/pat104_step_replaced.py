@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REPLACED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, impact, quote, sentence, sequences
+from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
 
 
 class StepReplaced(Rule):
@@ -75,6 +75,7 @@ class StepReplaced(Rule):
         for change in ctx.changes_of(REPLACED):
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: {quote(change.old_focus)} replaced by {quote(change.new_focus)}; "
-                f"{impact(change)}. {sentence(guard(change, 'replace'))}. ({sequences(change)})",
+                message(f"{change.workflow}: {quote(change.old_focus)} replaced by {quote(change.new_focus)}",
+                        runs_failing(change)),
+                fix=guard_fix(change, "replace", "the new step; the old one under else:"),
             )

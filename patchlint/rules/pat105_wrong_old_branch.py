@@ -1,7 +1,7 @@
 from patchlint.diff.changes import BAD_OLD_BRANCH
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, impact, quote, sequences
+from patchlint.rules.common import finding, message, quote, runs_failing
 
 
 class WrongOldBranch(Rule):
@@ -70,11 +70,9 @@ class WrongOldBranch(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(BAD_OLD_BRANCH):
-            call = "DBOS.patch" if change.engine == "dbos" else "workflow.patched"
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: the old branch of `{call}({change.patch_id!r})` does not replay the "
-                f"previous revision: it has {quote(change.new_focus)} where the old code had "
-                f"{quote(change.old_focus)}; {impact(change)}. Make the `else` branch issue exactly the "
-                f"old steps. ({sequences(change)})",
+                message(f"{change.workflow}: old branch of patch {change.patch_id!r} has {quote(change.new_focus)}, "
+                        f"not {quote(change.old_focus)}", runs_failing(change)),
+                fix=f"else:  # exactly the old steps: {', '.join(change.old_focus) or 'none'}",
             )

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import WORKFLOW_REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding
+from patchlint.rules.common import finding, message
 
 
 class WorkflowRemoved(Rule):
@@ -61,18 +61,20 @@ class WorkflowRemoved(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(WORKFLOW_REMOVED):
+            temporal = change.engine == "temporal"
             if change.new_focus:
-                what = f"renamed to `{change.new_focus[0]}`"
-                fix = (f'keep the type name: `@workflow.defn(name="{change.workflow}")`' if change.engine == "temporal"
-                       else f'keep the name: `@DBOS.workflow(name="{change.workflow}")`')
+                what = f"renamed to {change.new_focus[0]}"
+                fix = (f'@workflow.defn(name="{change.workflow}")' if temporal
+                       else f'@DBOS.workflow(name="{change.workflow}")')
             else:
-                what, fix = "removed", "keep it registered until its open executions have finished"
+                what, fix = "removed", ""
             engine_says = (
-                f'"Workflow class {change.workflow} is not registered on this worker"' if change.engine == "temporal"
-                else f'DBOSWorkflowFunctionNotFoundError "{change.workflow} is not a registered workflow function"'
+                f"Workflow class {change.workflow} is not registered on this worker" if temporal
+                else f"DBOSWorkflowFunctionNotFoundError: {change.workflow} is not a registered workflow function"
             )
             yield finding(
                 change, self.code, self.severity,
-                f"workflow type `{change.workflow}` ({change.engine}) was {what}; open executions of it "
-                f"can no longer be replayed or recovered ({engine_says}). Fix: {fix}.",
+                message(f"workflow type {change.workflow} ({change.engine}) {what}",
+                        "its open runs can no longer replay" if temporal else "its open runs can no longer recover"),
+                fix=fix, engine_message=engine_says,
             )

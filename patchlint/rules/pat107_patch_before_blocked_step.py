@@ -1,7 +1,7 @@
 from patchlint.diff.changes import PATCH_BEFORE_BLOCKED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding
+from patchlint.rules.common import finding, message, runs_failing
 
 
 class PatchBeforeBlockedStep(Rule):
@@ -81,8 +81,7 @@ class PatchBeforeBlockedStep(Rule):
         for change in ctx.changes_of(PATCH_BEFORE_BLOCKED):
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: `DBOS.patch({change.patch_id!r})` sits right before "
-                f"`{change.before}`; a workflow {change.cut} has already recorded that call's timeout "
-                f"sleep, so on recovery the patch takes the call's step number and the call meets the "
-                f"sleep: {change.engine_message} Move the patch after `{change.before}`.",
+                message(f'{change.workflow}: DBOS.patch("{change.patch_id}") right before {change.before}',
+                        runs_failing(change)),
+                fix=f'# call DBOS.patch("{change.patch_id}") after {change.before}, not before it',
             )

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import SPLIT_TASKS
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, sequences
+from patchlint.rules.common import finding, guard_fix, message, runs_failing
 
 
 class CommandsSplit(Rule):
@@ -79,8 +79,7 @@ class CommandsSplit(Rule):
         for change in ctx.changes_of(SPLIT_TASKS):
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: `{change.old_focus[0]}` went out in the same workflow task as the "
-                f"commands before it, but the new code waits before issuing it; a workflow started on the "
-                f"base revision and {change.cut} fails on replay: {change.engine_message}. Guard the change "
-                f'with `if workflow.patched("…"):` new `else:` old. ({sequences(change)})',
+                message(f"{change.workflow}: {change.old_focus[0]} now waits for the commands before it",
+                        runs_failing(change)),
+                fix=guard_fix(change, "wait", "the new code; the old one under else:"),
             )

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import COMPLETED_ONLY
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard, quote, sequences
+from patchlint.rules.common import finding, guard_fix, message, quote
 
 
 class BreaksCompletedReplay(Rule):
@@ -66,9 +66,9 @@ class BreaksCompletedReplay(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(COMPLETED_ONLY):
             what = quote(change.new_focus) + " added" if change.new_focus else quote(change.old_focus) + " removed"
+            verb = "add" if change.new_focus else "remove"
             yield finding(
                 change, self.code, self.severity,
-                f"{change.workflow}: {what}; open workflows replay this fine, but replaying a completed "
-                f"workflow (queries on closed workflows, the Replayer) fails: {change.engine_message}. "
-                f"If you query or replay closed workflows, {guard(change, 'add')}. ({sequences(change)})",
+                message(f"{change.workflow}: {what}", "open runs replay it, completed runs fail replay (queries)"),
+                fix=guard_fix(change, verb, "if you query or replay closed runs"),
             )

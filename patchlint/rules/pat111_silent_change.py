@@ -1,7 +1,7 @@
 from patchlint.diff.changes import SILENT
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, quote
+from patchlint.rules.common import finding, guard_fix, message, quote
 
 
 class SilentChange(Rule):
@@ -68,13 +68,12 @@ class SilentChange(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(SILENT):
             if change.cut == "reordered arguments":
-                text = (f"{change.workflow}: calls of the same type now run in a different order "
-                        f"({quote(change.old_focus)} → {quote(change.new_focus)}); the engine does not "
-                        f"compare arguments, so open workflows replay without error but hand each "
-                        f"recorded result to the other call. Guard the reorder with a patch.")
+                text = message(f"{change.workflow}: same-type calls reordered ({quote(change.old_focus, 2)})",
+                               "open runs get each other's results")
+                fix = guard_fix(change, "reorder", "the new order; the old order under else:")
             else:
-                text = (f"{change.workflow}: {quote(change.new_focus)} appended after the last step; "
-                        f"workflows already blocked in `{change.old_steps[-1] if change.old_steps else '?'}` "
-                        f"will run {'it' if len(change.new_focus) == 1 else 'them'} when they resume. "
-                        f"Guard with `DBOS.patch` if they must not.")
-            yield finding(change, self.code, self.severity, text)
+                last = change.old_steps[-1] if change.old_steps else "the last step"
+                text = message(f"{change.workflow}: {quote(change.new_focus)} appended",
+                               f"runs blocked in {last} will run {'it' if len(change.new_focus) == 1 else 'them'}")
+                fix = guard_fix(change, "add", "if blocked runs must not run the new steps")
+            yield finding(change, self.code, self.severity, text, fix=fix, engine_message="")

@@ -6,7 +6,8 @@ from patchlint.diff.changes import PATCH_REMOVED
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.identity import old_of
-from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error, patched_call
+from patchlint.lifecycle.wording import finding, marker_removed_engine
+from patchlint.rules.common import deprecate_fix, message
 from patchlint.model.program import Patched, locate, patch_ids, walk
 from patchlint.rules.base import Example, Rule
 
@@ -46,7 +47,10 @@ class PatchRemoved(Rule):
             if old is None:
                 continue  # not the same workflow on both sides: its patches are not this one's past
             for pid in _removed_ids(change, old, workflow):
-                yield finding(self, workflow, change.span, _message(change, pid))
+                yield finding(self, workflow, change.span, _message(change, pid),
+                              engine_message=marker_removed_engine(change.engine, pid),
+                              fix=deprecate_fix(change.engine, pid, workflow.is_async)
+                              + "  # keep it until no patched-era run is open")
 
 
 def _workflow_of(ctx, change):
@@ -71,10 +75,5 @@ def _removed_ids(change, old, workflow) -> list[str]:
 
 
 def _message(change, pid: str) -> str:
-    return (
-        f"workflow {change.workflow} no longer calls {patched_call(change.engine, pid)} "
-        f"nor {deprecate_call(change.engine, pid)}: runs started since the patch hold its marker "
-        f"and {marker_removed_error(change.engine, pid)}. Keep the new code behind "
-        f"{deprecate_call(change.engine, pid)} until no run of the patched era is open, "
-        f"and remove that call only after."
-    )
+    return message(f"{change.workflow}: patch {pid!r} removed without deprecate_patch",
+                   "open runs that took it fail")

@@ -7,7 +7,8 @@ from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, PATCHED
 from patchlint.lifecycle.identity import old_of
 from patchlint.lifecycle.stages import CONFIGURE, day, lifecycle, lifetime, sites, stage_in, workflows
-from patchlint.lifecycle.wording import deprecate_call, finding, new_branch_on_old_history, patched_call
+from patchlint.lifecycle.wording import finding, new_branch_engine
+from patchlint.rules.common import message, patch_call
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
 
@@ -56,18 +57,16 @@ class PrematureDeprecate(Rule):
                     continue
                 before = stage_in(old, pid)
                 if before == ABSENT:
-                    yield finding(self, workflow, site.node, self._never_patched(workflow, pid))
+                    yield finding(self, workflow, site.node, self._never_patched(workflow, pid),
+                                  engine_message=new_branch_engine(workflow.engine),
+                                  fix=f"if {patch_call(workflow.engine, pid, workflow.is_async)}:  "
+                                      "# new code; old code under else:, deprecate later")
                 elif before == PATCHED:
                     yield from self._too_young(ctx, workflow, old, site.node)
 
     def _never_patched(self, workflow, pid) -> str:
-        engine = workflow.engine
-        return (
-            f"{deprecate_call(engine, pid)} in workflow {workflow.name}, but the base revision never "
-            f"called {patched_call(engine, pid)}: runs it started ran the old code here and "
-            f"{new_branch_on_old_history(engine)}. Ship `if {patched_call(engine, pid)}:` new code "
-            f"`else:` old code first, and deprecate once no pre-patch run is open."
-        )
+        return message(f"{workflow.name}: deprecate_patch({pid!r}) but the base never patched it",
+                       "open pre-patch runs fail")
 
     def _too_young(self, ctx, workflow, old, node):
         lc = lifecycle(ctx)
@@ -76,23 +75,18 @@ class PrematureDeprecate(Rule):
         era = lc.at_base(ctx.old, old, node.id)
         if era is None or era.patched_since is None:
             return
-        call = deprecate_call(workflow.engine, node.id)
         since = era.patched_since
+        keep = f"if {patch_call(workflow.engine, node.id, workflow.is_async)}:  # keep the patch"
         life = lifetime(ctx.config)
         if life is None:
-            message = (
-                f"{call} in workflow {workflow.name}: {patched_call(workflow.engine, node.id)} has been "
-                f"there since {since.label()}; pre-patch runs may still be open: {CONFIGURE}"
-            )
-            yield finding(self, workflow, node, message, Severity.WARNING)
+            text = message(f"{workflow.name}: deprecate_patch({node.id!r}), patched since {day(since.when)}",
+                           "pre-patch runs may be open (set max-workflow-lifetime)")
+            yield finding(self, workflow, node, text, Severity.WARNING, fix=keep + f"; {CONFIGURE}")
             return
         if lc.now - since.when >= life:
             return
-        message = (
-            f"{call} in workflow {workflow.name} on {day(lc.now)}, but {patched_call(workflow.engine, node.id)} "
-            f"only arrived on {since.label()}: runs started before it may be open until "
-            f"{day(since.when + life)} (max-workflow-lifetime {life.days}d), and "
-            f"{new_branch_on_old_history(workflow.engine)}. "
-            f"Deprecate on or after {day(since.when + life)}, or check the open runs with `patchlint patches`."
-        )
-        yield finding(self, workflow, node, message, Severity.WARNING)
+        until = day(since.when + life)
+        text = message(f"{workflow.name}: deprecate_patch({node.id!r}) only {(lc.now - since.when).days}d after "
+                       f"the patch", f"pre-patch runs may be open until {until}")
+        yield finding(self, workflow, node, text, Severity.WARNING, engine_message=new_branch_engine(workflow.engine),
+                      fix=keep + f" until {until} (or check open runs: patchlint patches)")

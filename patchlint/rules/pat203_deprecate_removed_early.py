@@ -7,7 +7,8 @@ from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED
 from patchlint.lifecycle.identity import new_of
 from patchlint.lifecycle.stages import CONFIGURE, day, lifecycle, ready_at, stage_in, workflows
-from patchlint.lifecycle.wording import deprecate_call, finding, marker_removed_error
+from patchlint.lifecycle.wording import finding, marker_removed_engine
+from patchlint.rules.common import deprecate_fix, message
 from patchlint.model.program import patch_ids
 from patchlint.rules.base import Example, Rule
 
@@ -58,22 +59,16 @@ class DeprecateRemovedEarly(Rule):
         if era is None or era.deprecated_since is None:
             return
         since = era.deprecated_since
-        call = deprecate_call(workflow.engine, pid)
+        keep = deprecate_fix(workflow.engine, pid, workflow.is_async)
         ready = ready_at(DEPRECATED, era, ctx.config, workflow.engine)
         if ready is None:
-            message = (
-                f"{call} removed from workflow {workflow.name}; it was added on {since.label()} and runs "
-                f"of the patched era before it may still be open: {CONFIGURE}"
-            )
-            yield finding(self, workflow, None, message)
+            text = message(f"{workflow.name}: deprecate_patch({pid!r}) removed",
+                           "patched-era runs may be open (set max-workflow-lifetime)")
+            yield finding(self, workflow, None, text, fix=f"{keep}  # keep it; {CONFIGURE}")
             return
         if ready <= lc.now:
             return
-        extra = " plus retention, since queries replay closed runs" if workflow.engine == "temporal" else ""
-        message = (
-            f"{call} removed from workflow {workflow.name} on {day(lc.now)}, but it only replaced the "
-            f"patch on {since.label()}: runs started in the patched era may be open (max-workflow-lifetime"
-            f"{extra}) until {day(ready)}, and {marker_removed_error(workflow.engine, pid)}. "
-            f"Keep {call} until {day(ready)}, or check the open runs with `patchlint patches`."
-        )
-        yield finding(self, workflow, None, message)
+        text = message(f"{workflow.name}: deprecate_patch({pid!r}) removed {(lc.now - since.when).days}d after it "
+                       f"was added", f"patched-era runs may be open until {day(ready)}")
+        yield finding(self, workflow, None, text, engine_message=marker_removed_engine(workflow.engine, pid),
+                      fix=f"{keep}  # keep it until {day(ready)} (or check open runs: patchlint patches)")

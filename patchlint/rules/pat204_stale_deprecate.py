@@ -6,7 +6,8 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import DEPRECATED
 from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, stage_in, workflows
-from patchlint.lifecycle.wording import deprecate_call, finding
+from patchlint.lifecycle.wording import finding
+from patchlint.rules.common import message
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
 
@@ -55,9 +56,6 @@ class StaleDeprecate(Rule):
                 ready = era and ready_at(DEPRECATED, era, ctx.config, workflow.engine)
                 if ready is None or ready > lc.now:
                     continue
-                message = (
-                    f"{deprecate_call(workflow.engine, pid)} in workflow {workflow.name} has been there since "
-                    f"{era.deprecated_since.label()}; no run of the patched era can be open since {day(ready)}: "
-                    f"remove the call."
-                )
-                yield finding(self, workflow, site.node, message)
+                text = message(f"{workflow.name}: deprecate_patch({pid!r}) can go",
+                               f"no patched-era run can be open since {day(ready)}; remove the call")
+                yield finding(self, workflow, site.node, text)

@@ -6,7 +6,8 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import PATCHED
 from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, workflows
-from patchlint.lifecycle.wording import deprecate_call, finding, patched_call
+from patchlint.lifecycle.wording import finding
+from patchlint.rules.common import deprecate_fix, message
 from patchlint.model.program import Patched
 from patchlint.rules.base import Example, Rule
 
@@ -54,9 +55,8 @@ class ReadyToDeprecate(Rule):
                 ready = era and ready_at(PATCHED, era, ctx.config, workflow.engine)
                 if ready is None or ready > lc.now or era.deprecated_since is not None:
                     continue
-                message = (
-                    f"{patched_call(workflow.engine, pid)} in workflow {workflow.name} has been there since "
-                    f"{era.patched_since.label()}; no pre-patch run can be open since {day(ready)}: "
-                    f"replace it with {deprecate_call(workflow.engine, pid)} and keep only the new branch."
-                )
-                yield finding(self, workflow, site.node, message)
+                text = message(f"{workflow.name}: patch {pid!r} is ready to deprecate",
+                               f"no pre-patch run can be open since {day(ready)}")
+                yield finding(self, workflow, site.node, text,
+                              fix=deprecate_fix(workflow.engine, pid, workflow.is_async)
+                              + "  # then only the new branch")

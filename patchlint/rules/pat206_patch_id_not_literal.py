@@ -8,6 +8,7 @@ from patchlint.lifecycle.stages import new_sites, workflows
 from patchlint.lifecycle.wording import finding
 from patchlint.model.program import Patched
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import deprecate_fix, message, patch_call
 
 
 class PatchIdNotLiteral(Rule):
@@ -45,9 +46,10 @@ class PatchIdNotLiteral(Rule):
                 if site.node.id is not None:
                     continue
                 kind = "patched" if isinstance(site.node, Patched) else "deprecate_patch"
-                message = (
-                    f"the {kind} id in workflow {workflow.name} is not a string literal: the engine matches "
-                    f"it on replay, so a value that changes between deploys breaks every run in flight, and "
-                    f"no diff shows it. Write the id as a literal, e.g. \"my-change-2024-05\"."
-                )
-                yield finding(self, workflow, site.node, message)
+                text = message(f"{workflow.name}: {kind} id is not a string literal",
+                               "if it changes between deploys, open runs fail and no diff shows it")
+                literal = "my-change-2024-05"
+                call = (patch_call(workflow.engine, literal, workflow.is_async) if kind == "patched"
+                        else deprecate_fix(workflow.engine, literal, workflow.is_async))
+                yield finding(self, workflow, site.node, text,
+                              fix=(f"if {call}:" if kind == "patched" else call) + "  # the id as a literal")

@@ -8,17 +8,18 @@ from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
 from patchlint.lifecycle.identity import old_of
 from patchlint.lifecycle.stages import (
+    day,
     lifecycle,
     patched_count,
     sites,
     stage_in,
     workflows,
 )
-from patchlint.lifecycle.wording import finding, patched_call
+from patchlint.lifecycle.wording import finding
 from patchlint.model.program import Patched, walk
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding as change_finding
-from patchlint.rules.common import impact
+from patchlint.rules.common import message, patch_call, runs_failing
 
 _SECOND_SITE = s.temporal(
     'if workflow.patched("my-patch"):',
@@ -82,37 +83,41 @@ class PatchIdReused(Rule):
         for change in ctx.changes_of(PATCH_ID_REUSED):  # what the replay of base runs shows
             if (change.path, change.span.line) not in reported:
                 reported.add((change.path, change.span.line))
-                yield change_finding(change, self.code, self.severity, (
-                    f"{change.workflow}: a second `patched({change.patch_id!r})` guards another change; "
-                    f"{impact(change)}. Give this change its own patch id."))
+                yield change_finding(change, self.code, self.severity, message(
+                    f"{change.workflow}: a second patched({change.patch_id!r}) guards another change",
+                    runs_failing(change)), fix=_new_id_fix(change.engine, change.patch_id, change.is_async))
 
     def _check_id(self, ctx, old, workflow, pid):
         before, after = stage_in(old, pid), stage_in(workflow, pid)
         if after != PATCHED:
             return
-        call = patched_call(workflow.engine, pid)
+        fix = _new_id_fix(workflow.engine, pid, workflow.is_async)
         if before == PATCHED and patched_count(workflow, pid) > patched_count(old, pid):
             if workflow.engine == "dbos":
                 return  # DBOS.patch checks its own slot only: base runs recorded another step there
             site = _added_site(old, workflow, pid)
-            yield finding(self, workflow, site, (
-                f"{call} now guards one more place in workflow {workflow.name}: runs started since the "
-                f"patch hold its marker but ran the old code here, and replay takes the new branch "
-                f"against their history (nondeterminism error). Give this change its own patch id."))
+            yield finding(self, workflow, site, message(
+                f"{workflow.name}: patch {pid!r} now guards one more change",
+                "patched runs take its new branch on replay and fail"),
+                engine_message="[TMPRL1100] Nondeterminism error: … (the commands no longer match the history)",
+                fix=fix)
         elif before == DEPRECATED:
             site = _first_patched(workflow, pid)
-            yield finding(self, workflow, site, (
-                f"{call} in workflow {workflow.name} reuses an id the base revision had deprecated: runs "
-                f"started under deprecate_patch hold no marker for it and take the old branch here on "
-                f"replay. Use a new patch id."))
+            yield finding(self, workflow, site, message(
+                f"{workflow.name}: patch {pid!r} reuses an id the base had deprecated",
+                "runs started since take the old branch on replay"), fix=fix)
         elif before == ABSENT:
             lc = lifecycle(ctx)
             era = lc.at_head(ctx.new, workflow, pid) if lc else None
             if era is not None and era.reused_after is not None:
-                yield finding(self, workflow, _first_patched(workflow, pid), (
-                    f"{call} in workflow {workflow.name} reuses an id that was removed on "
-                    f"{era.reused_after.label()}: runs of its first use that are still open or queried hold "
-                    f"its marker and take the new branch of this different change. Use a new patch id."))
+                yield finding(self, workflow, _first_patched(workflow, pid), message(
+                    f"{workflow.name}: patch {pid!r} reuses an id removed on {day(era.reused_after.when)}",
+                    "runs of its first use take this change's new branch"), fix=fix)
+
+
+def _new_id_fix(engine: str, pid: str | None, is_async: bool) -> str:
+    new_id = f"{pid or 'change'}-2"
+    return f"if {patch_call(engine, new_id, is_async)}:  # a patch id of its own"
 
 
 def _first_patched(workflow, pid) -> Patched:

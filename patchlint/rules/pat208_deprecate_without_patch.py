@@ -5,7 +5,8 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.stages import lifecycle, new_sites, workflows
-from patchlint.lifecycle.wording import deprecate_call, finding, patched_call
+from patchlint.lifecycle.wording import finding
+from patchlint.rules.common import message
 from patchlint.model.program import DeprecatePatch, Patched, walk
 from patchlint.rules.base import Example, Rule
 
@@ -55,10 +56,6 @@ class DeprecateWithoutPatch(Rule):
                     continue
                 if lc.ever_patched(ctx.new, workflow, pid):
                     continue
-                path = site.node.path or workflow.path
-                message = (
-                    f"{deprecate_call(workflow.engine, pid)} in workflow {workflow.name}, but no "
-                    f"{patched_call(workflow.engine, pid)} appears in the history of {path}: a typo of "
-                    f" the patch id? If so, runs holding the real id's marker fail replay."
-                )
-                yield finding(self, workflow, site.node, message)
+                text = message(f"{workflow.name}: deprecate_patch({pid!r}) of an id no revision patched",
+                               "a typo of the real id?")
+                yield finding(self, workflow, site.node, text)

@@ -7,6 +7,7 @@ from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.stages import new_sites, workflows
 from patchlint.lifecycle.wording import finding
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import message, patch_call
 
 _IN_LOOP = s.temporal(
     "for _ in range(3):",
@@ -78,12 +79,13 @@ class PatchInLoop(Rule):
                     continue
                 where = "in concurrently run tasks" if site.in_parallel else "inside a loop"
                 severity = None
-                message = (
-                    f"patch {site.node.id!r} is called {where} in workflow {workflow.name}: which branch a "
-                    f"run takes then depends on the iteration or on task scheduling. Call it once before "
-                    f"the loop or the concurrent tasks and branch on the result."
-                )
+                engine_says = ""
                 if workflow.engine == "dbos" and workflow.is_async and site.in_parallel:
                     severity = Severity.ERROR
-                    message += " DBOS raises DBOSPatchNondeterminismError for patch_async called concurrently."
-                yield finding(self, workflow, site.node, message, severity)
+                    engine_says = "DBOSPatchNondeterminismError (patch_async called concurrently)"
+                text = message(f"{workflow.name}: patch {site.node.id!r} called {where}",
+                               "the branch a run takes depends on " + (
+                                   "task scheduling" if site.in_parallel else "the iteration"))
+                call = patch_call(workflow.engine, site.node.id or "my-change", workflow.is_async)
+                fix = f"new_code = {call}  # once, before the {'tasks start' if site.in_parallel else 'loop'}"
+                yield finding(self, workflow, site.node, text, severity, engine_message=engine_says, fix=fix)

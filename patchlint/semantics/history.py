@@ -110,10 +110,12 @@ class TemporalHistory:
     def describe(self) -> str:
         if self.completed:
             return "completed"
-        steps = [e for e in self.events if e.kind not in SDK_COMMANDS]
+        steps = [i for i, e in enumerate(self.events) if e.kind not in SDK_COMMANDS]
         if not steps:
             return "paused before its first step"
-        return f"paused after step {len(steps)} ({steps[-1].label()})"
+        from patchlint.semantics.temporal_events import event_ids  # numbered as the engine does
+
+        return f"paused after event {event_ids(self)[steps[-1]]} ({self.events[steps[-1]].label()})"
 
     def tasks(self) -> list[tuple[int, int]]:
         """``[start, stop)`` index ranges of ``events``, one per workflow task."""

@@ -1,0 +1,222 @@
+"""Messages like ruff's: one short line (what changed, which open runs fail), the engine's own words
+and a fix that pastes apart, one numbering (the engine's), and a swap is a swap."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from patchlint.api import analyze_texts
+from patchlint.findings import MAX_MESSAGE
+from patchlint.integrations.cli import main
+from patchlint.lifecycle.examples import run_example
+from patchlint.report import render
+from patchlint.rules import all_rules
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "testdata" / "example"
+
+EXAMPLES = [
+    pytest.param(rule, example, id=f"{rule.code}-{kind}-{i}")
+    for rule in all_rules()
+    for kind, examples in (("invalid", rule.INVALID), ("valid", rule.VALID))
+    for i, example in enumerate(examples)
+]
+
+
+def findings_of(example, tmp_path):
+    if example.options:  # dated git history: the lifecycle rules' examples
+        return run_example(example, tmp_path).findings
+    return analyze_texts(example.old, example.new, "workflow.py").findings
+
+
+@pytest.mark.parametrize("rule, example", EXAMPLES)
+def test_every_message_is_one_short_line(rule, example, tmp_path):
+    for f in findings_of(example, tmp_path):
+        assert len(f.message) <= MAX_MESSAGE, f.message
+        assert "\n" not in f.message and "\r" not in f.message, f.message
+        assert ".." not in f.message and ".." not in f.fix, f
+        assert f.engine_message not in f.message or not f.engine_message, "the engine's words are a field of their own"
+        for step in f.new_steps:  # the step chain is structure (old_steps/new_steps), not message text
+            assert " → " not in f.message and f"new: {step}" not in f.message
+
+
+def fix_compiles(fix: str) -> bool:
+    """The fix pastes: as a statement, as the line opening a block, as the ``else:`` of one, or as a
+    decorator."""
+    attempts = (fix, fix + "\n    pass", "if x:\n    pass\n" + fix + "\n    pass", fix + "\nclass C: pass")
+    for source in attempts:
+        try:
+            compile(source, "<fix>", "exec", dont_inherit=True, flags=0x2000)  # PyCF_ALLOW_TOP_LEVEL_AWAIT
+            return True
+        except SyntaxError:
+            continue
+    return False
+
+
+@pytest.mark.parametrize("rule, example", EXAMPLES)
+def test_every_fix_pastes_and_uses_the_engines_api(rule, example, tmp_path):
+    for f in findings_of(example, tmp_path):
+        if not f.fix:
+            continue
+        assert fix_compiles(f.fix), f.fix
+        code = f.fix.split("  #", 1)[0]
+        if f.engine == "dbos":
+            assert "workflow." not in code and "dbos.patch" not in code and "dbos.deprecate" not in code, f.fix
+            assert re.search(r"\bDBOS\.(patch|deprecate_patch|patch_async|deprecate_patch_async|workflow)\(", code) \
+                or code.startswith("else:") or code.startswith("# "), f.fix
+        else:
+            assert "DBOS" not in code, f.fix
+            assert re.search(r"\bworkflow\.(patched|deprecate_patch|defn)\(", code) or code.startswith("else:"), f.fix
+
+
+def test_dbos_fixes_call_the_class_and_async_workflows_await_patch_async():
+    old = '''
+from dbos import DBOS
+
+@DBOS.step()
+async def a(): ...
+
+@DBOS.step()
+async def b(): ...
+
+@DBOS.workflow()
+async def order():
+    await a()
+    await b()
+'''
+    new = old.replace("    await a()\n    await b()", "    await b()\n    await a()")
+    (f,) = analyze_texts(old, new, "workflow.py").findings
+    assert f.fix.startswith('if await DBOS.patch_async("reorder-b"):'), f.fix
+    sync = analyze_texts(old.replace("async def", "def").replace("await ", ""),
+                         new.replace("async def", "def").replace("await ", ""), "workflow.py").findings
+    assert sync[0].fix.startswith('if DBOS.patch("reorder-b"):'), sync[0].fix
+
+
+# --- the formats -----------------------------------------------------------------------------------
+
+def run(*args):
+    result = CliRunner().invoke(main, [*args, "--no-color"] if args[0] in ("diff", "check") else list(args))
+    assert result.exit_code in (0, 1), result.output
+    return result.output
+
+
+def example_args():
+    return [str(EXAMPLE / "old.py"), str(EXAMPLE / "new.py")]
+
+
+def test_text_prints_message_then_engine_and_fix_lines_and_steps_only_on_request():
+    out = run("diff", *example_args())
+    lines = out.splitlines()
+    (head,) = [ln for ln in lines if " PAT101 " in ln]
+    at = lines.index(head)
+    assert head.endswith("OrderWorkflow: activity check_fraud inserted before activity ship_order; "
+                         "open runs past event 17 fail")
+    assert lines[at + 1] == ("      engine: [TMPRL1100] Nondeterminism error: Activity type of scheduled event "
+                             "'ship_order' does not match activity type of activity command 'check_fraud'")
+    assert lines[at + 2] == '      fix: if workflow.patched("add-check-fraud"):  # around the inserted steps only'
+    assert "old (base)" not in out
+    shown = run("diff", "--show-steps", *example_args())
+    assert "old (base)" in shown and shown.replace(shown[shown.index("      old (base)"):shown.index("\npatchlint:")], "") \
+        .replace("\n\n", "\n") == out.replace("\n\n", "\n")
+
+
+def test_text_columns_are_one_based_json_columns_zero_based():
+    text = run("diff", *example_args())
+    data = json.loads(run("diff", "--format", "json", *example_args()))
+    first = data["findings"][0]
+    assert f"new.py:{first['line']}:{first['column'] + 1}: {first['code']}" in text
+
+
+def test_json_has_engine_message_and_fix_beside_message():
+    data = json.loads(run("diff", "--format", "json", *example_args()))
+    f = data["findings"][0]
+    keys = list(f)
+    assert keys[:14] == ["code", "severity", "path", "line", "column", "end_line", "end_column", "workflow",
+                         "engine", "message", "engine_message", "fix", "old_steps", "new_steps"]
+    assert f["engine_message"].startswith("[TMPRL1100] Nondeterminism error: ")
+    assert f["fix"] == 'if workflow.patched("add-check-fraud"):  # around the inserted steps only'
+    assert f["old_steps"] == ["activity reserve_stock", "activity charge_card", "activity ship_order"]
+
+
+def test_github_annotation_carries_engine_and_fix_lines():
+    out = run("diff", "--format", "github", *example_args())
+    first = out.splitlines()[0]
+    assert first.startswith("::error ")
+    message = first.split("::", 2)[2]
+    assert message.count("%0A") == 2
+    short, engine, fix = message.split("%0A")
+    assert short.endswith("open runs past event 17 fail")
+    assert engine.startswith("engine: [TMPRL1100]") and fix.startswith("fix: if workflow.patched(")
+
+
+def test_sarif_text_is_the_short_message_markdown_and_properties_carry_the_rest():
+    data = json.loads(run("diff", "--format", "sarif", *example_args()))
+    result = data["runs"][0]["results"][0]
+    assert "\n" not in result["message"]["text"] and len(result["message"]["text"]) <= MAX_MESSAGE
+    assert "engine: `[TMPRL1100]" in result["message"]["markdown"]
+    assert result["properties"]["fix"].startswith('if workflow.patched("add-check-fraud"):')
+    assert result["properties"]["engineMessage"].startswith("[TMPRL1100]")
+
+
+def test_summary_numbers_steps_as_the_engine_does():
+    report = analyze_texts((EXAMPLE / "old.py").read_text(), (EXAMPLE / "new.py").read_text(), "new.py")
+    from patchlint.report.summary import render_summary
+
+    text = render_summary(report)
+    assert 'old2["17. activity ship_order"]' in text and 'new2["17. activity check_fraud"]' in text
+    assert "fix: `if workflow.patched(\"add-check-fraud\")" in text
+    assert render(report, "text").count("\n      fix: ") == 2
+
+
+# --- one numbering ---------------------------------------------------------------------------------
+
+DBOS_OLD = '''
+from dbos import DBOS
+
+@DBOS.step()
+def reserve(): ...
+
+@DBOS.step()
+def ship(): ...
+
+@DBOS.step()
+def invoice(): ...
+
+@DBOS.workflow()
+def order():
+    reserve()
+    DBOS.recv("go")
+    ship()
+'''
+DBOS_NEW = DBOS_OLD.replace("    ship()", "    invoice()\n    ship()")
+
+
+def test_one_numbering_temporal_event_ids_in_message_witness_and_table():
+    from patchlint.verify import verify_report
+
+    report = analyze_texts((EXAMPLE / "old.py").read_text(), (EXAMPLE / "new.py").read_text(), "new.py")
+    report = verify_report(report, report.old_models, report.new_models)
+    (f,) = [f for f in report.findings if f.code == "PAT101"]
+    assert f.message.endswith("open runs past event 17 fail")
+    assert f.witness["event"] == 17 and f.witness["cut"] == "paused after event 17 (ship_order)"
+    assert "> 17 activity ship_order" in render(report, "text", show_steps=True)
+
+
+def test_one_numbering_dbos_function_ids_in_message_witness_and_table():
+    from patchlint.verify import verify_report
+
+    report = analyze_texts(DBOS_OLD, DBOS_NEW, "workflow.py")
+    report = verify_report(report, report.old_models, report.new_models)
+    (f,) = [f for f in report.findings if f.code == "PAT101"]
+    # recv takes function ids 2 and 3 (its timeout sleep): ship is step 4, as DBOS numbers it
+    assert f.message == "order: invoice inserted before ship; open runs past step 4 fail"
+    assert "step 4, function ship was recorded when invoice was expected" in f.engine_message
+    assert f.witness["event"] == 4 and f.witness["cut"] == "paused after step 4 (ship)"
+    table = render(report, "text", show_steps=True)
+    assert "(numbered by DBOS function id)" in table and "> 4 ship" in table
+    assert f.old_ids == (1, 2, 4) and f.new_ids == (1, 2, 4, 5)
