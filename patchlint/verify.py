@@ -180,11 +180,10 @@ def _pat199(verdict: Verdict, new: Workflow | None, old: Workflow) -> Finding:
     failure = verdict.first(in_flight=True)
     span = new.span if new is not None else None
     where = (span.line, span.column, span.end_line, span.end_column) if span else (1, 0, 1, 0)
-    message = (
-        f"workflow {verdict.workflow}: a workflow started on the base revision and "
-        f"{failure.cut} fails on the head revision, but no rule reported it: "
-        f"{failure.result.message}. This is a patchlint bug; please report it."
-    )
+    from patchlint.rules.common import message as one_line
+
+    message = one_line(f"{verdict.workflow}: open runs {failure.cut} fail, but no rule reported it",
+                       "a patchlint bug, please report it")
     return Finding(
         code="PAT199",
         severity=Severity.ERROR,
@@ -197,6 +196,7 @@ def _pat199(verdict: Verdict, new: Workflow | None, old: Workflow) -> Finding:
         engine=verdict.engine,
         message=message,
         witness=failure.witness(),
+        engine_message=failure.result.message,
     )
 
 
