@@ -220,3 +220,40 @@ def test_one_numbering_dbos_function_ids_in_message_witness_and_table():
     table = render(report, "text", show_steps=True)
     assert "(numbered by DBOS function id)" in table and "> 4 ship" in table
     assert f.old_ids == (1, 2, 4) and f.new_ids == (1, 2, 4, 5)
+
+
+# --- a swap is a swap ------------------------------------------------------------------------------
+
+def temporal_workflow(steps: str) -> str:
+    body = "\n".join(f'        await workflow.execute_activity("{s}")' for s in steps)
+    return ("from temporalio import workflow\n\n@workflow.defn\nclass Order:\n    @workflow.run\n"
+            f"    async def run(self):\n{body}\n")
+
+
+def dbos_workflow(steps: str) -> str:
+    defs = "".join(f"@DBOS.step()\ndef {s}(): ...\n\n" for s in "abcdex")
+    body = "\n".join(f"    {s}()" for s in steps)
+    return f"from dbos import DBOS\n\n{defs}@DBOS.workflow()\ndef order():\n{body}\n"
+
+
+@pytest.mark.parametrize("make, first_line", [(temporal_workflow, 7), (dbos_workflow, 23)], ids=["temporal", "dbos"])
+@pytest.mark.parametrize("old, new, expected", [
+    ("abcd", "bacd", [("PAT103", 0)]),
+    ("abcd", "xbacd", [("PAT101", 0), ("PAT103", 1)]),  # an insertion, then a swap: PAT101 + PAT103
+    ("abcd", "axcbd", [("PAT101", 1), ("PAT103", 2)]),
+    ("abcd", "xadcb", [("PAT101", 0), ("PAT103", 2)]),
+    ("abcde", "xadcbe", [("PAT101", 0), ("PAT103", 2)]),
+    ("abcd", "adcb", [("PAT103", 1)]),  # no PAT102 at the workflow line
+    ("abcd", "bdca", [("PAT103", 0)]),
+])
+def test_a_swap_is_pat103_whatever_comes_before_it(make, first_line, old, new, expected):
+    findings = analyze_texts(make(old), make(new), "workflow.py").findings
+    got = sorted((f.code, f.line - first_line) for f in findings)
+    assert got == expected, [f.message for f in findings]
+
+
+def test_readme_sample_is_what_diff_prints():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    sample = readme.split("```text\n", 1)[1].split("```", 1)[0]
+    out = CliRunner().invoke(main, ["diff", "--no-color", *example_args()], catch_exceptions=False)
+    assert sample in out.output.replace(str(EXAMPLE), "testdata/example")

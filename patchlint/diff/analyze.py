@@ -136,10 +136,12 @@ class _Judge:
         out: list[C.Change] = []
         divergence = None
         if ok != nk:
-            ops = [op for op in SequenceMatcher(None, ok, nk, autojunk=False).get_opcodes() if op[0] != "equal"]
+            opcodes = SequenceMatcher(None, ok, nk, autojunk=False).get_opcodes()
+            ops = [op for op in opcodes if op[0] != "equal"]
             divergence = ops[0][1] if ops else None
-            for kind, i1, i2, j1, j2 in _pair_moves(ops, ok, nk):
-                change = self._judge(kind, i1, i2, j1, j2)
+            for kind, i1, i2, j1, j2, order, at in _differences(opcodes, ok, nk):
+                middle = None if order is None else [self.new[k] if new else self.old[k] for new, k in order]
+                change = self._judge(kind, i1, i2, j1, j2, middle, at)
                 if change is not None:
                     out.append(change)
         if self.engine is dbos:
@@ -153,8 +155,12 @@ class _Judge:
         completes = not (events and events[-1].key[0] == CONTINUE_AS_NEW)
         return self.engine.breaks(lambda: _script(events, completes), self.cuts)
 
-    def _judge(self, kind, i1, i2, j1, j2) -> C.Change | None:
-        hypothesis = self.old[:i1] + self.new[j1:j2] + self.old[i2:]
+    def _judge(self, kind, i1, i2, j1, j2, middle=None, at=None) -> C.Change | None:
+        """One difference: ``old[i1:i2]`` becomes ``new[j1:j2]`` (or, for a move, ``middle``: the
+        same steps in their new order); reported at ``new[at]`` (default ``j1``)."""
+        if middle is None:
+            middle = self.new[j1:j2]
+        hypothesis = self.old[:i1] + middle + self.old[i2:]
         open_failure, completed_failure = self._breaks(hypothesis)
         change_kind = self._kind(kind, i1, i2, j1, j2)
         failure = open_failure or completed_failure
@@ -168,11 +174,11 @@ class _Judge:
             else:
                 return None
         message = failure.result.message if failure is not None else ""
-        span, path, patch_id = self._where(change_kind, j1, j2, i1, i2)
+        span, path, patch_id = self._where(change_kind, j1, j2, i1, i2, at)
         return self._change(
             change_kind, span, path, breaks_in_flight=open_failure is not None,
             old_focus=tuple(e.label() for e in self.old[i1:i2]),
-            new_focus=tuple(e.label() for e in self.new[j1:j2]),
+            new_focus=tuple(e.label() for e in middle),
             engine_message=message, cut=cut, patch_id=patch_id, event=event,
             before=self.old[i2].label() if i2 < len(self.old) else "",
         )
@@ -220,7 +226,7 @@ class _Judge:
                 return node
         return None
 
-    def _where(self, kind, j1, j2, i1=0, i2=0):
+    def _where(self, kind, j1, j2, i1=0, i2=0, at=None):
         """(span, file, patch id) to report a change at, in the new revision."""
         if kind == C.PATCH_REMOVED:
             gone = next(e.patch.id for e in self.old[i1:i2] if e.is_marker and e.patch is not None
@@ -233,8 +239,9 @@ class _Judge:
             patch_id = self._bad_patch(j1, j2)
             node = _patch_node(self.new_wf.program, patch_id)
             return _located(node if node is not None else self.new_wf, self.new_wf.path) + (patch_id,)
-        if j1 < len(self.new):
-            return self._at(self.new[j1]) + (None,)
+        at = j1 if at is None else at
+        if at < len(self.new):
+            return self._at(self.new[at]) + (None,)
         return locate(self.new_wf), self.new_wf.path, None
 
     def _at(self, event: Issued) -> tuple[Span, str]:
@@ -336,30 +343,88 @@ def _at_slot(events: list[Issued], slot: int) -> Issued | None:
     return None
 
 
-def _pair_moves(ops, ok, nk):
-    """Turn difflib's delete+insert of the same steps into one move; equal-content replaces too."""
+def _differences(opcodes, ok, nk):
+    """difflib's opcodes as differences to judge one at a time: ``(kind, i1, i2, j1, j2, order, at)``.
+
+    A step deleted at one place and inserted at another is a move, whatever else changed around
+    it: difflib pairs only what stays in order, so a swap after an insertion comes out as a
+    delete here and an insert there (or inside one wider insert). Each moved step is paired with
+    its twin; overlapping moves make one ``move`` over the old range ``[i1, i2)``, whose ``order``
+    lists the range's steps as the new code issues them (``(True, j)``: ``new[j]``; steps the new
+    code dropped inside the range stay where they were, ``(False, i)``: ``old[i]``), reported at
+    the first moved step (``at``). What is left of each opcode is judged as before (``order`` and
+    ``at`` None): an insertion, a removal or a replacement."""
+    deleted = [i for tag, i1, i2, _, _ in opcodes if tag in ("delete", "replace") for i in range(i1, i2)]
+    inserted = [j for tag, _, _, j1, j2 in opcodes if tag in ("insert", "replace") for j in range(j1, j2)]
+    twin: dict[int, int] = {}  # old index -> new index of a moved step
+    free = list(inserted)
+    for i in deleted:
+        j = next((j for j in free if nk[j] == ok[i]), None)
+        if j is not None:
+            twin[i] = j
+            free.remove(j)
+    moved_new = set(twin.values())
     out = []
-    inserts = [op for op in ops if op[0] == "insert"]
-    used = set()
-    for op in ops:
-        tag, i1, i2, j1, j2 = op
-        if tag == "replace" and Counter(ok[i1:i2]) == Counter(nk[j1:j2]):
-            out.append(("move", i1, i2, j1, j2))
-        elif tag == "delete":
-            twin = next((ins for ins in inserts if ins not in used and nk[ins[3]:ins[4]] == ok[i1:i2]), None)
-            if twin is not None:
-                used.add(twin)
-                # the move, located where the moved steps now stand
-                lo, hi = min(i1, twin[1]), max(i2, twin[1])
-                out.append(("move", lo, hi, min(j1, twin[3]), max(j2, twin[4])))
-            else:
-                out.append(op)
-        elif tag == "insert":
+    for tag, i1, i2, j1, j2 in opcodes:
+        if tag == "equal":
             continue
+        olds = [i for i in range(i1, i2) if i not in twin]
+        news = [j for j in range(j1, j2) if j not in moved_new]
+        if len(olds) == i2 - i1 and len(news) == j2 - j1:
+            out.append((tag, i1, i2, j1, j2, None, None))
+            continue
+        old_runs, new_runs = _runs(olds), _runs(news)
+        if tag == "replace" and len(old_runs) == 1 and len(new_runs) == 1:
+            out.append(("replace", *old_runs[0], *new_runs[0], None, None))
+            continue
+        out += [("delete", a, b, j1, j1, None, None) for a, b in old_runs]
+        out += [("insert", i1, i1, a, b, None, None) for a, b in new_runs]
+    out += _moves(opcodes, twin)
+    return sorted(out, key=lambda d: (d[1], d[3]))
+
+
+def _runs(indices: list[int]) -> list[tuple[int, int]]:
+    """``[1, 2, 5]`` → ``[(1, 3), (5, 6)]``."""
+    runs: list[list[int]] = []
+    for k in indices:
+        if runs and runs[-1][1] == k:
+            runs[-1][1] = k + 1
         else:
-            out.append(op)
-    out += [op for op in inserts if op not in used]
-    return sorted(out, key=lambda op: (op[1], op[3]))
+            runs.append([k, k + 1])
+    return [(a, b) for a, b in runs]
+
+
+def _moves(opcodes, twin: dict[int, int]):
+    """The moves of ``twin`` (old index -> new index), overlapping ones merged into one."""
+    if not twin:
+        return []
+    new_of = {i: j for tag, i1, i2, j1, _ in opcodes if tag == "equal" for i, j in
+              zip(range(i1, i2), range(j1, j1 + i2 - i1))}
+    new_of.update(twin)
+    spans = []
+    for i, j in twin.items():
+        # where new[j] stands in old's order: before the old step the opcode holding it starts at
+        _, i1, i2, j1, _ = next(op for op in opcodes if op[3] <= j < op[4])
+        lands = i1 + min(j - j1, i2 - i1)
+        spans.append((i, lands, j) if lands > i else (lands, i + 1, j))
+    spans.sort()
+    groups: list[list] = []
+    for lo, hi, j in spans:
+        if groups and lo < groups[-1][1]:
+            groups[-1][1] = max(groups[-1][1], hi)
+            groups[-1][2].append(j)
+        else:
+            groups.append([lo, hi, [j]])
+    out = []
+    for lo, hi, moved in groups:
+        kept = sorted((new_of[i], i) for i in range(lo, hi) if i in new_of)  # in the new order
+        slots = [i for i in range(lo, hi) if i in new_of]
+        order = [(False, i) for i in range(lo, hi)]
+        for slot, (j, _) in zip(slots, kept):
+            order[slot - lo] = (True, j)
+        js = [j for j, _ in kept]
+        out.append(("move", lo, hi, min(js), max(js) + 1, order, min(moved)))
+    return out
 
 
 def _located(node, default_path: str) -> tuple:

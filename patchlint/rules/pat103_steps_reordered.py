@@ -46,6 +46,50 @@ class StepsReordered(Rule):
             ''',
             expect=(("PAT103", 8),),
         ),
+        # A swap after another change is still a swap, reported where the moved step now stands.
+        Example(
+            old='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def reserve(): ...
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.step()
+            def ship(): ...
+
+            @DBOS.workflow()
+            def order():
+                reserve()
+                charge()
+                ship()
+            ''',
+            new='''
+            from dbos import DBOS
+
+            @DBOS.step()
+            def reserve(): ...
+
+            @DBOS.step()
+            def charge(): ...
+
+            @DBOS.step()
+            def ship(): ...
+
+            @DBOS.step()
+            def audit(): ...
+
+            @DBOS.workflow()
+            def order():
+                audit()
+                charge()
+                reserve()
+                ship()
+            ''',
+            expect=(("PAT101", 17), ("PAT103", 18)),
+        ),
     ]
     VALID = [
         Example(
