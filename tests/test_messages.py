@@ -68,7 +68,7 @@ def test_every_fix_pastes_and_uses_the_engines_api(rule, example, tmp_path):
         if f.engine == "dbos":
             assert "workflow." not in code and "dbos.patch" not in code and "dbos.deprecate" not in code, f.fix
             assert re.search(r"\bDBOS\.(patch|deprecate_patch|patch_async|deprecate_patch_async|workflow)\(", code) \
-                or code.startswith("else:") or code.startswith("# "), f.fix
+                or code.startswith(("else:", "# ")), f.fix
         else:
             assert "DBOS" not in code, f.fix
             assert re.search(r"\bworkflow\.(patched|deprecate_patch|defn)\(", code) or code.startswith("else:"), f.fix
@@ -121,8 +121,9 @@ def test_text_prints_message_then_engine_and_fix_lines_and_steps_only_on_request
     assert lines[at + 2] == '      fix: if workflow.patched("add-check-fraud"):  # around the inserted steps only'
     assert "old (base)" not in out
     shown = run("diff", "--show-steps", *example_args())
-    assert "old (base)" in shown and shown.replace(shown[shown.index("      old (base)"):shown.index("\npatchlint:")], "") \
-        .replace("\n\n", "\n") == out.replace("\n\n", "\n")
+    table = shown[shown.index("      old (base)"):shown.index("\npatchlint:")]
+    assert table.startswith("      old (base)") and shown.replace(table, "").replace("\n\n", "\n") == out.replace(
+        "\n\n", "\n")  # the same output, plus the table
 
 
 def test_text_columns_are_one_based_json_columns_zero_based():
