@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-
 MAX_MESSAGE = 120  # a finding's message fits one terminal line, as ruff's do
 
 
@@ -44,7 +43,7 @@ class Finding:
     old_ids: tuple[int, ...] = field(default=(), compare=False)
     new_ids: tuple[int, ...] = field(default=(), compare=False)
 
-    def with_(self, **changes) -> "Finding":
+    def with_(self, **changes) -> Finding:
         return replace(self, **changes)
 
     def sort_key(self):

@@ -7,9 +7,9 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.identity import old_of
 from patchlint.lifecycle.wording import finding, marker_removed_engine
-from patchlint.rules.common import deprecate_fix, message
 from patchlint.model.program import Patched, locate, patch_ids, walk
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import deprecate_fix, message
 
 
 class PatchRemoved(Rule):

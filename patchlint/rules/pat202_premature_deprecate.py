@@ -6,11 +6,19 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, PATCHED
 from patchlint.lifecycle.identity import old_of
-from patchlint.lifecycle.stages import CONFIGURE, day, lifecycle, lifetime, sites, stage_in, workflows
+from patchlint.lifecycle.stages import (
+    CONFIGURE,
+    day,
+    lifecycle,
+    lifetime,
+    sites,
+    stage_in,
+    workflows,
+)
 from patchlint.lifecycle.wording import finding, new_branch_engine
-from patchlint.rules.common import message, patch_call
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import message, patch_call
 
 _DATED = {"config": s.LIFETIME_30D, "history": [("2024-01-01", s.TEMPORAL_INITIAL)]}
 

@@ -6,11 +6,18 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED
 from patchlint.lifecycle.identity import new_of
-from patchlint.lifecycle.stages import CONFIGURE, day, lifecycle, ready_at, stage_in, workflows
+from patchlint.lifecycle.stages import (
+    CONFIGURE,
+    day,
+    lifecycle,
+    ready_at,
+    stage_in,
+    workflows,
+)
 from patchlint.lifecycle.wording import finding, marker_removed_engine
-from patchlint.rules.common import deprecate_fix, message
 from patchlint.model.program import patch_ids
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import deprecate_fix, message
 
 _DATED = {"config": s.LIFETIME_30D, "history": [("2024-01-01", s.TEMPORAL_PATCHED)]}
 

@@ -5,11 +5,18 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import DEPRECATED
-from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, stage_in, workflows
+from patchlint.lifecycle.stages import (
+    day,
+    lifecycle,
+    ready_at,
+    sites,
+    stage_in,
+    workflows,
+)
 from patchlint.lifecycle.wording import finding
-from patchlint.rules.common import message
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import message
 
 _HISTORY = [("2024-01-01", s.TEMPORAL_PATCHED)]
 

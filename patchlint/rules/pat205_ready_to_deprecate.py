@@ -7,9 +7,9 @@ from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import PATCHED
 from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, workflows
 from patchlint.lifecycle.wording import finding
-from patchlint.rules.common import deprecate_fix, message
 from patchlint.model.program import Patched
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import deprecate_fix, message
 
 _HISTORY = [("2024-01-01", s.TEMPORAL_INITIAL)]
 

@@ -6,9 +6,9 @@ from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.stages import lifecycle, new_sites, workflows
 from patchlint.lifecycle.wording import finding
-from patchlint.rules.common import message
 from patchlint.model.program import DeprecatePatch, Patched, walk
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import message
 
 _TYPO = s.TEMPORAL_DEPRECATED.replace('deprecate_patch("my-patch")', 'deprecate_patch("my-pacth")')
 
