@@ -53,9 +53,9 @@ def outcomes(old, new, choices=None):
 def test_record_cuts_at_every_workflow_task_and_completion():
     histories = temporal.record(wf(act("a"), timer(), act("b")), {})
     assert [h.describe() for h in histories] == [
-        "paused after step 1 (a)",
-        "paused after step 2 (timer)",
-        "paused after step 3 (b)",
+        "paused after event 5 (a)",
+        "paused after event 11 (timer)",
+        "paused after event 16 (b)",
         "completed",
     ]
     assert histories[-1].events == (
@@ -82,8 +82,8 @@ def test_event_ids_follow_the_usual_history_layout():
 
 def test_inserted_activity_fails_runs_paused_after_the_insertion_point():
     result = outcomes(wf(act("a"), act("b"), act("c")), wf(act("a"), act("x"), act("b"), act("c")))
-    assert result["paused after step 1 (a)"] == "ok"
-    assert result["paused after step 2 (b)"] == (
+    assert result["paused after event 5 (a)"] == "ok"
+    assert result["paused after event 11 (b)"] == (
         NDE + "Activity type of scheduled event 'b' does not match activity type of activity "
         "command 'x'"
     )
@@ -92,8 +92,8 @@ def test_inserted_activity_fails_runs_paused_after_the_insertion_point():
 
 def test_appended_activity_breaks_only_completed_runs():
     result = outcomes(wf(act("a"), act("b")), wf(act("a"), act("b"), act("c")))
-    assert result["paused after step 1 (a)"] == "ok"
-    assert result["paused after step 2 (b)"] == "ok"
+    assert result["paused after event 5 (a)"] == "ok"
+    assert result["paused after event 11 (b)"] == "ok"
     assert result["completed"] == (
         NDE + "Activity machine does not handle this event: "
         "HistoryEvent(id: 17, WorkflowExecutionCompleted)"
@@ -102,8 +102,8 @@ def test_appended_activity_breaks_only_completed_runs():
 
 def test_removed_last_activity_fails_runs_that_already_scheduled_it():
     result = outcomes(wf(act("a"), act("b")), wf(act("a")))
-    assert result["paused after step 1 (a)"] == "ok"
-    assert result["paused after step 2 (b)"] == (
+    assert result["paused after event 5 (a)"] == "ok"
+    assert result["paused after event 11 (b)"] == (
         NDE + "Complete workflow machine does not handle this event: "
         "HistoryEvent(id: 11, ActivityTaskScheduled)"
     )
@@ -117,7 +117,7 @@ def test_arguments_timeouts_and_durations_are_not_compared():
 
 def test_kind_change_reports_the_machine_of_the_new_command():
     result = outcomes(wf(act("a")), wf(timer()))
-    assert result["paused after step 1 (a)"] == (
+    assert result["paused after event 5 (a)"] == (
         NDE + "Timer machine does not handle this event: HistoryEvent(id: 5, ActivityTaskScheduled)"
     )
 
@@ -125,7 +125,7 @@ def test_kind_change_reports_the_machine_of_the_new_command():
 def test_child_workflow_type_change():
     old = wf(Step("child_workflow", "Ship"))
     new = wf(Step("child_workflow", "ShipV2"))
-    assert outcomes(old, new)["paused after step 1 (Ship)"] == (
+    assert outcomes(old, new)["paused after event 5 (Ship)"] == (
         NDE + "Child workflow type of scheduled event 'Ship' does not match child workflow type "
         "of command 'ShipV2'"
     )
@@ -142,7 +142,7 @@ def test_correctly_guarded_insertion_replays_every_cut():
 def test_guard_whose_old_branch_differs_from_base_fails():
     old = wf(act("a"), act("c"))
     new = wf(act("a"), Patched("p", new=seq(act("b")), old=seq(act("z"))), act("c"))
-    assert outcomes(old, new)["paused after step 2 (c)"] == (
+    assert outcomes(old, new)["paused after event 11 (c)"] == (
         NDE + "Activity type of scheduled event 'c' does not match activity type of activity "
         "command 'z'"
     )
@@ -151,7 +151,7 @@ def test_guard_whose_old_branch_differs_from_base_fails():
 def test_patch_removed_without_deprecation_fails_on_its_marker():
     old = wf(act("a"), Patched("p", new=seq(act("b")), old=seq()))
     new = wf(act("a"), act("b"))
-    assert outcomes(old, new)["paused after step 2 (b)"] == (
+    assert outcomes(old, new)["paused after event 12 (b)"] == (
         NDE + "Non-deprecated patch marker encountered for change p, but there is no "
         "corresponding change command!"
     )
@@ -170,7 +170,7 @@ def test_deprecate_patch_consumes_the_marker_and_deprecated_markers_may_be_dropp
 def test_deprecate_patch_against_a_pre_patch_history_takes_the_new_path_and_mismatches():
     old = wf(act("a"), act("c"))
     new = wf(act("a"), DeprecatePatch("p"), act("b"), act("c"))
-    assert outcomes(old, new)["paused after step 2 (c)"].endswith(
+    assert outcomes(old, new)["paused after event 11 (c)"].endswith(
         "Activity type of scheduled event 'c' does not match activity type of activity command 'b'"
     )
 
@@ -180,7 +180,7 @@ def test_patched_hoisted_to_an_earlier_workflow_task_sees_no_marker_yet():
     # earlier, patched() returns False on replay, memoizes it, and the marker then has no command.
     old = wf(act("a"), Patched("p", new=seq(act("b")), old=seq()))
     new = wf(Patched("p", new=seq(act("a"), act("b")), old=seq(act("a"))))
-    assert outcomes(old, new)["paused after step 2 (b)"] == (
+    assert outcomes(old, new)["paused after event 12 (b)"] == (
         NDE + "Non-deprecated patch marker encountered for change p, but there is no "
         "corresponding change command!"
     )
@@ -189,20 +189,20 @@ def test_patched_hoisted_to_an_earlier_workflow_task_sees_no_marker_yet():
 def test_patched_past_the_end_of_history_runs_live():
     old = wf(act("a"), act("b"))
     new = wf(act("a"), act("b"), Patched("p", new=seq(act("c")), old=seq()))
-    assert outcomes(old, new)["paused after step 2 (b)"] == "ok"
+    assert outcomes(old, new)["paused after event 11 (b)"] == "ok"
 
 
 def test_gather_branches_issue_their_first_commands_in_one_task():
     old = wf(Parallel((seq(act("a")), seq(act("b")))), act("c"))
     histories = temporal.record(old, {})
     cuts = [h.describe() for h in histories]
-    assert cuts == ["paused after step 2 (b)", "paused after step 3 (c)", "completed"]
+    assert cuts == ["paused after event 6 (b)", "paused after event 14 (c)", "completed"]
     dropped = outcomes(old, wf(Parallel((seq(act("a")),)), act("c")))
-    assert dropped["paused after step 2 (b)"] == (
+    assert dropped["paused after event 6 (b)"] == (
         NDE + "No command scheduled for event HistoryEvent(id: 6, ActivityTaskScheduled)"
     )
     swapped = outcomes(old, wf(Parallel((seq(act("b")), seq(act("a")))), act("c")))
-    assert swapped["paused after step 2 (b)"] != "ok"
+    assert swapped["paused after event 6 (b)"] != "ok"
 
 
 def test_same_type_reorder_with_different_arguments_replays_silently():
@@ -222,9 +222,9 @@ def test_loop_iterations_expose_a_step_inserted_in_the_body():
     old = wf(Loop("for item in items", seq(act("a"))))
     new = wf(Loop("for item in items", seq(act("a"), act("b"))))
     twice = outcomes(old, new, {("loop", "for item in items"): 2})
-    assert twice["paused after step 2 (a)"] != "ok"
+    assert twice["paused after event 11 (a)"] != "ok"
     once = outcomes(old, new, {("loop", "for item in items"): 1})
-    assert once["paused after step 1 (a)"] == "ok"
+    assert once["paused after event 5 (a)"] == "ok"
 
 
 def test_continue_as_new_closes_the_run_without_a_completion_command():
@@ -263,27 +263,27 @@ def la(name):
 def test_local_activity_runs_inside_the_workflow_task():
     histories = temporal.record(wf(la("validate"), act("a")), {})
     assert histories[0].workflow_task_ends == (1,)
-    assert [h.describe() for h in histories] == ["paused after step 2 (a)", "completed"]
+    assert [h.describe() for h in histories] == ["paused after event 6 (a)", "completed"]
     assert set(outcomes(wf(la("validate"), act("a")), wf(la("validate"), act("a"))).values()) == {"ok"}
 
 
 def test_inserted_local_activity_never_resolves_on_replay():
     # measured on the real engine (testdata case temporal-local-activity-insert)
     result = outcomes(wf(act("reserve"), act("charge")), wf(act("reserve"), la("validate"), act("charge")))
-    assert result["paused after step 1 (reserve)"] == "ok"
-    assert result["paused after step 2 (charge)"] == (
+    assert result["paused after event 5 (reserve)"] == "ok"
+    assert result["paused after event 11 (charge)"] == (
         NDE + "No command scheduled for event HistoryEvent(id: 11, ActivityTaskScheduled)"
     )
 
 
 def test_removed_local_activity_leaves_its_marker_without_a_machine():
     result = outcomes(wf(act("a"), la("validate"), act("b")), wf(act("a"), act("b")))
-    assert result["paused after step 3 (b)"] == NDE + "Missing associated machine for LocalActivity(2)"
+    assert result["paused after event 12 (b)"] == NDE + "Missing associated machine for LocalActivity(2)"
 
 
 def test_local_activity_type_change():
     result = outcomes(wf(la("validate"), act("a")), wf(la("check"), act("a")))
-    assert result["paused after step 2 (a)"] == (
+    assert result["paused after event 6 (a)"] == (
         NDE + "Activity type of recorded marker 'validate' does not match activity type of local "
         "activity command 'check'"
     )
@@ -291,7 +291,7 @@ def test_local_activity_type_change():
 
 def test_child_machine_message_abbreviates_the_event_dump():
     result = outcomes(wf(act("a"), act("b")), wf(act("a"), Step("child_workflow", "Notify"), act("b")))
-    assert result["paused after step 2 (b)"] == (
+    assert result["paused after event 11 (b)"] == (
         NDE + "Child workflow machine does not handle this event: "
         "HistoryEvent { event_id: 11, event_type: ActivityTaskScheduled, .. }"
     )
@@ -304,7 +304,7 @@ def test_child_machine_message_abbreviates_the_event_dump():
 def test_gather_split_into_sequential_awaits_fails_open_runs():
     old = wf(Parallel((seq(act("charge")), seq(act("ship")))))
     new = wf(act("charge"), act("ship"))
-    assert outcomes(old, new)["paused after step 2 (ship)"] == (
+    assert outcomes(old, new)["paused after event 6 (ship)"] == (
         NDE + "No command scheduled for event HistoryEvent(id: 6, ActivityTaskScheduled)"
     )
 
@@ -313,8 +313,8 @@ def test_timer_inserted_before_a_gathered_pair_of_timers():
     old = wf(timer(), Parallel((seq(timer()), seq(timer()))))
     new = wf(timer(), timer(), Parallel((seq(timer()), seq(timer()))))
     result = outcomes(old, new)
-    assert result["paused after step 1 (timer)"] == "ok"
-    assert result["paused after step 3 (timer)"] == (
+    assert result["paused after event 5 (timer)"] == "ok"
+    assert result["paused after event 11 (timer)"] == (
         NDE + "No command scheduled for event HistoryEvent(id: 11, TimerStarted)"
     )
 
@@ -323,7 +323,7 @@ def test_marker_only_patch_moved_before_a_timer_breaks_only_completed_runs():
     old = wf(timer(), Patched("p", new=seq(), old=seq()))
     new = wf(Patched("p", new=seq(), old=seq()), timer())
     result = outcomes(old, new)
-    assert result["paused after step 1 (timer)"] == "ok"
+    assert result["paused after event 5 (timer)"] == "ok"
     assert result["completed"] == (
         NDE + "Non-deprecated patch marker encountered for change p, but there is no "
         "corresponding change command!"
@@ -333,7 +333,7 @@ def test_marker_only_patch_moved_before_a_timer_breaks_only_completed_runs():
 def test_local_activities_swapped_inside_one_task():
     old = wf(la("refund"), la("charge"), act("ship"))
     new = wf(la("charge"), la("refund"), act("ship"))
-    assert outcomes(old, new)["paused after step 3 (ship)"] == (
+    assert outcomes(old, new)["paused after event 7 (ship)"] == (
         NDE + "Activity type of recorded marker 'refund' does not match activity type of local "
         "activity command 'charge'"
     )
@@ -342,6 +342,6 @@ def test_local_activities_swapped_inside_one_task():
 def test_removed_trailing_local_activity_breaks_only_completed_runs():
     result = outcomes(wf(act("ship"), la("charge")), wf(act("ship")))
     assert result == {
-        "paused after step 1 (ship)": "ok",
+        "paused after event 5 (ship)": "ok",
         "completed": NDE + "Missing associated machine for LocalActivity(2)",
     }
