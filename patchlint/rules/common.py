@@ -25,7 +25,9 @@ def quote(labels, limit: int = 3) -> str:
 
 
 def patch_id_for(verb: str, labels) -> str:
-    name = labels[0].split(" ")[-1] if labels else "change"
+    """``add-check-fraud``: the verb and the first step the change is about (a step, not a marker)."""
+    steps = [label for label in labels if not label.endswith(" marker")]
+    name = steps[0].split(" ")[-1] if steps else "change"
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-") or "change"
     return f"{verb}-{slug}"
 

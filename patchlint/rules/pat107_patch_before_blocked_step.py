@@ -1,7 +1,7 @@
 from patchlint.diff.changes import PATCH_BEFORE_BLOCKED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, message, runs_failing
+from patchlint.rules.common import finding, message, patch_call, runs_failing
 
 
 class PatchBeforeBlockedStep(Rule):
@@ -83,5 +83,6 @@ class PatchBeforeBlockedStep(Rule):
                 change, self.code, self.severity,
                 message(f'{change.workflow}: DBOS.patch("{change.patch_id}") right before {change.before}',
                         runs_failing(change)),
-                fix=f'# call DBOS.patch("{change.patch_id}") after {change.before}, not before it',
+                fix=f"if {patch_call('dbos', change.patch_id or 'change', change.is_async)}:  "
+                    f"# after {change.before}, not before it",
             )
