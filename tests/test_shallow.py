@@ -114,3 +114,13 @@ def test_a_boundary_older_than_the_lifetime_settles_the_verdict_without_a_date(t
     (entry,) = json.loads(proc.stdout)["patches"]
     assert (entry["since"], entry["age_days"], entry["verdict"]) == (None, None, "ready-to-deprecate")
     assert "shallow clone" in entry["evidence"] and warnings(proc) == []
+
+
+def test_a_shallow_clone_does_not_claim_an_id_was_never_patched(tmp_path):
+    from patchlint.lifecycle.history import History
+
+    src = origin(tmp_path, [(365, samples.TEMPORAL_PATCHED), (200, samples.TEMPORAL_DEPRECATED)])
+    assert History(src).ever_patched("workflow.py", "HEAD", "my-patch")
+    shallow = clone(src, tmp_path / "shallow", 1)  # only the deprecation: the patch is before the boundary
+    assert History(shallow).ever_patched("workflow.py", "HEAD", "my-patch")  # PAT208 must not say "never"
+    assert not History(shallow).ever_patched("workflow.py", "HEAD", "other-id")

@@ -152,7 +152,12 @@ class History:
         return era
 
     def ever_patched(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> bool:
-        return any(r.calls.patched.get(patch_id) for r in self.revisions(path, rev, scope))
+        """Whether a revision called ``patched(id)``; also when the history starts at a shallow
+        clone's boundary that already calls the id: what came before is unknown, and may have."""
+        revisions = self.revisions(path, rev, scope)
+        if revisions and not revisions[0].dated and revisions[0].calls.state(patch_id) != ABSENT:
+            return True
+        return any(r.calls.patched.get(patch_id) for r in revisions)
 
 
 def _scoped(text: str, scope: str | None) -> str:
