@@ -15,6 +15,7 @@ import libcst as cst
 from patchlint.extract.names import dotted
 from patchlint.extract.repo import ClassRef, FunctionRef, Revision
 from patchlint.extract.source import SourceModule, bound_names, code_of
+from patchlint.extract.traverse import children, walk
 from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate, items_of, iteration_count, truth
 from patchlint.model.program import (
     DeprecatePatch,
@@ -142,73 +143,43 @@ def assigned_in(nodes) -> set[str]:
 def _bindings_in(nodes: list) -> tuple[set[str], set[str]]:
     names: set[str] = set()
     declared: set[str] = set()
-
-    class Targets(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+    for node in walk(nodes, stop=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+        kind = type(node)  # exact types: ``isinstance`` on libcst's ABCs is the slow part here
+        if kind not in _BINDERS:
+            continue
+        if kind is cst.FunctionDef or kind is cst.ClassDef:
             names.add(node.name.value)
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            names.add(node.name.value)
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+        elif kind in (cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr):
             names.update(bound_names(node.target))
-
-        def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-            names.update(bound_names(node.target))
-
-        def visit_AugAssign(self, node: cst.AugAssign) -> None:
-            names.update(bound_names(node.target))
-
-        def visit_For(self, node: cst.For) -> None:
-            names.update(bound_names(node.target))
-
-        def visit_AsName(self, node: cst.AsName) -> None:
+        elif isinstance(node, cst.AsName):
             names.update(bound_names(node.name))
-
-        def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-            names.update(bound_names(node.target))
-
-        def visit_Import(self, node: cst.Import) -> None:
+        elif isinstance(node, cst.Import):
             for alias in node.names:
                 target = alias.asname.name if alias.asname is not None else alias.name
                 while isinstance(target, cst.Attribute):
                     target = target.value
                 names.update(bound_names(target))
-
-        def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        elif isinstance(node, cst.ImportFrom):
             if not isinstance(node.names, cst.ImportStar):
                 for alias in node.names:
                     target = alias.asname.name if alias.asname is not None else alias.name
                     names.update(bound_names(target))
-
-        def visit_MatchAs(self, node) -> None:
+        elif isinstance(node, (cst.MatchAs, cst.MatchStar)):
             if node.name is not None:
                 names.add(node.name.value)
-
-        def visit_MatchStar(self, node) -> None:
-            if node.name is not None:
-                names.add(node.name.value)
-
-        def visit_MatchMapping(self, node) -> None:
+        elif isinstance(node, cst.MatchMapping):
             if node.rest is not None:
                 names.add(node.rest.value)
-
-        def visit_Global(self, node: cst.Global) -> None:
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
             declared.update(n.name.value for n in node.names)
-
-        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-            declared.update(n.name.value for n in node.names)
-
-    visitor = Targets()
-    for node in nodes:
-        if isinstance(node, cst.CSTNode):
-            node.visit(visitor)
     return names, declared
+
+
+_BINDERS = frozenset({
+    cst.FunctionDef, cst.ClassDef, cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr,
+    cst.AsName, cst.Import, cst.ImportFrom, cst.MatchAs, cst.MatchStar, cst.MatchMapping, cst.Global,
+    cst.Nonlocal,
+})
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
@@ -441,9 +412,8 @@ class Walker:
         if not mutable:
             return
         touched: set[str] = set()
-
-        class Calls(cst.CSTVisitor):
-            def visit_Call(self, node: cst.Call) -> None:
+        for node in walk(value):
+            if isinstance(node, cst.Call):
                 func = node.func
                 while isinstance(func, (cst.Attribute, cst.Subscript)):
                     func = func.value
@@ -451,8 +421,6 @@ class Walker:
                         touched.add(func.value)
                 for arg in node.args:
                     touched.update(_names_in(arg.value))
-
-        value.visit(Calls())
         _forget(touched & mutable, scope)
 
     def _track_pending(self, stmt, value, found: list[Node], scope: Scope) -> None:
@@ -704,9 +672,8 @@ class Walker:
             branch = If(cond, Seq(tuple(right)), Seq()) if is_and else If(cond, Seq(), Seq(tuple(right)))
             return [*left, branch]
         out: list[Node] = []
-        for child in node.children:
-            if isinstance(child, cst.CSTNode):
-                out.extend(self.expr(child, scope))
+        for child in children(node):
+            out.extend(self.expr(child, scope))
         return out
 
     def _comprehension(self, node, scope: Scope) -> list[Node]:
@@ -963,31 +930,18 @@ def _merge(a: dict[str, object], b: dict[str, object]) -> dict[str, object]:
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
-    found: set[str] = set()
-
-    class Names(cst.CSTVisitor):
-        def visit_Name(self, n: cst.Name) -> None:
-            found.add(n.value)
-
-    node.visit(Names())
-    return found
+    return {n.value for n in walk(node) if isinstance(n, cst.Name)}
 
 
 def _cancels(stmts: list, name: str) -> bool:
     """Whether ``name.cancel()`` appears in the statements."""
-    found = False
-
-    class Cancels(cst.CSTVisitor):
-        def visit_Call(self, node: cst.Call) -> None:
-            nonlocal found
+    for node in walk(stmts):
+        if isinstance(node, cst.Call):
             func = node.func
             if isinstance(func, cst.Attribute) and func.attr.value == "cancel" and \
                     isinstance(func.value, cst.Name) and func.value.value == name:
-                found = True
-
-    for stmt in stmts:
-        stmt.visit(Cancels())
-    return found
+                return True
+    return False
 
 
 def _awaits_name(stmt: cst.CSTNode, name: str) -> bool:
@@ -995,16 +949,7 @@ def _awaits_name(stmt: cst.CSTNode, name: str) -> bool:
     ``await asyncio.gather(t, …)``, ``await asyncio.wait([t, …])``)."""
     if not isinstance(stmt, cst.SimpleStatementLine):
         return False
-    found = False
-
-    class Awaits(cst.CSTVisitor):
-        def visit_Await(self, node: cst.Await) -> None:
-            nonlocal found
-            if name in _names_in(node.expression):
-                found = True
-
-    stmt.visit(Awaits())
-    return found
+    return any(isinstance(node, cst.Await) and name in _names_in(node.expression) for node in walk(stmt))
 
 
 def _stays_in_activation(node: Node) -> bool:
@@ -1022,52 +967,15 @@ def _mentions(stmts: list, *names: str) -> bool:
 
 def _continues(body: cst.CSTNode) -> bool:
     """Whether a loop body skips to the next iteration with ``continue`` (nested loops aside)."""
-    found = False
-
-    class Continues(cst.CSTVisitor):
-        def visit_Continue(self, node: cst.Continue) -> None:
-            nonlocal found
-            found = True
-
-        def visit_For(self, node) -> bool:
-            return False
-
-        def visit_While(self, node) -> bool:
-            return False
-
-        def visit_FunctionDef(self, node) -> bool:
-            return False
-
-        def visit_ClassDef(self, node) -> bool:
-            return False
-
-    body.visit(Continues())
-    return found
+    return any(isinstance(node, cst.Continue) for node in walk(body, stop=_LOOP_SCOPE))
 
 
 def _breaks(body: cst.CSTNode) -> bool:
     """Whether a loop body can leave the loop early with ``break`` (not counting nested loops)."""
-    found = False
+    return any(isinstance(node, cst.Break) for node in walk(body, stop=_LOOP_SCOPE))
 
-    class Breaks(cst.CSTVisitor):
-        def visit_Break(self, node: cst.Break) -> None:
-            nonlocal found
-            found = True
 
-        def visit_For(self, node) -> bool:
-            return False
-
-        def visit_While(self, node) -> bool:
-            return False
-
-        def visit_FunctionDef(self, node) -> bool:
-            return False
-
-        def visit_ClassDef(self, node) -> bool:
-            return False
-
-    body.visit(Breaks())
-    return found
+_LOOP_SCOPE = (cst.For, cst.While, cst.FunctionDef, cst.ClassDef)  # where break/continue are not ours
 
 
 def resolve_callee(func: cst.BaseExpression, scope: Scope) -> FunctionRef | None:
