@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -16,6 +17,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from patchlint.errors import InputError
 from patchlint.extract.names import ImportTable, collect_imports, dotted
+from patchlint.extract.traverse import walk
 from patchlint.model.program import NOWHERE, Span
 
 ENGINE_MARKERS = ("temporalio", "dbos")
@@ -145,7 +147,8 @@ class FastPositions:
         self.lines = re.split(r"\r\n|\r|\n", text)
         self.calls: dict[str, list[Span]] = {}
         self.names: dict[str, list[Span]] = {}
-        self._cst_calls: list[cst.Call] | None = None
+        self._by_shape: dict[tuple, list[cst.Call]] | None = None
+        self._ordinals: dict[tuple, dict[int, int]] = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 span = self._span(node)
@@ -186,19 +189,24 @@ class FastPositions:
         return "\n".join(parts)
 
     def _ordinal(self, call: cst.Call, text: str) -> int | None:
-        """Position of ``call`` among the module's calls with the same source text."""
-        if self._cst_calls is None:
-            found: list[cst.Call] = []
-
-            class Calls(cst.CSTVisitor):
-                def visit_Call(self, node: cst.Call) -> None:
-                    found.append(node)
-
-            self.module.visit(Calls())
-            self._cst_calls = found
-        head = dotted(call.func)
-        twins = [c for c in self._cst_calls if dotted(c.func) == head and code_text(c) == text]
-        return next((i for i, c in enumerate(twins) if c is call), None)
+        """Position of ``call`` among the module's calls with the same source text. The module's
+        calls are grouped once by their shape (callee and arguments' kinds, which equal texts
+        share), and a group's texts are printed once, the first time one of them is looked up."""
+        if self._by_shape is None:
+            self._by_shape = {}
+            for node in walk(self.module):
+                if type(node) is cst.Call:
+                    self._by_shape.setdefault(_shape(node), []).append(node)
+        shape = _shape(call)
+        ordinals = self._ordinals.get(shape)
+        if ordinals is None:
+            ordinals = self._ordinals[shape] = {}
+            seen: Counter[str] = Counter()
+            for twin in self._by_shape.get(shape, ()):
+                twin_text = code_text(twin)
+                ordinals[id(twin)] = seen[twin_text]
+                seen[twin_text] += 1
+        return ordinals.get(id(call))
 
     def find(self, node: cst.CSTNode) -> Span | None:
         if isinstance(node, cst.Call):
@@ -212,6 +220,13 @@ class FastPositions:
         else:
             return None
         return spans[0] if len(spans) == 1 else None
+
+
+def _shape(call: cst.Call) -> tuple:
+    """What calls with the same source text have in common, cheap to compute: the callee and each
+    argument's keyword, star and kind of value."""
+    return (dotted(call.func), tuple((a.keyword.value if a.keyword is not None else None, a.star,
+                                      dotted(a.value) or type(a.value).__name__) for a in call.args))
 
 
 def bound_names(target: cst.CSTNode) -> list[str]:
