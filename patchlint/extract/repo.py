@@ -6,6 +6,7 @@ only when a workflow's code refers to them.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ class Revision:
             text = self.files.get(path)
             if text is None:
                 text = self.context.get(path)
-            self._parsed[path] = None if text is None else SourceModule.from_text(text, path)
+            self._parsed[path] = None if text is None else _without_gc(SourceModule.from_text, text, path)
         return self._parsed[path]
 
     def module_named(self, dotted: str, importer: str) -> SourceModule | None:
@@ -163,6 +164,19 @@ class Revision:
                 return FunctionRef(klass.module, found, klass.node)
             return None
         return None
+
+
+def _without_gc(fn, *args):
+    """``fn(*args)`` with the cyclic garbage collector paused: a parse allocates a tree that stays
+    alive (and holds no cycles), and each collection the allocations trigger would scan every tree
+    parsed before it (a third of the parse time on a large module)."""
+    if not gc.isenabled():
+        return fn(*args)
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        gc.enable()
 
 
 def _class_key(cls: ClassRef) -> tuple[str, int]:
