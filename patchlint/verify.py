@@ -1,9 +1,9 @@
 """The runtime as judge of the static rules: replay every history the base revision can record.
 
 ``verify_pair`` records the old workflow under every enumerated run (``choices``) and replays
-each cut with the new workflow under the same run. ``verify_report`` then gives each error
-finding a witness (the cut, the event, the engine's message), demotes an error nothing confirms,
-and reports a break no error finding covers as PAT199.
+it with the new workflow under the same run, which decides every cut of that run at once.
+``verify_report`` then gives each error finding a witness (the cut, the event, the engine's
+message), demotes an error nothing confirms, and reports a break no error finding covers as PAT199.
 """
 
 from __future__ import annotations
@@ -75,9 +75,14 @@ def _size(failure: CutFailure) -> tuple[int, int]:
 
 
 def verify_pair(old: Workflow, new: Workflow) -> Verdict:
-    """Every (run, cut) of ``old`` that ``new`` fails to replay; each signal/update handler's
-    program is checked the same way, as the diff compares it (a handler whose name is gone fails
-    every run that received it)."""
+    """Every run of ``old`` that ``new`` fails to replay, at its earliest failing cut (and, for
+    Temporal, its completed history); each signal/update handler's program is checked the same
+    way, as the diff compares it (a handler whose name is gone fails every run that received it).
+
+    A run's cuts are prefixes of its completed history, and replaying a prefix does exactly what
+    replaying the whole history does up to the prefix's end; so one replay per run decides every
+    cut of it (``semantics.<engine>.breaks``): the cuts that hold the failing event fail, the
+    others pass. The cost is linear in the run's length, not quadratic."""
     engine = _ENGINES[old.engine]
     failures: list[CutFailure] = []
     checked = 0
@@ -89,16 +94,16 @@ def verify_pair(old: Workflow, new: Workflow) -> Verdict:
     ]
     for old_program, new_program in programs:
         for choices in enumerate_choices(old_program.program, new_program.program):
-            for history in engine.record(old_program, choices):
-                checked += 1
-                result = engine.replay(new_program, history, choices)
-                if result.ok:
+            cuts = engine.record(old_program, choices)
+            checked += len(cuts)
+            for failure in engine.breaks(engine.requests(new_program.program, choices), cuts):
+                if failure is None:
                     continue
-                key = (history, result.message)
+                key = (failure.history, failure.result.message)
                 if key in seen:
                     continue
                 seen.add(key)
-                failures.append(CutFailure(choices, history.describe(), history, result))
+                failures.append(CutFailure(choices, failure.cut, failure.history, failure.result))
     for key, _ in old.handlers:
         if key not in new_handlers:
             kind, _, name = key.partition(" ")
