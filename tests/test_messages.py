@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from casedata import WORKFLOW, all_cases
 from click.testing import CliRunner
 
 from patchlint.api import analyze_texts
@@ -41,6 +42,8 @@ def test_every_message_is_one_short_line(rule, example, tmp_path):
         assert "\n" not in f.message and "\r" not in f.message, f.message
         assert ".." not in f.message and ".." not in f.fix, f
         assert f.engine_message not in f.message or not f.engine_message, "the engine's words are a field of their own"
+        if f.severity.value == "error":
+            assert f.engine_message, f  # what the engine says to the run that fails
         for step in f.new_steps:  # the step chain is structure (old_steps/new_steps), not message text
             assert " → " not in f.message and f"new: {step}" not in f.message
 
@@ -277,3 +280,30 @@ def test_readme_sample_is_what_diff_prints():
     sample = readme.split("```text\n", 1)[1].split("```", 1)[0]
     out = CliRunner().invoke(main, ["diff", "--no-color", *example_args()], catch_exceptions=False)
     assert sample in out.output.replace(str(EXAMPLE), "testdata/example")
+
+
+# --- every engine-labelled case --------------------------------------------------------------------
+
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in all_cases()])
+def test_every_case_message_is_short_and_every_fix_pastes(case, tmp_path, monkeypatch):
+    if case.per_revision:
+        case.materialize("old", tmp_path / "old")
+        case.materialize("new", tmp_path / "new")
+        monkeypatch.chdir(tmp_path)
+        args = ["old/" + WORKFLOW, "new/" + WORKFLOW]
+    else:
+        monkeypatch.chdir(case.folder)
+        args = ["old.py", "new.py"]
+    data = json.loads(run("diff", "--format", "json", *args))
+    for f in data["findings"]:
+        assert len(f["message"]) <= MAX_MESSAGE and "\n" not in f["message"], f["message"]
+        assert ".." not in f["message"] + f["fix"], f
+        if f["fix"]:
+            assert fix_compiles(f["fix"]), f["fix"]
+            code = f["fix"].split("  #", 1)[0]
+            assert ("DBOS" in code) == (f["engine"] == "dbos") or code.startswith("else:"), f["fix"]
+            assert "dbos.patch" not in code
+        if f["severity"] == "error":
+            assert f["engine_message"], f  # what the engine says to the run that fails

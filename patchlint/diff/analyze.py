@@ -461,7 +461,7 @@ def _handlers_gone(old: Workflow, new: Workflow) -> list[C.Change]:
             old_focus=(f"{kind} handler {name}",),
             new_focus=(f"{kind} handler {new_name}",) if twin is not None else (),
             engine_message=_HANDLER_GONE[kind].format(name=name),
-            cut=f"received the {kind} `{name}`",
+            cut=f"received {kind} {name}",
         ))
     return out
 

@@ -41,6 +41,17 @@ def patch_call(engine: str, patch_id: str, is_async: bool = False) -> str:
     return f'workflow.patched("{patch_id}")'
 
 
+def handler(label: str) -> tuple[str, str] | None:
+    """``("signal", "approve")`` for the label ``signal handler approve``."""
+    kind, _, rest = label.partition(" handler ")
+    return (kind, rest) if kind in ("signal", "update") and rest else None
+
+
+def handler_fix(kind: str, name: str) -> str:
+    """Keep the recorded name registered: the decorator that names the handler as before."""
+    return f'@workflow.{kind}(name="{name}")'
+
+
 def guard_fix(change: Change, verb: str, what: str) -> str:
     """``if workflow.patched("add-x"):  # what`` — the line that opens the patched branch."""
     patch_id = patch_id_for(verb, change.new_focus or change.old_focus)
@@ -59,6 +70,8 @@ def runs_failing(change: Change) -> str:
         return "open runs replay it"
     if change.event is not None and change.cut.startswith("paused after "):
         return f"open runs past {unit(change.engine)} {change.event} fail"
+    if change.cut.startswith("received "):  # a signal or update whose handler is gone
+        return f"open runs that {change.cut} fail"
     return f"open runs {change.cut or 'in flight'} fail" if change.cut != "completed" else "completed runs fail"
 
 

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
+from patchlint.rules.common import finding, guard_fix, handler, handler_fix, message, quote, runs_failing
 
 
 class StepRemoved(Rule):
@@ -92,5 +92,7 @@ class StepRemoved(Rule):
             yield finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: {quote(change.old_focus)} removed", runs_failing(change)),
-                fix=guard_fix(change, "remove", "keep the removed steps under it"),
+                fix=(handler_fix(*handler(change.old_focus[0])) + "  # keep a handler of the recorded name"
+                     if len(change.old_focus) == 1 and handler(change.old_focus[0])
+                     else guard_fix(change, "remove", "keep the removed steps under it")),
             )

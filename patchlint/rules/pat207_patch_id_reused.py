@@ -15,7 +15,7 @@ from patchlint.lifecycle.stages import (
     stage_in,
     workflows,
 )
-from patchlint.lifecycle.wording import finding
+from patchlint.lifecycle.wording import finding, new_branch_engine
 from patchlint.model.program import Patched, walk
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding as change_finding
@@ -99,20 +99,21 @@ class PatchIdReused(Rule):
             yield finding(self, workflow, site, message(
                 f"{workflow.name}: patch {pid!r} now guards one more change",
                 "patched runs take its new branch on replay and fail"),
-                engine_message="[TMPRL1100] Nondeterminism error: … (the commands no longer match the history)",
-                fix=fix)
+                engine_message=new_branch_engine(workflow.engine), fix=fix)
         elif before == DEPRECATED:
             site = _first_patched(workflow, pid)
             yield finding(self, workflow, site, message(
                 f"{workflow.name}: patch {pid!r} reuses an id the base had deprecated",
-                "runs started since take the old branch on replay"), fix=fix)
+                "runs started since take the old branch on replay"),
+                engine_message=new_branch_engine(workflow.engine), fix=fix)
         elif before == ABSENT:
             lc = lifecycle(ctx)
             era = lc.at_head(ctx.new, workflow, pid) if lc else None
             if era is not None and era.reused_after is not None:
                 yield finding(self, workflow, _first_patched(workflow, pid), message(
                     f"{workflow.name}: patch {pid!r} reuses an id removed on {day(era.reused_after.when)}",
-                    "runs of its first use take this change's new branch"), fix=fix)
+                    "runs of its first use take this change's new branch"),
+                    engine_message=new_branch_engine(workflow.engine), fix=fix)
 
 
 def _new_id_fix(engine: str, pid: str | None, is_async: bool) -> str:
