@@ -227,7 +227,9 @@ def test_one_numbering_temporal_event_ids_in_message_witness_and_table():
     (f,) = [f for f in report.findings if f.code == "PAT101"]
     assert f.message.endswith("open runs past event 17 fail")
     assert f.witness["event"] == 17 and f.witness["cut"] == "paused after event 17 (ship_order)"
-    assert "> 17 activity ship_order" in render(report, "text", show_steps=True)
+    text = render(report, "text", show_steps=True)
+    assert "> 17 activity ship_order" in text
+    assert "\n      witness: a run paused after event 17 (ship_order) fails on HEAD at event 17\n" in text
 
 
 def test_one_numbering_dbos_function_ids_in_message_witness_and_table():
@@ -242,6 +244,7 @@ def test_one_numbering_dbos_function_ids_in_message_witness_and_table():
     assert f.witness["event"] == 4 and f.witness["cut"] == "paused after step 4 (ship)"
     table = render(report, "text", show_steps=True)
     assert "(numbered by DBOS function id)" in table and "> 4 ship" in table
+    assert "\n      witness: a run paused after step 4 (ship) fails on HEAD at step 4\n" in table
     assert f.old_ids == (1, 2, 4) and f.new_ids == (1, 2, 4, 5)
 
 

@@ -16,7 +16,6 @@ import click
 from patchlint.api import Report
 from patchlint.findings import Finding
 from patchlint.report.escape import printable, safe_lines
-from patchlint.verify import witness_line
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 MAX_ROWS = 12
@@ -67,8 +66,18 @@ def _finding(f: Finding, colour: bool) -> list[str]:
     if f.fix:
         lines.append(f"      fix: {printable(f.fix)}")
     if f.witness:
-        lines.append(f"      witness: {printable(witness_line(f))}")
+        lines.append(f"      witness: {printable(_witness(f))}")
     return lines
+
+
+def _witness(f: Finding) -> str:
+    """The run the runtime replayed and where it failed, in the engine's numbering; the engine's
+    words only when they are not already on the ``engine:`` line."""
+    cut, event, said = f.witness.get("cut", ""), f.witness.get("event"), f.witness.get("engine_message", "")
+    unit = "event" if f.engine == "temporal" else "step"
+    run = "a completed run" if cut == "completed" else f"a run {cut}"
+    text = f"{run} fails on HEAD" + (f" at {unit} {event}" if event is not None else "")
+    return text if said == f.engine_message else f"{text}: {said}"
 
 
 def render(report: Report, colour: bool = False, show_steps: bool = False, **_options) -> str:
