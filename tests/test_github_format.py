@@ -79,3 +79,18 @@ def test_render_orders_worst_first_then_by_place():
 
 def test_no_findings_no_output():
     assert github.render(Report()) == ""
+
+
+def test_engine_and_fix_ride_on_lines_of_their_own_and_stay_escaped():
+    f = finding(message="Order: activity x inserted before activity b; open runs past event 11 fail")
+    f = f.with_(engine_message="Activity type of scheduled event 'b\n::error::pwned' does not match",
+                fix='if workflow.patched("add-x"):  # around the inserted steps only')
+    line = github.annotation(f)
+    assert "\n" not in line and "\r" not in line
+    message = line.split("::", 2)[2]
+    assert message.split("%0A") == [
+        "Order: activity x inserted before activity b; open runs past event 11 fail",
+        "engine: Activity type of scheduled event 'b\\n::error::pwned' does not match",  # shown, not obeyed
+        'fix: if workflow.patched("add-x"):  # around the inserted steps only',
+    ]
+    assert github.annotation(finding()).endswith("::step inserted")  # nothing to add: the message alone
