@@ -34,7 +34,7 @@ class Change:
     old_focus: tuple[str, ...] = ()  # the old steps this change is about
     new_focus: tuple[str, ...] = ()  # the new steps this change is about
     engine_message: str = ""  # what the engine says to an in-flight workflow
-    cut: str = ""  # the open (or completed) run that fails, e.g. "paused after `activity charge`"
+    cut: str = ""  # the open (or completed) run that fails, e.g. "paused after event 11 (charge)"
     patch_id: str | None = None
     before: str = ""  # label of the old step the change sits before ("" at the end)
     path_note: str = ""  # the branch choices of the path, when not the only one
