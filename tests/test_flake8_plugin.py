@@ -14,8 +14,8 @@ from pathlib import Path
 
 import libcst
 import pytest
-
 from casedata import all_cases
+
 from patchlint.api import analyze_texts
 
 CASES = [pytest.param(c, id=c.name) for c in all_cases()]
@@ -94,7 +94,7 @@ def flake8(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = N
     """Run real flake8 and return its PAT findings as (code, line, col); fail on any stderr output."""
     proc = subprocess.run(
         [sys.executable, "-m", "flake8", "--select=PAT", "--format=%(code)s %(row)d %(col)d %(text)s", *args],
-        cwd=cwd, input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})},
+        cwd=cwd, input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == "", proc.stderr
@@ -209,11 +209,62 @@ def test_outside_a_git_repository(tmp_path: Path):
     assert flake8("--stdin-display-name", "workflow.py", "-", cwd=tmp_path, stdin=NEW, env=env) == expected
 
 
-def test_unknown_base_revision_is_no_crash(tmp_path: Path):
-    make_repo(tmp_path, OLD, NEW)
-    single = analyze_texts(None, NEW, "app/workflow.py").findings
-    findings = flake8("--patchlint-base", "no-such-branch", "app/workflow.py", cwd=tmp_path)
-    assert findings == sorted((f.code, f.line, f.column) for f in single)
+def pat000(findings_text: str) -> str:
+    """The text of the one PAT000 line of flake8's output."""
+    lines = [line for line in findings_text.splitlines() if line.startswith("PAT000 ")]
+    assert len(lines) == 1, findings_text
+    return lines[0]
+
+
+def flake8_text(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = None) -> str:
+    """flake8's PAT output as text (after ``flake8`` has checked its shape)."""
+    flake8(*args, cwd=cwd, stdin=stdin, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "flake8", "--select=PAT", "--format=%(code)s %(row)d %(col)d %(text)s", *args],
+        cwd=cwd, input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
+    ).stdout
+
+
+def test_unknown_base_revision_is_one_pat000(tmp_path: Path):
+    target = make_repo(tmp_path, OLD, NEW)
+    args = ("--patchlint-base", "no-such-branch")
+    assert flake8(*args, "app/workflow.py", cwd=tmp_path) == [("PAT000", 1, 1)]
+    assert flake8(*args, "--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=NEW) == [("PAT000", 1, 1)]
+    text = pat000(flake8_text(*args, "app/workflow.py", cwd=tmp_path))
+    assert text == "PAT000 1 1 not analysed: unknown revision 'no-such-branch'"
+    (tmp_path / ".flake8").write_text("[flake8]\npatchlint-base = --output=x\n")  # never an option to git
+    assert "starts with '-'" in pat000(flake8_text("app/workflow.py", cwd=tmp_path))
+    assert not (tmp_path / "x").exists()
+
+
+def test_unknown_base_is_not_reported_on_modules_that_mention_no_engine(tmp_path: Path):
+    make_repo(tmp_path, OLD, NEW, siblings={"util.py": "def f():\n    return 1\n"})
+    (tmp_path / "app" / "util.py").write_text("def f():\n    return 2\n")
+    assert flake8("--patchlint-base", "no-such-branch", "app/util.py", cwd=tmp_path) == []
+
+
+@pytest.mark.parametrize("pyproject, why", [
+    ('[tool.patchlint]\nbogus = 1\n', "bogus"),
+    ('[tool.patchlint\n', "invalid TOML"),
+    ('[tool.patchlint]\nmax-workflow-lifetime = "999999999d"\n', "max-workflow-lifetime"),
+])
+def test_broken_config_is_one_pat000(tmp_path: Path, pyproject: str, why: str):
+    target = make_repo(tmp_path, OLD, NEW)
+    (tmp_path / "pyproject.toml").write_text(pyproject)
+    assert flake8("app/workflow.py", cwd=tmp_path) == [("PAT000", 1, 1)]
+    text = pat000(flake8_text("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=NEW))
+    assert why in text and " pyproject.toml: " in text and str(tmp_path) not in text
+
+
+def test_outside_a_git_repository_a_configured_base_is_one_pat000(tmp_path: Path):
+    (tmp_path / "workflow.py").write_text(NEW)
+    env = {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
+    args = ("--patchlint-base", "HEAD~1")
+    assert flake8(*args, "workflow.py", cwd=tmp_path, env=env) == [("PAT000", 1, 1)]
+    assert "not in a git repository" in pat000(flake8_text(*args, "workflow.py", cwd=tmp_path, env=env))
+    assert "--stdin-display-name" in pat000(flake8_text(*args, "-", cwd=tmp_path, stdin=NEW))
+    (tmp_path / "plain.py").write_text("x = 1\n")  # nothing to analyse: nothing to say
+    assert flake8(*args, "plain.py", cwd=tmp_path, env=env) == []
 
 
 def unparsable_by_libcst() -> str:
@@ -222,12 +273,162 @@ def unparsable_by_libcst() -> str:
     return NEW + f"\n\nBANNER = {strings}\n"
 
 
-def test_libcst_parse_failure_yields_nothing_and_no_traceback(tmp_path: Path):
+def test_libcst_parse_failure_is_one_pat000_and_no_traceback(tmp_path: Path):
     source = unparsable_by_libcst()
     compile(source, "workflow.py", "exec")  # flake8 will hand it to the plugin
-    with pytest.raises(Exception):
+    with pytest.raises(libcst.ParserSyntaxError):
         libcst.parse_module(source)
     target = make_repo(tmp_path, OLD, source)
-    assert flake8("app/workflow.py", cwd=tmp_path) == []
-    assert flake8("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=source) == []
-    assert flake8("-", cwd=tmp_path, stdin=source) == []
+    assert flake8("app/workflow.py", cwd=tmp_path) == [("PAT000", 1, 1)]
+    assert flake8("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=source) == [("PAT000", 1, 1)]
+    assert flake8("-", cwd=tmp_path, stdin=source) == [("PAT000", 1, 1)]
+    text = pat000(flake8_text("app/workflow.py", cwd=tmp_path))
+    assert "app/workflow.py" in text and "(at HEAD)" not in text
+
+
+def test_base_revision_libcst_cannot_parse_is_one_pat000_naming_the_base(tmp_path: Path):
+    make_repo(tmp_path, unparsable_by_libcst(), NEW)
+    assert flake8("app/workflow.py", cwd=tmp_path) == [("PAT000", 1, 1)]
+    assert "app/workflow.py (at HEAD)" in pat000(flake8_text("app/workflow.py", cwd=tmp_path))
+
+
+# --- single-revision rules on committed files (Temporal's patching sample) -----------------------
+
+# The stages of Temporal's samples-python patching sample: the workflow as first deployed, with
+# the patch, with deprecate_patch (stage 3), and with the patch gone.
+SAMPLE_ACTIVITIES = OLD.split("@workflow.defn")[0].replace("charge", "pre_patch").replace("notify", "post_patch")
+SAMPLE_DEPRECATED = SAMPLE_ACTIVITIES + '''
+@workflow.defn
+class MyWorkflow:
+    @workflow.run
+    async def run(self) -> None:
+        workflow.deprecate_patch("my-patch")
+        await workflow.execute_activity(post_patch, start_to_close_timeout=timedelta(minutes=5))
+'''
+SAMPLE_IN_LOOP = SAMPLE_ACTIVITIES + '''
+@workflow.defn
+class MyWorkflow:
+    @workflow.run
+    async def run(self) -> None:
+        for _ in range(3):
+            if workflow.patched("my-patch"):
+                await workflow.execute_activity(post_patch, start_to_close_timeout=timedelta(minutes=5))
+            else:
+                await workflow.execute_activity(pre_patch, start_to_close_timeout=timedelta(minutes=5))
+'''
+
+
+@pytest.mark.parametrize("source, code", [(SAMPLE_DEPRECATED, "PAT208"), (SAMPLE_IN_LOOP, "PAT209")])
+def test_single_revision_rules_are_silent_on_a_committed_unchanged_file(tmp_path: Path, source: str, code: str):
+    # Never committed (no base, no history), the rule fires: the sample is what it looks for.
+    make_repo(tmp_path / "new", None, source)
+    assert code in {c for c, _, _ in flake8("app/workflow.py", cwd=tmp_path / "new")}
+    target = make_repo(tmp_path / "committed", source, source)
+    tmp_path = tmp_path / "committed"
+    # (date advice, PAT204/205, may fire: the commit is a year old)
+    assert codes_lines(flake8("app/workflow.py", cwd=tmp_path)) == []
+    assert codes_lines(flake8("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=source)) == []
+    edited = source.replace("class MyWorkflow:", "class MyWorkflow:  # edited elsewhere")
+    assert codes_lines(flake8("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=edited)) == []
+
+
+# --- cost: what cannot matter is not analysed ----------------------------------------------------
+
+PLAIN = "import json\n\n\ndef render(value: int) -> str:\n    return json.dumps({{'v': value, 'n': {n}}})\n"
+
+
+def git_logging_env(tmp_path: Path) -> tuple[dict, Path]:
+    """An environment whose ``git`` logs each call to a file, then runs the real git."""
+    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout.strip()
+    bin_dir, log = tmp_path / "bin", tmp_path / "git.log"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "git").write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
+    (bin_dir / "git").chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}"}, log
+
+
+def make_tree(root: Path, plain: int) -> None:
+    """``plain`` modules that mention no engine, two unchanged workflows and one changed one."""
+    make_repo(root, OLD, NEW, siblings={"other.py": OLD.replace("Order", "Other"),
+                                        "third.py": OLD.replace("Order", "Third")})
+    for n in range(plain):
+        folder = root / f"pkg{n % 3}"
+        folder.mkdir(exist_ok=True)
+        (folder / f"mod{n}.py").write_text(PLAIN.format(n=n))
+    git(root, "add", "-A", "--", "pkg0", "pkg1", "pkg2")
+    git(root, "commit", "-q", "-m", "plain modules")
+
+
+def test_git_calls_do_not_grow_with_the_files_that_cannot_matter(tmp_path: Path):
+    """What is per repository is asked once per flake8 process (each of ``--jobs``), never per file."""
+    calls = {}
+    for plain in (10, 40):
+        root = tmp_path / f"repo{plain}"
+        make_tree(root, plain)
+        env, log = git_logging_env(tmp_path / f"log{plain}")
+        for jobs in (1, 2):
+            log.write_text("")
+            assert codes_lines(flake8(f"--jobs={jobs}", ".", cwd=root, env=env)) == [("PAT101", INSERTED_LINE)]
+            calls[plain, jobs] = len(log.read_text().splitlines())
+    assert calls[10, 1] == calls[40, 1] <= 12, calls
+    assert max(calls[10, 2], calls[40, 2]) <= 2 * calls[10, 1], calls
+
+
+def imports_libcst(*args: str, cwd: Path, stdin: str | None = None) -> bool:
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "flake8", "--select=PAT", *args],
+        cwd=cwd, input=stdin, capture_output=True, text=True, check=False,
+    )
+    assert "Traceback" not in proc.stderr and "PAT000" not in proc.stdout, proc.stdout + proc.stderr
+    return any(line.split("|")[-1].strip() == "libcst" for line in proc.stderr.splitlines())
+
+
+def test_libcst_is_not_imported_for_what_cannot_matter(tmp_path: Path):
+    make_tree(tmp_path, 5)
+    git(tmp_path, "commit", "-q", "-am", "insert notify")  # the working tree is clean again
+    assert not imports_libcst(".", cwd=tmp_path)  # CI on a clean checkout
+    (tmp_path / "pkg0" / "mod0.py").write_text(PLAIN.format(n=99))  # a change no workflow imports
+    assert not imports_libcst(".", cwd=tmp_path)
+    assert not imports_libcst("--stdin-display-name", "pkg0/mod0.py", "-", cwd=tmp_path, stdin="x = 2\n")
+    assert not imports_libcst("--stdin-display-name", "app/other.py", "-", cwd=tmp_path,
+                              stdin=(tmp_path / "app" / "other.py").read_text())
+    # what can matter is analysed: an edited workflow buffer
+    assert imports_libcst("--stdin-display-name", "app/other.py", "-", cwd=tmp_path, stdin=NEW)
+
+
+HELPER_OLD = "from app.steps import charge, reserve\n\n\ndef collect(order):\n    reserve(order)\n    charge(order)\n"
+HELPER_NEW = "from app.steps import charge, reserve\n\n\ndef collect(order):\n    charge(order)\n    reserve(order)\n"
+STEPS = "from dbos import DBOS\n\n\n@DBOS.step()\ndef reserve(order):\n    return order\n\n\n" \
+    "@DBOS.step()\ndef charge(order):\n    return order\n"
+DBOS_WORKFLOW = "from dbos import DBOS\n\nfrom app.helper import collect\n\n\n@DBOS.workflow()\n" \
+    "def order_flow(order):\n    collect(order)\n    DBOS.recv('approval')\n    return order\n"
+
+
+def test_a_changed_helper_that_mentions_no_engine_is_analysed_in_its_importers(tmp_path: Path):
+    make_repo(tmp_path, DBOS_WORKFLOW, DBOS_WORKFLOW, siblings={"helper.py": HELPER_OLD, "steps.py": STEPS})
+    (tmp_path / "app" / "__init__.py").write_text("")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "package")
+    (tmp_path / "app" / "helper.py").write_text(HELPER_NEW)
+    expected = sorted((f.code, f.line) for f in check_findings(tmp_path) if f.path == "app/helper.py")
+    assert expected and all(code.startswith("PAT1") for code, _ in expected)
+    assert codes_lines(flake8("app/helper.py", cwd=tmp_path)) == expected
+    assert codes_lines(flake8("--stdin-display-name", "app/helper.py", "-", cwd=tmp_path, stdin=HELPER_NEW)) == expected
+
+
+def check_findings(root: Path):
+    from patchlint.integrations.check import check_repo
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        return check_repo(".")[0].findings
+    finally:
+        os.chdir(cwd)
+
+
+def test_engine_markers_are_the_extractors():
+    from patchlint.extract.source import ENGINE_MARKERS
+    from patchlint.integrations.flake8_plugin import ENGINE_MARKERS as PLUGIN_MARKERS
+
+    assert PLUGIN_MARKERS == ENGINE_MARKERS

@@ -2,106 +2,313 @@
 
 A thin adapter. flake8 hands over the lines it read (from the file, or from stdin for pylsp and
 Neovim, which name the buffer with ``--stdin-display-name``); the base revision comes from git.
-Whatever goes wrong (no git, a file new in this revision, source libcst cannot parse) the editor
-gets fewer findings, never a traceback: a linter that crashes the editor's lint run is switched off.
+
+Fast where nothing can be found. A buffer that never mentions an engine, or that equals its base
+revision while nothing it could import changed, costs no subprocess and no libcst: what is per
+repository (its root, the base commit, the base file listing, the changed files) is read once per
+flake8 run in each of flake8's processes (``--jobs``).
+
+Honest where it cannot analyse: when an engine buffer cannot be compared (bad ``[tool.patchlint]``,
+unknown base, source libcst cannot parse, an internal error) the editor gets one ``PAT000`` at
+line 1 saying why, never a traceback: a linter that crashes the editor's lint run is switched off.
+Without a repository (a scratch file, bare stdin) only single-revision rules run, quietly unless a
+base was configured (``--patchlint-base``), which then cannot be honoured: ``PAT000``.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Iterator
+import tokenize
+from collections.abc import Iterator
+from pathlib import Path, PurePosixPath
 
 from patchlint import __version__
 
 BARE_STDIN_NAMES = frozenset({"stdin", "-"})
-GIT_TIMEOUT_S = 10
+# patchlint.extract.source.ENGINE_MARKERS, without importing libcst (a test holds them equal).
+ENGINE_MARKERS = ("temporalio", "dbos")
+# Every patch call (patched, deprecate_patch, DBOS.patch, patch_async) names it: only patch calls
+# give lifecycle findings (PAT2xx) on a file equal to its base revision.
+PATCH_MARKER = "patch"
+# git's own repository discovery is used (one call per directory) when these change it.
+GIT_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
+MAX_IMPORT_ROUNDS = 16  # as patchlint.integrations.check: longer import chains count as reaching everything
+DEFAULT_BASE = "HEAD"
 
 
-@dataclass(frozen=True)
-class Located:
-    """Where the buffer lives in git: repo root, repo-relative path, base commit and text there."""
-
-    root: Path
-    path: str
-    base_commit: str | None  # None: the revision does not exist (e.g. no commit yet)
-    base_text: str | None  # None: the file is new in this revision
+def mentions_engine(text: str) -> bool:
+    return any(marker in text for marker in ENGINE_MARKERS)
 
 
-def _git(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, timeout=GIT_TIMEOUT_S,
-        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"},
-    )
+def _module_word(path: str) -> str:
+    """The last component of the module name ``path`` is imported by (``a/b/__init__.py`` → ``b``)."""
+    p = PurePosixPath(path)
+    return p.parent.name if p.stem == "__init__" else p.stem
 
 
-def _out(proc: subprocess.CompletedProcess) -> str:
-    return proc.stdout.decode("utf-8", "surrogateescape").strip()
-
-
-def locate(filename: str, rev: str) -> Located | None:
-    """Find the buffer's file in git; ``None`` outside a repository (or without git).
-
-    ``git show REV:./name`` runs in the file's own directory, so a display name relative to the
-    working directory and an absolute one find the same blob.
-    """
-    file = Path(os.path.abspath(filename))
+def _read_source(path: Path) -> str | None:
+    """The file as flake8 reads it (coding cookie, universal newlines); None if it cannot be read."""
     try:
-        top = _git(file.parent, "rev-parse", "--show-toplevel", "--show-prefix")
-        if top.returncode != 0:
-            return None
-        root, _, prefix = _out(top).partition("\n")
-        if rev.startswith("-") or not rev:  # never an option to git (the base comes from config)
-            return None
-        commit = _git(file.parent, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-        shown = (_git(file.parent, "show", "--end-of-options", f"{rev}:./{file.name}")
-                 if commit.returncode == 0 else None)
-    except (OSError, subprocess.SubprocessError):  # no git, no such directory, git hung
+        with tokenize.open(path) as handle:
+            return handle.read()
+    except (OSError, SyntaxError, UnicodeDecodeError, LookupError):
         return None
-    base_text = shown.stdout.decode("utf-8") if shown is not None and shown.returncode == 0 else None
-    base_commit = _out(commit) if commit.returncode == 0 else None
-    return Located(Path(root), prefix.strip() + file.name, base_commit, base_text)
 
 
-def analyze_buffer(filename: str, text: str, rev: str):
-    """The report for one buffer: against ``rev`` in git, or single-revision rules only."""
-    from patchlint.api import analyze_revisions, analyze_texts
+class Tree:
+    """One repository compared with one base revision; each fact is read from git once, when first needed."""
 
+    def __init__(self, root: Path, rev: str):
+        self.root, self.rev = root, rev
+        self._resolved: tuple[str | None, Exception | None] | None = None
+        self._config = None
+        self._base_paths: frozenset[str] | None = None
+        self._changed: frozenset[str] | None = None
+        self._reached: set[str] | None = None
+        self._context = None
+        self._texts: dict[str, str | None] = {}
+
+    @property
+    def commit(self) -> str | None:
+        """The base commit; None in a repository without commits (every file is new). Raises
+        ``InputError`` for a revision git does not know."""
+        if self._resolved is None:
+            from patchlint.integrations import git
+
+            try:
+                self._resolved = (git.resolve(self.root, self.rev), None)
+            except Exception as exc:  # noqa: BLE001 - kept, raised again for every engine buffer
+                unborn = self.rev == DEFAULT_BASE and not git.run_git(
+                    self.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+                self._resolved = (None, None if unborn else exc)
+        commit, error = self._resolved
+        if error is not None:
+            raise error
+        return commit
+
+    def config(self):
+        if self._config is None:
+            from patchlint.config import load
+
+            try:
+                self._config = load(self.root)
+            except Exception as exc:  # noqa: BLE001 - kept, raised again for every engine buffer
+                self._config = exc
+        if isinstance(self._config, Exception):
+            raise self._config
+        return self._config
+
+    def in_base(self, rel: str) -> bool:
+        if self._base_paths is None:
+            from patchlint.integrations import git
+
+            out = git.run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", "--end-of-options",
+                              self.commit, "--", ".")
+            self._base_paths = frozenset(out.split("\0"))
+        return rel in self._base_paths
+
+    def changed(self) -> frozenset[str]:
+        """Tracked Python files that differ between the base and the working tree (either name of a
+        rename). Untracked files are not in the base: no unchanged module can import them."""
+        if self._changed is None:
+            from patchlint.integrations import git
+
+            changes = git.changed_files(self.root, self.commit, None, untracked=False)
+            self._changed = frozenset(p for c in changes for p in (c.old_path, c.new_path) if p)
+        return self._changed
+
+    def unchanged(self, rel: str, text: str, from_disk: bool) -> bool:
+        """The buffer equals the file in the base revision: it is the file on disk (``from_disk``:
+        flake8 read it there), and git finds no difference between that and the base."""
+        return (self.commit is not None and self.in_base(rel) and rel not in self.changed()
+                and (from_disk or _read_source(self.root / rel) == text))
+
+    def worktree_text(self, rel: str) -> str:
+        if rel not in self._texts:
+            self._texts[rel] = _read_source(self.root / rel)
+        return self._texts[rel] or ""
+
+    def reach(self, seeds) -> set[str] | None:
+        """A superset of the modules that import a seed, directly or through other modules: every file
+        that names a seed's module, or the module of a file found so far, as a word (one ``git grep``
+        per link of the chain). None: the chain did not end within ``MAX_IMPORT_ROUNDS`` links, or
+        git failed: take it as reaching everything."""
+        from patchlint.integrations import git
+
+        found: set[str] = set()
+        searched: set[str] = set()
+        names = {_module_word(p) for p in seeds}
+        for _ in range(MAX_IMPORT_ROUNDS):
+            names -= searched | {""}
+            if not names:
+                return found
+            searched |= names
+            args = ["grep", "-l", "-z", "-w", "-F", "--untracked"]
+            for name in sorted(names):
+                args += ["-e", name]
+            proc = git.spawn(self.root, *args, "--", "*.py")
+            if proc.returncode not in (0, 1):
+                return None
+            hits = {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p} - found
+            found |= hits
+            names = {_module_word(p) for p in hits}
+        return None
+
+    def reached(self) -> set[str] | None:
+        """What every change of the working tree may reach (see ``reach``)."""
+        if self._reached is None:
+            changed = self.changed()
+            self._reached = set(changed) if not changed else self.reach(changed)
+            if self._reached is not None:
+                self._reached |= changed
+        return self._reached
+
+    def context(self) -> dict:
+        if self._context is None:
+            from patchlint.integrations.git import RevisionFiles
+
+            self._context = {"new": RevisionFiles(self.root, None)}
+            if self.commit is not None:
+                self._context["old"] = RevisionFiles(self.root, self.commit)
+        return self._context
+
+
+class Run:
+    """What one flake8 run (in one process) knows about the repositories its files live in."""
+
+    def __init__(self):
+        self.roots: dict[str, Path | None] = {}  # directory → working tree root (None: none)
+        self.confirmed: dict[str, Path | None] = {}  # candidate root → git's own answer
+        self.trees: dict[tuple[Path, str], Tree] = {}
+
+    def root_of(self, directory: str) -> Path | None:
+        if directory not in self.roots:
+            self.roots[directory] = self._find_root(directory)
+        return self.roots[directory]
+
+    def _find_root(self, directory: str) -> Path | None:
+        if any(os.environ.get(name) for name in GIT_DISCOVERY_ENV):
+            return _git_toplevel(directory)
+        candidate = directory
+        while not os.path.lexists(os.path.join(candidate, ".git")):
+            parent = os.path.dirname(candidate)
+            if parent == candidate:
+                return None  # no repository: git would find none either
+            candidate = parent
+        if candidate not in self.confirmed:
+            self.confirmed[candidate] = _git_toplevel(candidate)
+        root = self.confirmed[candidate]
+        if root is not None and os.path.realpath(root) == candidate:
+            return root
+        return _git_toplevel(directory)  # a stray .git entry, a bare repository: let git discover
+
+    def tree(self, root: Path, rev: str) -> Tree:
+        if (root, rev) not in self.trees:
+            self.trees[(root, rev)] = Tree(root, rev)
+        return self.trees[(root, rev)]
+
+
+def _git_toplevel(directory: str) -> Path | None:
+    from patchlint.integrations import git
+
+    try:
+        proc = git.spawn(directory, "rev-parse", "--show-toplevel")
+    except Exception:  # noqa: BLE001 - no git, no such directory, git hung: no repository
+        return None
+    out = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(out) if proc.returncode == 0 and out else None
+
+
+RUN = Run()
+
+
+def _directory(filename: str) -> str:
+    return os.path.realpath(os.path.dirname(os.path.abspath(filename)))
+
+
+def _single_revision(text: str, name: str) -> list:
+    from patchlint.api import analyze_texts
+
+    return analyze_texts(None, text, name).findings
+
+
+def buffer_findings(filename: str, text: str, rev: str = DEFAULT_BASE, explicit: bool = False,
+                    from_disk: bool = False, run: Run | None = None) -> list:
+    """The findings on one buffer's lines: against ``rev`` in git, else single-revision rules only.
+    ``explicit``: ``rev`` was configured, not the default; ``from_disk``: flake8 read the buffer from
+    ``filename`` (not from stdin).
+
+    Raises ``InputError`` (one ``PAT000``) when an engine buffer cannot be compared with ``rev``."""
+    from patchlint.errors import InputError
+
+    run = run or RUN
+    engine = mentions_engine(text)
     if filename in BARE_STDIN_NAMES:
-        return analyze_texts(None, text, "stdin.py")
-    where = locate(filename, rev)
-    if where is None:
-        return analyze_texts(None, text, filename)
-    from patchlint.config import load
-    from patchlint.integrations.git import RevisionFiles
+        if not engine:
+            return []
+        if explicit:
+            raise InputError(f"no file name (pass --stdin-display-name): cannot compare with {rev}")
+        return _single_revision(text, "stdin.py")
+    directory = _directory(filename)
+    root = run.root_of(directory)
+    if root is None:
+        if not engine:
+            return []
+        if explicit:
+            raise InputError(f"not in a git repository: cannot compare with {rev}")
+        return _single_revision(text, filename)
+    rel = Path(os.path.relpath(os.path.join(directory, os.path.basename(filename)), os.path.realpath(root))).as_posix()
+    tree = run.tree(root, rev)
+    if not engine:
+        # A module that never mentions an engine matters only when it changed and a workflow module
+        # imports it (its code then runs inside the workflow, as `check` analyses it).
+        try:
+            if tree.commit is None:
+                return []
+            on_disk = from_disk or _read_source(root / rel) == text
+            if (on_disk and rel not in tree.changed()) or not tree.in_base(rel):
+                return []  # equal to the base (or untracked), or new: no workflow at the base imports it
+            reach = tree.reach({rel})
+        except InputError:
+            return []  # an unknown base is reported on the workflow modules themselves
+        if reach is not None and not any(mentions_engine(tree.worktree_text(p)) for p in reach - {rel}):
+            return []
+    config = tree.config()
+    if config.excluded(rel):
+        return []
+    commit = tree.commit
+    if engine and tree.unchanged(rel, text, from_disk) and PATCH_MARKER not in text:
+        reached = tree.reached()
+        if reached is not None and rel not in reached:
+            return []  # equal to the base and nothing it imports changed: no finding can arise
+    return _analyse(tree, config, commit, rel, text)
+
+
+def _analyse(tree: Tree, config, commit: str | None, rel: str, text: str) -> list:
+    from patchlint.api import analyze_revisions
+    from patchlint.errors import InputError
+    from patchlint.integrations import git
     from patchlint.rules.context import RepoRef
 
-    config = load(where.root)
-    if config.excluded(where.path):
-        return None
-    has_base = where.base_text is not None
-    context = {"new": RevisionFiles(where.root, None)}
-    if where.base_commit is not None:
-        context["old"] = RevisionFiles(where.root, where.base_commit)
-    old_files = {where.path: where.base_text} if has_base else {}
-    new_files = {where.path: text}
-    if has_base and where.base_commit is not None and where.base_text != text:
+    base_text = git.show(tree.root, commit, rel) if commit is not None and tree.in_base(rel) else None
+    has_base = base_text is not None
+    old_files = {rel: base_text} if has_base else {}
+    new_files = {rel: text}
+    if has_base and base_text != text:
         # a changed helper or base class runs inside the workflows that import it (as `check`)
         from patchlint.integrations.check import Revisions, _add_importers
 
-        _add_importers(where.root, Revisions(rev, None, where.base_commit, None), old_files, new_files, config)
-    report = analyze_revisions(
-        old_files,
-        new_files,
-        config=config,
-        repo=RepoRef(where.root, where.base_commit, None),
-        has_base=has_base,
-        context_files=context,
-    )
-    report.findings = [f for f in report.findings if f.path == where.path]  # this buffer's lines only
-    return report
+        _add_importers(tree.root, Revisions(tree.rev, None, commit, None), old_files, new_files, config)
+    try:
+        report = analyze_revisions(old_files, new_files, config=config, repo=RepoRef(tree.root, commit, None),
+                                   has_base=has_base, context_files=tree.context())
+    except InputError:
+        if has_base:  # say which revision libcst could not read: both carry the buffer's path
+            from patchlint.extract.source import parse
+
+            parse(base_text, f"{rel} (at {tree.rev})")
+        raise
+    return [f for f in report.findings if f.path == rel]  # this buffer's lines only
 
 
 def one_line(message: str) -> str:
@@ -109,10 +316,24 @@ def one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+def why_not(exc: Exception, root: Path | None = None) -> str:
+    """The ``PAT000`` text: why the buffer was not analysed (paths inside ``root`` relative to it)."""
+    from patchlint.errors import InputError
+
+    if isinstance(exc, InputError):
+        text = str(exc)
+        if exc.path and os.path.isabs(exc.path) and root is not None:  # the repository's pyproject.toml
+            text = os.path.relpath(exc.path, root) + text[len(exc.path):]
+        return f"PAT000 not analysed: {one_line(text)}"
+    return f"PAT000 not analysed: internal error ({type(exc).__name__}: {one_line(str(exc))}), please report it"
+
+
 class PatchlintChecker:
     name = "patchlint"
     version = __version__
-    base = "HEAD"
+    base = DEFAULT_BASE
+    base_explicit = False
+    from_disk = False  # no "-" among flake8's file arguments: every buffer is the file on disk
 
     def __init__(self, tree, lines: list[str], filename: str):
         # ``tree`` is accepted (it makes this an AST plugin, run once per file) but unused:
@@ -124,21 +345,25 @@ class PatchlintChecker:
     def add_options(cls, parser) -> None:
         parser.add_option(
             "--patchlint-base",
-            default="HEAD",
+            default=None,
             metavar="REV",
             parse_from_config=True,
-            help="git revision that in-flight workflows were started on (default: %(default)s)",
+            help=f"git revision that in-flight workflows were started on (default: {DEFAULT_BASE})",
         )
 
     @classmethod
     def parse_options(cls, options) -> None:
-        cls.base = options.patchlint_base or "HEAD"
+        global RUN
+        cls.base_explicit = options.patchlint_base is not None
+        cls.base = options.patchlint_base if cls.base_explicit else DEFAULT_BASE
+        cls.from_disk = "-" not in (getattr(options, "filenames", None) or ["-"])
+        RUN = Run()  # what a run learnt about repositories is not kept for the next one
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         try:
-            report = analyze_buffer(self.filename, "".join(self.lines), self.base)
-            findings = list(report.findings) if report is not None else []
-        except Exception:  # noqa: BLE001 - an editor's lint run must never see a traceback
+            findings = buffer_findings(self.filename, "".join(self.lines), self.base, self.base_explicit, self.from_disk)
+        except Exception as exc:  # noqa: BLE001 - an editor's lint run must never see a traceback
+            yield 1, 0, why_not(exc, RUN.roots.get(_directory(self.filename))), type(self)
             return
         for f in findings:
             yield f.line, f.column, f"{f.code} {one_line(f.message)}", type(self)

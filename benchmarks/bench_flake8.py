@@ -1,0 +1,114 @@
+"""What the flake8 plugin adds to flake8: on a whole tree, and on one buffer as an editor lints it.
+
+Generates a 1,000-file git repository (2 % workflows, Temporal and DBOS, as `bench_check.py` does)
+with a step inserted in a few workflows in the working tree, then times real `flake8` processes
+(best of N, cold start each, as editors and CI run it):
+
+* the whole tree, flake8 alone vs flake8 with the plugin, with `--jobs=1` and flake8's default jobs
+  (goal: at most 1.10x);
+* the same tree once the change is committed (a clean checkout, as CI lints it);
+* one changed workflow buffer on stdin with `--stdin-display-name`, as pylsp and Neovim send it
+  (goal: at most 150 ms added), one unchanged workflow buffer and one plain (non-workflow) buffer.
+
+Wall time and CPU time (user + system of the flake8 process and its children) are both the best of
+N: on a shared machine the CPU time is the steadier figure.
+
+"flake8 alone" is the same flake8 with the plugin left out of its plugin discovery.
+
+    python benchmarks/bench_flake8.py [--files 1000] [--changed 4] [--repeat 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_check import git, make_repo
+
+# flake8 with or without the PAT plugin: the plugin is filtered out of flake8's discovery, so both
+# runs load the same flake8, pycodestyle, pyflakes and mccabe.
+RUN_FLAKE8 = """\
+import sys
+import flake8.plugins.finder as finder
+from flake8.main.cli import main
+if sys.argv.pop(1) == "alone":
+    found = finder._find_importlib_plugins
+    finder._find_importlib_plugins = lambda: (p for p in found() if p.package != "patchlint")
+sys.exit(main())
+"""
+
+
+def flake8(root: Path, plugin: bool, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", RUN_FLAKE8, "with" if plugin else "alone", *args],
+        cwd=root, input=stdin, capture_output=True, text=True, check=False,
+    )
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def best(fn, repeat: int) -> tuple[float, float]:
+    """(wall, cpu) seconds, each the best of ``repeat`` runs."""
+    walls, cpus = [], []
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), children_cpu()
+        fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(children_cpu() - cpu)
+    return min(walls), min(cpus)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--changed", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "repo"
+        changed = make_repo(root, args.files, args.changed)
+        pat = flake8(root, True, "--select=PAT", ".")
+        assert pat.returncode == 1 and "PAT101" in pat.stdout, pat.stdout + pat.stderr
+        assert "PAT000" not in pat.stdout, pat.stdout
+        findings = len(pat.stdout.splitlines())
+        rows = []
+
+        def compare(label: str, *flags: str, stdin: str | None = None) -> None:
+            alone = best(lambda: flake8(root, False, *flags, stdin=stdin), args.repeat)
+            both = best(lambda: flake8(root, True, *flags, stdin=stdin), args.repeat)
+            rows.append((label, alone, both))
+
+        for jobs in ("--jobs=1", "--jobs=auto"):
+            compare(f"tree, {args.changed} changed, {jobs}", jobs, ".")
+        plain = next(p for p in sorted(root.rglob("mod*.py")) if "temporalio" not in p.read_text()
+                     and "dbos" not in p.read_text())
+        unchanged = next(p for p in sorted(root.rglob("mod*.py")) if "temporalio" in p.read_text()
+                         and str(p.relative_to(root)) not in changed)
+        for label, rel in (("changed workflow buffer", changed[0]),
+                           ("unchanged workflow buffer", str(unchanged.relative_to(root))),
+                           ("plain buffer", str(plain.relative_to(root)))):
+            compare(label, "--stdin-display-name", rel, "-", stdin=(root / rel).read_text())
+        git(root, "commit", "-q", "-am", "the change")
+        for jobs in ("--jobs=1", "--jobs=auto"):
+            compare(f"tree, clean, {jobs}", jobs, ".")
+    print(f"{args.files} files, {args.files // 50} workflows; PAT findings with {args.changed} changed: {findings}")
+    print(f"{'':<28} {'flake8 alone':>14} {'with plugin':>14} {'ratio':>6} {'added':>8} | "
+          f"{'cpu alone':>9} {'cpu with':>9} {'ratio':>6} {'added':>8}")
+    for label, (alone, alone_cpu), (both, both_cpu) in rows:
+        print(f"{label:<28} {alone * 1000:11.0f} ms {both * 1000:11.0f} ms {both / alone:5.2f}x "
+              f"{(both - alone) * 1000:5.0f} ms | {alone_cpu * 1000:6.0f} ms {both_cpu * 1000:6.0f} ms "
+              f"{both_cpu / alone_cpu:5.2f}x {(both_cpu - alone_cpu) * 1000:5.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
