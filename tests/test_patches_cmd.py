@@ -90,7 +90,8 @@ def test_bad_dbos_database_is_one_line_exit_2(tmp_path):
     root = repo(tmp_path, [(10, samples.DBOS_PATCHED)])
     result = run(root, "--dbos-url", f"sqlite:///{tmp_path / 'missing.sqlite'}")
     assert result.exit_code == 2 and result.output.count("\n") == 1
-    assert "cannot read the DBOS system database" in result.output
+    assert "missing.sqlite: no such database file" in result.output
+    assert not (tmp_path / "missing.sqlite").exists()
 
 
 # --- DBOS on SQLite: PENDING workflows left behind in each stage -------------------------------

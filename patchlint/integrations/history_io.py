@@ -18,11 +18,9 @@ import base64
 import io
 import json
 import re
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
-from urllib.parse import urlparse
 
 import ijson
 
@@ -402,29 +400,18 @@ def load_dbos_export(data: dict, source: str) -> list[LoadedHistory]:
 _PENDING = ("PENDING", "ENQUEUED")
 
 
-def load_dbos_url(url: str) -> list[LoadedHistory]:
-    """Pending workflows of a DBOS system database (``sqlite:///path`` or ``postgresql://…``)."""
-    parsed = urlparse(url)
-    if parsed.scheme == "sqlite":
-        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parsed.path
-        try:
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            con.row_factory = sqlite3.Row
-            return _read_pending(con, "", "?", url)
-        except sqlite3.Error as exc:
-            raise InputError(f"{url}: cannot read DBOS system database ({exc})") from None
-    if parsed.scheme.startswith("postgres"):
-        try:
-            import psycopg
-            from psycopg.rows import dict_row
-        except ImportError:
-            raise InputError("reading a Postgres DBOS database needs psycopg (pip install psycopg)") from None
-        try:
-            with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), row_factory=dict_row) as con:
-                return _read_pending(con, "dbos.", "%s", url)
-        except psycopg.Error as exc:
-            raise InputError(f"{url}: cannot read DBOS system database ({exc})") from None
-    raise InputError(f"{url}: unsupported DBOS database URL (use sqlite:///… or postgresql://…)")
+def load_dbos_url(url: str, timeout: float | None = None) -> list[LoadedHistory]:
+    """Pending workflows of a DBOS system database (``sqlite:///path`` or ``postgresql://…``), opened
+    read-only and never created, each wait bounded by ``timeout`` seconds (``live_sources``)."""
+    from patchlint.integrations import live_sources as live
+
+    database = live.open_database(url, live.DEFAULT_TIMEOUT if timeout is None else timeout)
+    try:
+        return _read_pending(database.connection, database.schema, database.mark, database.shown)
+    except live.database_errors() as exc:
+        raise live.database_error(exc, url) from None
+    finally:
+        database.close()
 
 
 def _read_pending(con, schema: str, mark: str, source: str) -> list[LoadedHistory]:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from patchlint.errors import InputError
+from patchlint.integrations.live_sources import timeout_option
 
 
 def _relative(root: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
@@ -22,15 +23,20 @@ def _relative(root: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _evidence(temporal_address, namespace, include_closed, dbos_url):
+def _evidence(temporal_address, namespace, include_closed, dbos_url, timeout):
     from patchlint.lifecycle.live import DbosEvidence, Evidence, TemporalEvidence
 
     if include_closed and not temporal_address:
         raise InputError("--include-closed needs --temporal-address")
     if not (temporal_address or dbos_url):
         return None
-    temporal = TemporalEvidence(temporal_address, namespace, include_closed) if temporal_address else None
-    dbos = DbosEvidence(dbos_url) if dbos_url else None
+    dbos = DbosEvidence(dbos_url, timeout) if dbos_url else None
+    try:
+        temporal = TemporalEvidence(temporal_address, namespace, include_closed, timeout) if temporal_address else None
+    except InputError:
+        if dbos is not None:
+            dbos.close()
+        raise
     return Evidence(temporal, dbos)
 
 
@@ -62,9 +68,10 @@ def render_table(entries) -> str:
               help="count the runs a move would break on this Temporal server")
 @click.option("--namespace", default="default", show_default=True, help="Temporal namespace")
 @click.option("--include-closed", is_flag=True, help="also count closed Temporal runs still within retention")
-@click.option("--dbos-url", metavar="URL", help="DBOS system database (sqlite:///… or postgresql://…)")
+@click.option("--dbos-url", metavar="URL", help="DBOS system database (sqlite:///… or postgresql://…), read-only")
+@timeout_option
 @click.argument("paths", nargs=-1, type=click.Path())
-def patches(fmt, temporal_address, namespace, include_closed, dbos_url, paths):
+def patches(fmt, temporal_address, namespace, include_closed, dbos_url, timeout, paths):
     """Inventory every patch: id, engine, workflow, stage, since when, and keep / ready-to-deprecate /
     ready-to-remove (from git history and max-workflow-lifetime, or from the live engines)."""
     from patchlint.config import load
@@ -75,10 +82,12 @@ def patches(fmt, temporal_address, namespace, include_closed, dbos_url, paths):
     try:
         root = repo_root(".")
         config = load(root)
-        evidence = _evidence(temporal_address, namespace, include_closed, dbos_url)
+        evidence = _evidence(temporal_address, namespace, include_closed, dbos_url, timeout)
         entries = inventory(root, config, _relative(root, paths), live=evidence)
     except InputError as exc:
-        click.echo(f"patchlint: {exc}", err=True)
+        from patchlint.report.escape import printable
+
+        click.echo(f"patchlint: error: {printable(str(exc))}", err=True)
         sys.exit(2)
     finally:
         if evidence is not None:

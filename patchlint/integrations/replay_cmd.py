@@ -25,6 +25,7 @@ from patchlint.integrations.history_io import (
     load_history_file,
     temporal_history_document,
 )
+from patchlint.integrations.live_sources import timeout_option
 from patchlint.model.program import Workflow
 from patchlint.semantics import dbos as dbos_runtime
 from patchlint.semantics import guided
@@ -180,31 +181,36 @@ def _select(found: dict[tuple[str, str], list[Workflow]], selector: str) -> dict
     return out
 
 
-def fetch_temporal(address: str, namespace: str, query: str | None) -> list[LoadedHistory]:
-    """List executions on a live cluster and fetch each history (needs ``patchlint[temporal]``)."""
+def fetch_temporal(address: str, namespace: str, query: str | None, timeout: float | None = None) -> list[LoadedHistory]:
+    """List executions on a live cluster and fetch each history (needs ``patchlint[temporal]``); every
+    wait is bounded by ``timeout`` seconds (``live_sources``)."""
+    from datetime import timedelta
+
+    from patchlint.integrations import live_sources as live
+
     try:
         import asyncio
 
         from temporalio.client import Client
     except ImportError:
         raise InputError("--temporal-address needs temporalio (pip install 'patchlint[temporal]')") from None
+    timeout = live.DEFAULT_TIMEOUT if timeout is None else timeout
+    rpc = {"rpc_timeout": timedelta(seconds=timeout)}
 
     async def fetch() -> list[LoadedHistory]:
-        client = await Client.connect(address, namespace=namespace)
+        client = await asyncio.wait_for(
+            Client.connect(address, namespace=namespace, **live.temporal_client_options(timeout)),
+            live.backstop(timeout),
+        )
         loaded = []
-        async for execution in client.list_workflows(query):
+        async for execution in client.list_workflows(query, **rpc):
             handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
-            history = await handle.fetch_history()
+            history = await asyncio.wait_for(handle.fetch_history(**rpc), live.backstop(timeout))
             source = f"temporal://{address}/{namespace}/{execution.id}/{execution.run_id}"
             loaded += temporal_history_document(json.loads(history.to_json()), source)
         return loaded
 
-    try:
-        return asyncio.run(fetch())
-    except InputError:
-        raise
-    except Exception as exc:  # connection refused, bad query, ...: one line, exit 2
-        raise InputError(f"temporal {address}: {exc.__class__.__name__}: {exc}") from None
+    return live.run_temporal(fetch, address, timeout)
 
 
 def _text(verdict: Verdict) -> str:
@@ -237,10 +243,11 @@ def _one_line_errors(fn):
 @click.option("--temporal-address", default=None, help="HOST:PORT of a Temporal frontend.")
 @click.option("--namespace", default="default", show_default=True)
 @click.option("--query", default=None, help="Visibility query selecting executions.")
+@timeout_option
 @click.option("--workflow", "selector", default=None, metavar="MODULE:NAME",
               help="The workflow to replay against when several modules define the history's type.")
 @_one_line_errors
-def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query, selector):
+def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query, timeout, selector):
     """Replay real HISTORY files (and/or live histories) against the head revision's step model."""
     if head and sources:
         raise InputError("give either --head or --source, not both")
@@ -248,9 +255,9 @@ def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace,
     for path in histories:
         loaded += load_history_file(path)
     if dbos_url:
-        loaded += load_dbos_url(dbos_url)
+        loaded += load_dbos_url(dbos_url, timeout)
     if temporal_address:
-        loaded += fetch_temporal(temporal_address, namespace, query)
+        loaded += fetch_temporal(temporal_address, namespace, query, timeout)
     if not (histories or dbos_url or temporal_address):
         raise InputError("nothing to replay: give HISTORY files, --dbos-url or --temporal-address")
     needed = {(_engine_of(item), item.workflow_type) for item in loaded}

@@ -7,15 +7,19 @@ for it (fetched, since the search attribute does not tell deprecated markers apa
 only, unless ``include_closed`` (closed runs within retention replay on query).
 DBOS: PENDING/ENQUEUED workflows of that name without (``patched``) or with (``deprecated``) a
 ``DBOS.patch-<id>`` row in the system database (SQLite or Postgres).
-The engines' clients are optional extras, imported only here and only when asked for.
+The engines' clients are optional extras, imported only here and only when asked for. Databases are
+read-only, waits bounded, passwords never shown: ``patchlint.integrations.live_sources``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
+from datetime import timedelta
 
 from patchlint.errors import InputError
+from patchlint.integrations import live_sources
 from patchlint.lifecycle.calls import PATCHED
 
 MARKER = "core_patch"
@@ -30,20 +34,33 @@ def _require(module: str, extra: str):
 
 
 class TemporalEvidence:
-    def __init__(self, address: str, namespace: str = "default", include_closed: bool = False):
+    def __init__(self, address: str, namespace: str = "default", include_closed: bool = False,
+                 timeout: float = live_sources.DEFAULT_TIMEOUT):
         _require("temporalio", "temporal")
         self.address, self.namespace, self.include_closed = address, namespace, include_closed
+        self.timeout = timeout
         self.loop = asyncio.new_event_loop()
-        self.client = self.loop.run_until_complete(self._connect())
+        self.client = None
+        try:
+            self.client = self._run(self._connect)
+        except InputError:
+            self.close()
+            raise
+
+    def _run(self, make_coroutine):
+        """One call on the client: bounded, one line on failure (``live_sources.run_temporal``)."""
+        return live_sources.run_temporal(make_coroutine, self.address, self.timeout, self.loop)
 
     async def _connect(self):
         from temporalio.client import Client
 
-        try:
-            return await asyncio.wait_for(Client.connect(self.address, namespace=self.namespace), 10)
-        except Exception as exc:  # noqa: BLE001 - any failure to connect is the same input error
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError(f"cannot reach the Temporal server at {self.address}: {first}") from None
+        options = live_sources.temporal_client_options(self.timeout)
+        return await asyncio.wait_for(
+            Client.connect(self.address, namespace=self.namespace, **options), live_sources.backstop(self.timeout)
+        )
+
+    def _rpc(self) -> dict:
+        return {"rpc_timeout": timedelta(seconds=self.timeout)}
 
     def label(self) -> str:
         scope = "open and closed" if self.include_closed else "open"
@@ -54,22 +71,26 @@ class TemporalEvidence:
         return f"WorkflowType = '{_quote(workflow)}'{status}{extra}"
 
     def count(self, workflow: str, patch_id: str, stage: str) -> int:
-        return self.loop.run_until_complete(self._count(workflow, patch_id, stage))
+        return self._run(lambda: self._count(workflow, patch_id, stage))
 
     async def _count(self, workflow: str, patch_id: str, stage: str) -> int:
         marked = f" AND TemporalChangeVersion = '{_quote(patch_id)}'"
+        rpc, limit = self._rpc(), live_sources.backstop(self.timeout)
         if stage == PATCHED:
-            total = (await self.client.count_workflows(self._query(workflow))).count
-            return total - (await self.client.count_workflows(self._query(workflow, marked))).count
+            total = (await asyncio.wait_for(self.client.count_workflows(self._query(workflow), **rpc), limit)).count
+            marked_runs = await asyncio.wait_for(self.client.count_workflows(self._query(workflow, marked), **rpc), limit)
+            return total - marked_runs.count
         count = 0
-        async for execution in self.client.list_workflows(self._query(workflow, marked)):
+        async for execution in self.client.list_workflows(self._query(workflow, marked), **rpc):
             handle = self.client.get_workflow_handle(execution.id, run_id=execution.run_id)
-            if _live_marker(await handle.fetch_history(), patch_id):
+            if _live_marker(await asyncio.wait_for(handle.fetch_history(**rpc), limit), patch_id):
                 count += 1
         return count
 
     def close(self):
+        self.client = None  # collected before the interpreter exits (see live_sources)
         self.loop.close()
+        gc.collect()
 
 
 def _live_marker(history, patch_id: str) -> bool:
@@ -92,43 +113,42 @@ def _quote(text: str) -> str:
 
 
 class DbosEvidence:
-    """The DBOS system database: ``workflow_status`` and ``operation_outputs``."""
+    """The DBOS system database: ``workflow_status`` and ``operation_outputs``, opened read-only
+    (``live_sources.open_database``: never created or changed, bounded waits, no password shown)."""
 
-    def __init__(self, url: str):
-        _require("dbos", "dbos")
-        import sqlalchemy as sa
-
+    def __init__(self, url: str, timeout: float = live_sources.DEFAULT_TIMEOUT):
         self.url = url
-        schema = "" if url.startswith("sqlite") else "dbos."
+        self.database = live_sources.open_database(url, timeout)
+        schema = self.database.schema
         self.status_table, self.outputs_table = f"{schema}workflow_status", f"{schema}operation_outputs"
         try:
-            self.engine = sa.create_engine(url)
-            with self.engine.connect() as conn:
-                conn.execute(sa.text(f"SELECT 1 FROM {self.status_table} LIMIT 1"))
-        except Exception as exc:  # noqa: BLE001
-            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise InputError(f"cannot read the DBOS system database at {url}: {first}") from None
+            self.database.connection.execute(f"SELECT 1 FROM {self.status_table} LIMIT 1").fetchall()
+        except live_sources.database_errors() as exc:
+            self.close()
+            raise live_sources.database_error(exc, url) from None
 
     def label(self) -> str:
-        return f"dbos {self.url} (PENDING/ENQUEUED workflows)"
+        return f"dbos {self.database.shown} (PENDING/ENQUEUED workflows)"
 
     def count(self, workflow: str, patch_id: str, stage: str) -> int:
-        import sqlalchemy as sa
-
+        mark = self.database.mark
         has_row = (
             f"EXISTS (SELECT 1 FROM {self.outputs_table} o WHERE o.workflow_uuid = s.workflow_uuid "
-            f"AND o.function_name = :marker)"
+            f"AND o.function_name = {mark})"
         )
         condition = f"NOT {has_row}" if stage == PATCHED else has_row
         sql = (
-            f"SELECT COUNT(*) FROM {self.status_table} s WHERE s.name = :name "
+            f"SELECT COUNT(*) AS n FROM {self.status_table} s WHERE s.name = {mark} "
             f"AND s.status IN ('PENDING', 'ENQUEUED') AND {condition}"
         )
-        with self.engine.connect() as conn:
-            return int(conn.execute(sa.text(sql), {"name": workflow, "marker": f"DBOS.patch-{patch_id}"}).scalar())
+        try:
+            row = self.database.connection.execute(sql, (workflow, f"DBOS.patch-{patch_id}")).fetchone()
+        except live_sources.database_errors() as exc:
+            raise live_sources.database_error(exc, self.url) from None
+        return int(row["n"])
 
     def close(self):
-        self.engine.dispose()
+        self.database.close()
 
 
 class Evidence:
