@@ -222,3 +222,14 @@ def test_an_undecodable_file_that_calls_a_patch_api_is_one_line_exit_2_in_patche
     assert proc.returncode == 2 and proc.stdout == ""
     (line,) = proc.stderr.splitlines()
     assert "flow.py: not valid UTF-8" in line
+
+
+@pytest.mark.parametrize("name", ["odd\nname.py", "odd:name.py"])
+def test_an_unchanged_importer_with_an_odd_name_is_found(repo, name):
+    git(repo, "mv", "wf.py", name)
+    git(repo, "commit", "-qm", "rename the workflow")
+    (repo / "helpers.py").write_text(HELPERS.replace('"charge"', '"charge_v2"'))
+    git(repo, "commit", "-qam", "change the helper")
+    for args in (("--base", "HEAD~1"), ("--base", "HEAD~1", "--head", "HEAD")):  # the working tree; a commit
+        code, data = check(repo, *args)
+        assert code == 1 and [(f["code"], f["workflow"]) for f in data["findings"]] == [("PAT104", "Order")], args

@@ -92,12 +92,14 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
 
 def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], config):
     """``(path, base text, head text)`` of unchanged files that import a module named in ``names``."""
-    args = ["grep", "-l", "-w", "-F"]
+    args = ["grep", "-l", "-z", "-w", "-F"]  # -z: one NUL-terminated name per file, whatever it holds
     for name in names:
         args += ["-e", name]
-    at = ["--end-of-options", revs.head_commit, "--"] if revs.head_commit else ["--"]
-    out = git.run_git(root, *args, *at, "*.py", check=False)
-    candidates = {line.split(":", 1)[-1] for line in out.splitlines() if line}
+    # git grep (2.39) takes no --end-of-options; head_commit is a resolved commit id, never an option
+    at = [revs.head_commit, "--"] if revs.head_commit else ["--"]
+    out = git.run_git(root, *args, *at, "*.py", ok=(0, 1))  # 1: no file matched
+    prefix = f"{revs.head_commit}:" if revs.head_commit else ""  # git grep REV names files REV:path
+    candidates = {name[len(prefix):] for name in out.split("\0") if name.startswith(prefix) and name != prefix}
     for path in sorted(candidates - skip):
         if config.excluded(path):
             continue

@@ -48,9 +48,10 @@ def spawn(root: Path | str, *args: str, input: bytes | None = None) -> subproces
         raise InputError(f"git {args[0] if args else ''} did not finish in {GIT_TIMEOUT_S} s") from None
 
 
-def run_git(root: Path | str, *args: str, check: bool = True) -> str:
+def run_git(root: Path | str, *args: str, check: bool = True, ok: tuple[int, ...] = (0,)) -> str:
+    """``git ARGS``' output; with ``check``, an exit status not in ``ok`` is one line (exit 2)."""
     proc = spawn(root, *args)
-    if check and proc.returncode != 0:
+    if check and proc.returncode not in ok:
         message = proc.stderr.decode("utf-8", "replace").strip().splitlines()
         raise InputError(printable(f"git {' '.join(args)}: {message[-1] if message else 'failed'}"))
     return proc.stdout.decode("utf-8", "surrogateescape")
