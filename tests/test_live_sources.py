@@ -149,6 +149,14 @@ def test_missing_sqlite_database_is_one_line_and_nothing_is_created(layout, comm
 
 
 @pytest.mark.parametrize("command", ["replay", "patches"])
+def test_a_fifo_is_not_opened(layout, command):
+    repo, db = layout
+    os.mkfifo(db / "sys.sqlite")  # opening it would block until a writer came
+    result = RUN[command](repo, f"sqlite:///{db / 'sys.sqlite'}")
+    assert result.exit_code == 2 and "not a regular file" in result.output
+
+
+@pytest.mark.parametrize("command", ["replay", "patches"])
 def test_wal_without_shm_is_refused_rather_than_creating_one(layout, command):
     repo, db = layout
     path = db / "sys.sqlite"

@@ -53,7 +53,7 @@ DEFAULT_TIMEOUT = 10.0
 """Seconds any one network or database wait may take (``--timeout``)."""
 
 timeout_option = click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True), default=DEFAULT_TIMEOUT, show_default=True,
+    "--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=DEFAULT_TIMEOUT, show_default=True,
     metavar="SECONDS", help="Longest wait for the database or the Temporal server, per call.",
 )
 
@@ -190,7 +190,7 @@ def _open_postgres(url: str, shown: str, timeout: float) -> Database:
     for port in str(params.get("port") or "").split(","):
         if port and not (port.isdigit() and 0 < int(port) < 65536):
             raise InputError(f"{shown}: malformed database URL (port {redact(port, url)!r} is not a port number)")
-    millis = max(1, round(timeout * 1000))
+    millis = min(max(1, round(timeout * 1000)), 2**31 - 1)  # Postgres settings are int4 milliseconds
     options = " ".join(filter(None, [
         str(params.get("options") or ""),
         f"-c default_transaction_read_only=on -c statement_timeout={millis} -c lock_timeout={millis}",
