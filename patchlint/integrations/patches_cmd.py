@@ -73,7 +73,8 @@ def render_table(entries) -> str:
 @click.argument("paths", nargs=-1, type=click.Path())
 def patches(fmt, temporal_address, namespace, include_closed, dbos_url, timeout, paths):
     """Inventory every patch: id, engine, workflow, stage, since when, and keep / ready-to-deprecate /
-    ready-to-remove (from git history and max-workflow-lifetime, or from the live engines)."""
+    ready-to-remove (from git history and max-workflow-lifetime, or from the live engines), or
+    unknown when a shallow clone's history ends before the stage began."""
     from patchlint.config import load
     from patchlint.integrations.git import repo_root
     from patchlint.lifecycle.inventory import inventory
