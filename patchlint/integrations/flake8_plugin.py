@@ -180,6 +180,7 @@ class Run:
         self.roots: dict[str, Path | None] = {}  # directory → working tree root (None: none)
         self.confirmed: dict[str, Path | None] = {}  # candidate root → git's own answer
         self.trees: dict[tuple[Path, str], Tree] = {}
+        self.real: dict[str, str] = {}  # directory → its real path
 
     def root_of(self, directory: str) -> Path | None:
         if directory not in self.roots:
@@ -222,8 +223,12 @@ def _git_toplevel(directory: str) -> Path | None:
 RUN = Run()
 
 
-def _directory(filename: str) -> str:
-    return os.path.realpath(os.path.dirname(os.path.abspath(filename)))
+def _directory(filename: str, run: Run) -> str:
+    """The real path of the file's directory (as git sees it), once per directory and run."""
+    directory = os.path.dirname(os.path.abspath(filename))
+    if directory not in run.real:
+        run.real[directory] = os.path.realpath(directory)
+    return run.real[directory]
 
 
 def _single_revision(text: str, name: str) -> list:
@@ -249,7 +254,7 @@ def buffer_findings(filename: str, text: str, rev: str = DEFAULT_BASE, explicit:
         if explicit:
             raise InputError(f"no file name (pass --stdin-display-name): cannot compare with {rev}")
         return _single_revision(text, "stdin.py")
-    directory = _directory(filename)
+    directory = _directory(filename, run)
     root = run.root_of(directory)
     if root is None:
         if not engine:
@@ -363,7 +368,7 @@ class PatchlintChecker:
         try:
             findings = buffer_findings(self.filename, "".join(self.lines), self.base, self.base_explicit, self.from_disk)
         except Exception as exc:  # noqa: BLE001 - an editor's lint run must never see a traceback
-            yield 1, 0, why_not(exc, RUN.roots.get(_directory(self.filename))), type(self)
+            yield 1, 0, why_not(exc, RUN.roots.get(_directory(self.filename, RUN))), type(self)
             return
         for f in findings:
             yield f.line, f.column, f"{f.code} {one_line(f.message)}", type(self)
