@@ -11,10 +11,10 @@ new revision the finding points into, ``workflow.py`` (that is ``new.py``) when 
 
 from __future__ import annotations
 
-import os
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from patchlint.testing import DatedRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 CASES_DIR = ROOT / "testdata" / "cases"
@@ -86,25 +86,12 @@ class Case:
 
         The base commit is a year old and the repo configures a 30-day workflow lifetime, so the
         lifecycle rules see every patch in base as long established (they have their own tests)."""
-        repo = tmp / self.name
-        repo.mkdir()
-        year_ago = "2025-01-01T12:00:00+00:00"
-        env = {**os.environ, "GIT_AUTHOR_DATE": year_ago, "GIT_COMMITTER_DATE": year_ago}
-        git = lambda *a: subprocess.run(["git", *a], cwd=repo, check=True, capture_output=True, env=env)  # noqa: E731
-        (repo / "pyproject.toml").write_text(
-            '[tool.patchlint]\nmax-workflow-lifetime = "30d"\nretention = "7d"\n', encoding="utf-8"
-        )
-        git("init", "-q", "-b", "main")
-        git("config", "user.email", "t@example.com")
-        git("config", "user.name", "t")
+        repo = DatedRepo.init(tmp / self.name)
+        config = '[tool.patchlint]\nmax-workflow-lifetime = "30d"\nretention = "7d"\n'
         old, new = self.files("old"), self.files("new")
-        self.materialize("old", repo)
-        git("add", "-A")
-        git("commit", "-q", "-m", "base")
-        for name in set(old) - set(new):
-            (repo / name).unlink()
-        self.materialize("new", repo)
-        return repo
+        repo.commit({"pyproject.toml": config, **old}, "2025-01-01", "base")
+        repo.write({**dict.fromkeys(set(old) - set(new)), **new})
+        return repo.root
 
 
 def all_cases() -> list[Case]:

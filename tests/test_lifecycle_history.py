@@ -7,9 +7,9 @@ from datetime import datetime, timezone
 
 from patchlint.lifecycle import samples
 from patchlint.lifecycle.calls import scan
-from patchlint.lifecycle.examples import commit, init
 from patchlint.lifecycle.history import History, Revision, era_of
 from patchlint.lifecycle.calls import PatchCalls
+from patchlint.testing import commit, init
 
 
 def test_scan_counts_calls_and_ignores_comments_and_mock_patch():

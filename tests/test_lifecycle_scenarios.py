@@ -6,7 +6,6 @@ engines, each stage checked against the previous one, and the direct initial →
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 if sys.version_info >= (3, 11):
@@ -20,8 +19,8 @@ import pytest
 from patchlint.api import analyze_revisions
 from patchlint.config import from_table
 from patchlint.lifecycle import samples
-from patchlint.lifecycle.examples import init
 from patchlint.rules.context import RepoRef
+from patchlint.testing import DatedRepo
 
 HERE = Path(__file__).parent.parent / "testdata" / "lifecycle"
 SCENARIOS = sorted(HERE.glob("*.toml"))
@@ -36,31 +35,16 @@ def source(engine: str, name: str) -> str:
 
 def build(tmp: Path, scenario: dict) -> list[tuple[str, str, str]]:
     """Commit every ``[[commit]]`` at its date; returns (commit id, path, text) per commit."""
-    init(tmp)
+    repo = DatedRepo.init(tmp)
     current, built = "workflow.py", []
     for i, spec in enumerate(scenario["commit"]):
         path = spec.get("path", current)
         if path != current:
-            (tmp / path).parent.mkdir(parents=True, exist_ok=True)
-            subprocess.run(["git", "mv", current, path], cwd=tmp, check=True)
+            repo.move(current, path)
             current = path
         text = source(scenario["engine"], spec["source"])
-        (tmp / path).write_text(text, encoding="utf-8")
-        built.append((_commit(tmp, spec["date"], f"commit {i}"), path, text))
+        built.append((repo.commit({path: text}, spec["date"], f"commit {i}"), path, text))
     return built
-
-
-def _commit(root: Path, date: str, message: str) -> str:
-    import os
-
-    stamp = f"{date}T12:00:00+00:00"
-    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True, env=env)
-    subprocess.run(["git", "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message],
-                   cwd=root, check=True, env=env)
-    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True,
-                          check=True).stdout.strip()
 
 
 CASES = [

@@ -27,7 +27,7 @@ from patchlint.integrations.live_sources import redact
 from patchlint.integrations.patches_cmd import patches
 from patchlint.integrations.replay_cmd import replay
 from patchlint.lifecycle import samples
-from patchlint.lifecycle.examples import commit, init
+from patchlint.testing import commit, init
 
 SECRET = "S3cret"
 WORKFLOW_ID = "wf-pending-1"

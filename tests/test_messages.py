@@ -14,9 +14,9 @@ from click.testing import CliRunner
 from patchlint.api import analyze_texts
 from patchlint.findings import MAX_MESSAGE
 from patchlint.integrations.cli import main
-from patchlint.lifecycle.examples import run_example
 from patchlint.report import render
 from patchlint.rules import all_rules
+from patchlint.testing import run_example
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "testdata" / "example"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from patchlint.integrations.patches_cmd import patches
 from patchlint.lifecycle import samples
-from patchlint.lifecycle.examples import commit, init
+from patchlint.testing import commit, init
 
 FIELDS = {"id", "engine", "workflow", "path", "line", "stage", "since", "commit", "age_days", "verdict",
           "open_executions", "evidence"}

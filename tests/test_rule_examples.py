@@ -3,26 +3,23 @@ VALID ones give none of that rule."""
 
 from __future__ import annotations
 
+import ast
+from dataclasses import replace
+from pathlib import Path
+
 import pytest
 
-from patchlint.api import analyze_texts
+import patchlint
 from patchlint.rules import all_rules
+from patchlint.testing import ExampleCase, example_cases
 
-CASES = [
-    pytest.param(rule, example, valid, id=f"{rule.code}-{'valid' if valid else 'invalid'}-{i}")
-    for rule in all_rules()
-    for valid, examples in ((False, rule.INVALID), (True, rule.VALID))
-    for i, example in enumerate(examples)
-    if not example.options  # examples with options (dated git history) run in test_lifecycle_examples
-]
+# examples with options (a dated git history) run in test_lifecycle_examples
+CASES = [pytest.param(case, id=case.id) for case in example_cases() if not case.dated]
 
 
-@pytest.mark.parametrize("rule, example, valid", CASES)
-def test_rule_example(rule, example, valid):
-    report = analyze_texts(example.old, example.new, "workflow.py")
-    got = sorted((f.code, f.line) for f in report.findings if f.code == rule.code)
-    expected = [] if valid else sorted(e for e in example.expect if e[0] == rule.code)
-    assert got == expected, "\n".join(f.message for f in report.findings)
+@pytest.mark.parametrize("case", CASES)
+def test_rule_example(case):
+    case.check()
 
 
 def test_every_rule_documents_both_sides():
@@ -39,3 +36,31 @@ def test_codes_are_unique_and_stable():
     codes = [r.code for r in all_rules()]
     assert len(codes) == len(set(codes))
     assert all(c.startswith("PAT") and c[3:].isdigit() for c in codes)
+
+
+def test_the_runner_fails_a_wrong_example():
+    case = next(c for c in example_cases() if c.id == "PAT101-invalid-0")
+    wrong_line = ExampleCase(case.rule, False, 0, replace(case.example, expect=(("PAT101", 1),)))
+    with pytest.raises(AssertionError, match=r"PAT101-invalid-0: expected \[\('PAT101', 1\)\], got \[\('PAT101', 8\)\]"):
+        wrong_line.check()
+    reporting = ExampleCase(case.rule, True, 0, replace(case.example, expect=()))
+    with pytest.raises(AssertionError, match="a VALID example must not report PAT101"):
+        reporting.check()
+    silent = ExampleCase(case.rule, False, 0, replace(case.example, new=case.example.old, expect=()))
+    with pytest.raises(AssertionError, match="an INVALID example must report PAT101"):
+        silent.check()
+
+
+def test_the_harness_sits_above_the_package():
+    """Nothing in patchlint imports patchlint.testing, and lifecycle (which the rules import) imports
+    no rule: the example runner lives in testing.py, above both."""
+    package = Path(patchlint.__file__).parent
+    for path in package.rglob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module}
+        imported |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        name = path.relative_to(package.parent).with_suffix("").as_posix().replace("/", ".")
+        if name != "patchlint.testing":
+            assert "patchlint.testing" not in imported, name
+        if name.startswith("patchlint.lifecycle"):
+            assert not any(m.startswith("patchlint.rules") for m in imported), name

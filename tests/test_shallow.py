@@ -13,7 +13,7 @@ import pytest
 
 from patchlint.integrations import git
 from patchlint.lifecycle import samples
-from patchlint.lifecycle.examples import commit, init
+from patchlint.testing import commit, init
 
 pytestmark = pytest.mark.slow  # several subprocesses and clones
 
