@@ -17,11 +17,11 @@ replays histories. For every run (choice of branches, loop counts, exceptions):
 from __future__ import annotations
 
 from collections import Counter
-from difflib import SequenceMatcher
-from typing import Iterator
+from collections.abc import Iterator
 
 from patchlint.diff import changes as C
 from patchlint.diff.identity import pair_workflows
+from patchlint.diff.opcodes import Opcode, align, differences
 from patchlint.model.program import (
     CONTINUE_AS_NEW,
     ModuleModel,
@@ -136,12 +136,10 @@ class _Judge:
         out: list[C.Change] = []
         divergence = None
         if ok != nk:
-            opcodes = SequenceMatcher(None, ok, nk, autojunk=False).get_opcodes()
-            ops = [op for op in opcodes if op[0] != "equal"]
-            divergence = ops[0][1] if ops else None
-            for kind, i1, i2, j1, j2, order, at in _differences(opcodes, ok, nk):
-                middle = None if order is None else [self.new[k] if new else self.old[k] for new, k in order]
-                change = self._judge(kind, i1, i2, j1, j2, middle, at)
+            opcodes = align(ok, nk)
+            divergence = next((op.i1 for op in opcodes if op.kind != "equal"), None)
+            for op in differences(opcodes, ok, nk):
+                change = self._judge(op)
                 if change is not None:
                     out.append(change)
         if self.engine is dbos:
@@ -155,32 +153,30 @@ class _Judge:
         completes = not (events and events[-1].key[0] == CONTINUE_AS_NEW)
         return self.engine.breaks(lambda: _script(events, completes), self.cuts)
 
-    def _judge(self, kind, i1, i2, j1, j2, middle=None, at=None) -> C.Change | None:
-        """One difference: ``old[i1:i2]`` becomes ``new[j1:j2]`` (or, for a move, ``middle``: the
-        same steps in their new order); reported at ``new[at]`` (default ``j1``)."""
-        if middle is None:
-            middle = self.new[j1:j2]
-        hypothesis = self.old[:i1] + middle + self.old[i2:]
+    def _judge(self, op: Opcode) -> C.Change | None:
+        """One difference, applied alone to the old run."""
+        middle = op.issued(self.old, self.new)
+        hypothesis = self.old[:op.i1] + middle + self.old[op.i2:]
         open_failure, completed_failure = self._breaks(hypothesis)
-        change_kind = self._kind(kind, i1, i2, j1, j2)
+        change_kind = self._kind(op)
         failure = open_failure or completed_failure
         cut = failure.cut if failure is not None else ""
         event = failure.result.event_index if failure is not None else None
         if open_failure is None:
             if completed_failure is not None:
                 change_kind = C.COMPLETED_ONLY
-            elif self.engine is dbos and kind == "insert" and i1 == len(self.old):
+            elif self.engine is dbos and op.kind == "insert" and op.i1 == len(self.old):
                 change_kind, cut = C.SILENT, "blocked in its last step"
             else:
                 return None
         message = failure.result.message if failure is not None else ""
-        span, path, patch_id = self._where(change_kind, j1, j2, i1, i2, at)
+        span, path, patch_id = self._where(change_kind, op)
         return self._change(
             change_kind, span, path, breaks_in_flight=open_failure is not None,
-            old_focus=tuple(e.label() for e in self.old[i1:i2]),
+            old_focus=tuple(e.label() for e in op.old(self.old)),
             new_focus=tuple(e.label() for e in middle),
             engine_message=message, cut=cut, patch_id=patch_id, event=event,
-            before=self.old[i2].label() if i2 < len(self.old) else "",
+            before=self.old[op.i2].label() if op.i2 < len(self.old) else "",
         )
 
     def _change(self, kind: str, span: Span, path: str, **fields) -> C.Change:
@@ -190,30 +186,30 @@ class _Judge:
         return C.Change(kind=kind, engine=self.engine_name, workflow=self.new_wf.name, path=path, span=span,
                         is_async=self.new_wf.is_async, **fields)
 
-    def _kind(self, kind, i1, i2, j1, j2) -> str:
-        removed_markers = [e for e in self.old[i1:i2] if e.is_marker and e.patch is not None]
+    def _kind(self, op: Opcode) -> str:
+        removed_markers = [e for e in op.old(self.old) if e.is_marker and e.patch is not None]
         if any(getattr(e.patch, "id", None) not in self.head_ids for e in removed_markers):
             return C.PATCH_REMOVED
-        if self._bad_patch(j1, j2) is not None:
+        if self._bad_patch(op) is not None:
             return C.BAD_OLD_BRANCH
-        if self._reused_patch(j1, j2) is not None:
+        if self._reused_patch(op) is not None:
             return C.PATCH_ID_REUSED
-        return {"insert": C.INSERTED, "delete": C.REMOVED, "replace": C.REPLACED, "move": C.REORDERED}[kind]
+        return {"insert": C.INSERTED, "delete": C.REMOVED, "replace": C.REPLACED, "move": C.REORDERED}[op.kind]
 
-    def _bad_patch(self, j1, j2):
+    def _bad_patch(self, op: Opcode):
         """The head-only patch whose (replayed) old branch the difference touches, if any."""
         for node, start, end in self.new_run.regions:
             if node.id in self.base_ids:
                 continue
-            if start == end or j1 == j2:  # an empty old branch, or a removal: touching counts
-                touches = j1 <= end and start <= j2
+            if start == end or op.j1 == op.j2:  # an empty old branch, or a removal: touching counts
+                touches = op.j1 <= end and start <= op.j2
             else:
-                touches = j1 < end and start < j2
+                touches = op.j1 < end and start < op.j2
             if touches:
                 return node.id
         return None
 
-    def _reused_patch(self, j1, j2):
+    def _reused_patch(self, op: Opcode):
         """A second ``patched(id)`` site of an id the base revision recorded, whose new branch the
         difference lies in: Temporal answers it from the id's memoized marker (True for runs that
         recorded it), so those runs take a new branch they never ran."""
@@ -222,26 +218,26 @@ class _Judge:
             if isinstance(node, Patched) and node.id is not None:
                 first.setdefault(node.id, node)
         for node, start, end in self.new_run.taken_regions:
-            if node.id in self.base_ids and first.get(node.id) is not node and start <= j1 and j2 <= end and j1 < j2:
+            if (node.id in self.base_ids and first.get(node.id) is not node
+                    and start <= op.j1 and op.j2 <= end and op.j1 < op.j2):
                 return node
         return None
 
-    def _where(self, kind, j1, j2, i1=0, i2=0, at=None):
+    def _where(self, kind: str, op: Opcode):
         """(span, file, patch id) to report a change at, in the new revision."""
         if kind == C.PATCH_REMOVED:
-            gone = next(e.patch.id for e in self.old[i1:i2] if e.is_marker and e.patch is not None
+            gone = next(e.patch.id for e in op.old(self.old) if e.is_marker and e.patch is not None
                         and e.patch.id not in self.head_ids)
             return locate(self.new_wf), self.new_wf.path, gone
         if kind == C.PATCH_ID_REUSED:
-            node = self._reused_patch(j1, j2)
+            node = self._reused_patch(op)
             return _located(node, self.new_wf.path) + (node.id,)
         if kind == C.BAD_OLD_BRANCH:
-            patch_id = self._bad_patch(j1, j2)
+            patch_id = self._bad_patch(op)
             node = _patch_node(self.new_wf.program, patch_id)
             return _located(node if node is not None else self.new_wf, self.new_wf.path) + (patch_id,)
-        at = j1 if at is None else at
-        if at < len(self.new):
-            return self._at(self.new[at]) + (None,)
+        if op.at < len(self.new):
+            return self._at(self.new[op.at]) + (None,)
         return locate(self.new_wf), self.new_wf.path, None
 
     def _at(self, event: Issued) -> tuple[Span, str]:
@@ -341,90 +337,6 @@ def _at_slot(events: list[Issued], slot: int) -> Issued | None:
         if current > slot:
             return None
     return None
-
-
-def _differences(opcodes, ok, nk):
-    """difflib's opcodes as differences to judge one at a time: ``(kind, i1, i2, j1, j2, order, at)``.
-
-    A step deleted at one place and inserted at another is a move, whatever else changed around
-    it: difflib pairs only what stays in order, so a swap after an insertion comes out as a
-    delete here and an insert there (or inside one wider insert). Each moved step is paired with
-    its twin; overlapping moves make one ``move`` over the old range ``[i1, i2)``, whose ``order``
-    lists the range's steps as the new code issues them (``(True, j)``: ``new[j]``; steps the new
-    code dropped inside the range stay where they were, ``(False, i)``: ``old[i]``), reported at
-    the first moved step (``at``). What is left of each opcode is judged as before (``order`` and
-    ``at`` None): an insertion, a removal or a replacement."""
-    deleted = [i for tag, i1, i2, _, _ in opcodes if tag in ("delete", "replace") for i in range(i1, i2)]
-    inserted = [j for tag, _, _, j1, j2 in opcodes if tag in ("insert", "replace") for j in range(j1, j2)]
-    twin: dict[int, int] = {}  # old index -> new index of a moved step
-    free = list(inserted)
-    for i in deleted:
-        j = next((j for j in free if nk[j] == ok[i]), None)
-        if j is not None:
-            twin[i] = j
-            free.remove(j)
-    moved_new = set(twin.values())
-    out = []
-    for tag, i1, i2, j1, j2 in opcodes:
-        if tag == "equal":
-            continue
-        olds = [i for i in range(i1, i2) if i not in twin]
-        news = [j for j in range(j1, j2) if j not in moved_new]
-        if len(olds) == i2 - i1 and len(news) == j2 - j1:
-            out.append((tag, i1, i2, j1, j2, None, None))
-            continue
-        old_runs, new_runs = _runs(olds), _runs(news)
-        if tag == "replace" and len(old_runs) == 1 and len(new_runs) == 1:
-            out.append(("replace", *old_runs[0], *new_runs[0], None, None))
-            continue
-        out += [("delete", a, b, j1, j1, None, None) for a, b in old_runs]
-        out += [("insert", i1, i1, a, b, None, None) for a, b in new_runs]
-    out += _moves(opcodes, twin)
-    return sorted(out, key=lambda d: (d[1], d[3]))
-
-
-def _runs(indices: list[int]) -> list[tuple[int, int]]:
-    """``[1, 2, 5]`` → ``[(1, 3), (5, 6)]``."""
-    runs: list[list[int]] = []
-    for k in indices:
-        if runs and runs[-1][1] == k:
-            runs[-1][1] = k + 1
-        else:
-            runs.append([k, k + 1])
-    return [(a, b) for a, b in runs]
-
-
-def _moves(opcodes, twin: dict[int, int]):
-    """The moves of ``twin`` (old index -> new index), overlapping ones merged into one."""
-    if not twin:
-        return []
-    new_of = {i: j for tag, i1, i2, j1, _ in opcodes if tag == "equal" for i, j in
-              zip(range(i1, i2), range(j1, j1 + i2 - i1))}
-    new_of.update(twin)
-    spans = []
-    for i, j in twin.items():
-        # where new[j] stands in old's order: before the old step the opcode holding it starts at
-        _, i1, i2, j1, _ = next(op for op in opcodes if op[3] <= j < op[4])
-        lands = i1 + min(j - j1, i2 - i1)
-        spans.append((i, lands, j) if lands > i else (lands, i + 1, j))
-    spans.sort()
-    groups: list[list] = []
-    for lo, hi, j in spans:
-        if groups and lo < groups[-1][1]:
-            groups[-1][1] = max(groups[-1][1], hi)
-            groups[-1][2].append(j)
-        else:
-            groups.append([lo, hi, [j]])
-    out = []
-    for lo, hi, moved in groups:
-        kept = sorted((new_of[i], i) for i in range(lo, hi) if i in new_of)  # in the new order
-        slots = [i for i in range(lo, hi) if i in new_of]
-        order = [(False, i) for i in range(lo, hi)]
-        for slot, (j, _) in zip(slots, kept):
-            order[slot - lo] = (True, j)
-        js = [j for j, _ in kept]
-        out.append(("move", lo, hi, min(js), max(js) + 1, order, min(moved)))
-    return out
 
 
 def _located(node, default_path: str) -> tuple:
