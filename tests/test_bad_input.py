@@ -349,3 +349,43 @@ def test_ctrl_c_exits_130_quietly(repo, tmp_path):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert (proc.returncode, out, err) == (130, "", "")
+
+
+# ------------------------------------------------------------------------- unparsable Python
+
+PREFIX = WORKFLOW + "\n"  # 8 lines: errors below start at line 9
+SYNTAX_ERRORS = {
+    # libcst's tokenizer errors carry no position (they said line 1); Python's parser locates them
+    "unterminated triple quote": (PREFIX + 'x = """never closed\n\n', "line 9, column 5: unterminated triple-quoted"),
+    "bad dedent": (PREFIX + "def f():\n    if x:\n        a = 1\n      b = 2\n", "line 12"),
+    "invalid character": (PREFIX + "y = 2\nz = 3 $ 4\n", "line 10, column 7: invalid syntax"),
+    "unterminated string": (PREFIX + "y = 2\nz = 'abc\n", "line 10, column 5: unterminated string literal"),
+    # a parser error: Python's message is the short one
+    "unexpected indent": (PREFIX + "def f():\n    a = 1\n\n      c = 3\n", "line 12, column 6: unexpected indent"),
+}
+
+
+@pytest.mark.parametrize("source, needle", SYNTAX_ERRORS.values(), ids=SYNTAX_ERRORS.keys())
+def test_syntax_error_says_the_right_line(pair, source, needle):
+    (pair / "new.py").write_text(source)
+    assert_one_line_error(patchlint(pair, "diff", "old.py", "new.py"), "new.py: syntax error at " + needle)
+
+
+DEEP = "x = " + "(" * 1500 + "1" + ")" * 1500 + "\n"  # segfaulted libcst's native parser (exit 139)
+
+
+@pytest.mark.parametrize("command", ["diff", "check", "steps"])
+def test_deeply_nested_brackets_are_refused_before_parsing(repo, command):
+    (repo / "wf.py").write_text(WORKFLOW + DEEP)
+    args = {"diff": ["diff", "old.py", "wf.py"], "check": ["check"], "steps": ["steps", "wf.py"]}[command]
+    (repo / "old.py").write_text(WORKFLOW)
+    assert_one_line_error(patchlint(repo, *args), "wf.py: brackets nested deeper than 200 levels at line 8")
+
+
+def test_nesting_at_pythons_own_limit_parses(tmp_path):
+    """200 levels is what Python itself accepts: such a module still parses."""
+    from patchlint.extract.source import MAX_NESTING, parse
+
+    parse("x = " + "(" * MAX_NESTING + "1" + ")" * MAX_NESTING + "\n", "ok.py")
+    with pytest.raises(InputError, match="nested deeper than 200 levels at line 2"):
+        parse("x = 1\ny = " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + "\n", "deep.py")
