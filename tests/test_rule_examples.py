@@ -11,6 +11,7 @@ import pytest
 
 import patchlint
 from patchlint.rules import all_rules
+from patchlint.rules.snippets import dbos, temporal
 from patchlint.testing import ExampleCase, example_cases
 
 # examples with options (a dated git history) run in test_lifecycle_examples
@@ -64,3 +65,14 @@ def test_the_harness_sits_above_the_package():
             assert "patchlint.testing" not in imported, name
         if name.startswith("patchlint.lifecycle"):
             assert not any(m.startswith("patchlint.rules") for m in imported), name
+
+
+@pytest.mark.parametrize("snippet", [temporal(), temporal("Pay", imports="import asyncio\nfrom temporalio import workflow",
+                                                         defs="X = 1", defn='@workflow.defn(name="P")'),
+                                     dbos(), dbos("a", "b", name="flow")], ids=["temporal", "temporal-options", "dbos",
+                                                                                 "dbos-steps"])
+def test_snippet_lines_point_into_the_module(snippet):
+    lines = snippet("x = 1", "if x:", "    y = 2").splitlines()
+    assert [lines[snippet.line(n) - 1].strip() for n in (1, 2, 3)] == ["x = 1", "if x:", "y = 2"]
+    assert lines[snippet.workflow_line - 1].startswith(("class ", "def ")), lines
+    ast.parse("\n".join(lines))  # a complete module

@@ -2,6 +2,9 @@ from patchlint.diff.changes import INSERTED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
+from patchlint.rules.snippets import temporal
+
+_ORDER = temporal()
 
 
 class StepInserted(Rule):
@@ -23,45 +26,24 @@ class StepInserted(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("reserve")
-                    await workflow.execute_activity("charge")
-            ''',
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("reserve")
-                    await workflow.execute_activity("check_fraud")
-                    await workflow.execute_activity("charge")
-            ''',
-            expect=(("PAT101", 8),),
+            old=_ORDER('await workflow.execute_activity("reserve")', 'await workflow.execute_activity("charge")'),
+            new=_ORDER(
+                'await workflow.execute_activity("reserve")',
+                'await workflow.execute_activity("check_fraud")',
+                'await workflow.execute_activity("charge")',
+            ),
+            expect=(("PAT101", _ORDER.line(2)),),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("reserve")
-                    if workflow.patched("add-check-fraud"):
-                        await workflow.execute_activity("check_fraud")
-                    await workflow.execute_activity("charge")
-            ''',
+            new=_ORDER(
+                'await workflow.execute_activity("reserve")',
+                'if workflow.patched("add-check-fraud"):',
+                '    await workflow.execute_activity("check_fraud")',
+                'await workflow.execute_activity("charge")',
+            ),
         ),
     ]
 

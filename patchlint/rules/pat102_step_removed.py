@@ -2,6 +2,9 @@ from patchlint.diff.changes import REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, guard_fix, handler, handler_fix, message, quote, runs_failing
+from patchlint.rules.snippets import dbos
+
+_ORDER = dbos("reserve", "notify", "charge")
 
 
 class StepRemoved(Rule):
@@ -24,66 +27,15 @@ class StepRemoved(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def reserve(): ...
-
-            @DBOS.step()
-            def notify(): ...
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.workflow()
-            def order():
-                reserve()
-                notify()
-                charge()
-            ''',
-            new='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def reserve(): ...
-
-            @DBOS.step()
-            def notify(): ...
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.workflow()
-            def order():
-                reserve()
-                charge()
-            ''',
-            expect=(("PAT102", 15),),
+            old=_ORDER("reserve()", "notify()", "charge()"),
+            new=_ORDER("reserve()", "charge()"),
+            expect=(("PAT102", _ORDER.line(2)),),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def reserve(): ...
-
-            @DBOS.step()
-            def notify(): ...
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.workflow()
-            def order():
-                reserve()
-                if not DBOS.patch("drop-notify"):
-                    notify()
-                charge()
-            ''',
+            new=_ORDER("reserve()", 'if not DBOS.patch("drop-notify"):', "    notify()", "charge()"),
         ),
     ]
 

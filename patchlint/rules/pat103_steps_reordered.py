@@ -2,6 +2,14 @@ from patchlint.diff.changes import REORDERED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
+from patchlint.rules.snippets import dbos, temporal
+
+_ORDER = temporal(imports="from datetime import timedelta\nfrom temporalio import workflow")
+_CHARGE, _SHIP = (
+    f'await workflow.execute_activity("{name}", start_to_close_timeout=timedelta(seconds=5))'
+    for name in ("charge", "ship")
+)
+_AUDITED = dbos("reserve", "charge", "ship", "audit")
 
 
 class StepsReordered(Rule):
@@ -22,93 +30,28 @@ class StepsReordered(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from datetime import timedelta
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge", start_to_close_timeout=timedelta(seconds=5))
-                    await workflow.execute_activity("ship", start_to_close_timeout=timedelta(seconds=5))
-            ''',
-            new='''
-            from datetime import timedelta
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("ship", start_to_close_timeout=timedelta(seconds=5))
-                    await workflow.execute_activity("charge", start_to_close_timeout=timedelta(seconds=5))
-            ''',
-            expect=(("PAT103", 8),),
+            old=_ORDER(_CHARGE, _SHIP),
+            new=_ORDER(_SHIP, _CHARGE),
+            expect=(("PAT103", _ORDER.line(1)),),
         ),
         # A swap after another change is still a swap, reported where the moved step now stands.
         Example(
-            old='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def reserve(): ...
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.step()
-            def ship(): ...
-
-            @DBOS.workflow()
-            def order():
-                reserve()
-                charge()
-                ship()
-            ''',
-            new='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def reserve(): ...
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.step()
-            def ship(): ...
-
-            @DBOS.step()
-            def audit(): ...
-
-            @DBOS.workflow()
-            def order():
-                audit()
-                charge()
-                reserve()
-                ship()
-            ''',
-            expect=(("PAT101", 17), ("PAT103", 18)),
+            old=dbos("reserve", "charge", "ship")("reserve()", "charge()", "ship()"),
+            new=_AUDITED("audit()", "charge()", "reserve()", "ship()"),
+            expect=(("PAT101", _AUDITED.line(1)), ("PAT103", _AUDITED.line(2))),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            from datetime import timedelta
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    if workflow.patched("ship-first"):
-                        await workflow.execute_activity("ship", start_to_close_timeout=timedelta(seconds=5))
-                        await workflow.execute_activity("charge", start_to_close_timeout=timedelta(seconds=5))
-                    else:
-                        await workflow.execute_activity("charge", start_to_close_timeout=timedelta(seconds=5))
-                        await workflow.execute_activity("ship", start_to_close_timeout=timedelta(seconds=5))
-            ''',
+            new=_ORDER(
+                'if workflow.patched("ship-first"):',
+                f"    {_SHIP}",
+                f"    {_CHARGE}",
+                "else:",
+                f"    {_CHARGE}",
+                f"    {_SHIP}",
+            ),
         ),
     ]
 

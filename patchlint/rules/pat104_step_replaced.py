@@ -2,6 +2,19 @@ from patchlint.diff.changes import REPLACED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, guard_fix, handler, handler_fix, message, quote, runs_failing
+from patchlint.rules.snippets import temporal
+
+
+def _module(decorator: str, name: str):
+    return temporal(imports="from temporalio import activity, workflow", defs=f"{decorator}\nasync def {name}() -> None: ...")
+
+
+def _order(decorator: str, name: str) -> str:
+    """Workflow ``Order`` runs activity ``name`` (registered by ``decorator``), then sleeps."""
+    return _module(decorator, name)(f"await workflow.execute_activity({name})", "await workflow.sleep(60)")
+
+
+_ORDER = _module("@activity.defn", "charge_card")
 
 
 class StepReplaced(Rule):
@@ -23,52 +36,13 @@ class StepReplaced(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from temporalio import activity, workflow
-
-            @activity.defn
-            async def charge() -> None: ...
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity(charge)
-                    await workflow.sleep(60)
-            ''',
-            new='''
-            from temporalio import activity, workflow
-
-            @activity.defn
-            async def charge_card() -> None: ...
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity(charge_card)
-                    await workflow.sleep(60)
-            ''',
-            expect=(("PAT104", 10),),
+            old=_order("@activity.defn", "charge"),
+            new=_order("@activity.defn", "charge_card"),
+            expect=(("PAT104", _ORDER.line(1)),),
         ),
     ]
     VALID = [
-        Example(
-            old=INVALID[0].old,
-            new='''
-            from temporalio import activity, workflow
-
-            @activity.defn(name="charge")
-            async def charge_card() -> None: ...
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity(charge_card)
-                    await workflow.sleep(60)
-            ''',
-        ),
+        Example(old=INVALID[0].old, new=_order('@activity.defn(name="charge")', "charge_card")),
     ]
 
     def check(self, ctx):

@@ -2,6 +2,9 @@ from patchlint.diff.changes import BAD_OLD_BRANCH
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, message, quote, runs_failing
+from patchlint.rules.snippets import temporal
+
+_ORDER = temporal()
 
 
 class WrongOldBranch(Rule):
@@ -23,48 +26,27 @@ class WrongOldBranch(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-                    await workflow.execute_activity("ship")
-            ''',
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    if workflow.patched("use-charge-v2"):
-                        await workflow.execute_activity("charge_v2")
-                    else:
-                        await workflow.execute_activity("charge_v1")
-                    await workflow.execute_activity("ship")
-            ''',
-            expect=(("PAT105", 7),),
+            old=_ORDER('await workflow.execute_activity("charge")', 'await workflow.execute_activity("ship")'),
+            new=_ORDER(
+                'if workflow.patched("use-charge-v2"):',
+                '    await workflow.execute_activity("charge_v2")',
+                "else:",
+                '    await workflow.execute_activity("charge_v1")',
+                'await workflow.execute_activity("ship")',
+            ),
+            expect=(("PAT105", _ORDER.line(1)),),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    if workflow.patched("use-charge-v2"):
-                        await workflow.execute_activity("charge_v2")
-                    else:
-                        await workflow.execute_activity("charge")
-                    await workflow.execute_activity("ship")
-            ''',
+            new=_ORDER(
+                'if workflow.patched("use-charge-v2"):',
+                '    await workflow.execute_activity("charge_v2")',
+                "else:",
+                '    await workflow.execute_activity("charge")',
+                'await workflow.execute_activity("ship")',
+            ),
         ),
     ]
 

@@ -2,6 +2,9 @@ from patchlint.diff.changes import WORKFLOW_REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, message
+from patchlint.rules.snippets import temporal
+
+_CHARGE = 'await workflow.execute_activity("charge")'
 
 
 class WorkflowRemoved(Rule):
@@ -23,39 +26,15 @@ class WorkflowRemoved(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class OrderWorkflow:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-            ''',
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class CheckoutWorkflow:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-            ''',
-            expect=(("PAT106", 4),),
+            old=temporal("OrderWorkflow")(_CHARGE),
+            new=temporal("CheckoutWorkflow")(_CHARGE),
+            expect=(("PAT106", temporal("CheckoutWorkflow").workflow_line),),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn(name="OrderWorkflow")
-            class CheckoutWorkflow:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-            ''',
+            new=temporal("CheckoutWorkflow", defn='@workflow.defn(name="OrderWorkflow")')(_CHARGE),
         ),
     ]
 

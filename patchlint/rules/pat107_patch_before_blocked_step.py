@@ -2,6 +2,9 @@ from patchlint.diff.changes import PATCH_BEFORE_BLOCKED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, message, patch_call, runs_failing
+from patchlint.rules.snippets import dbos
+
+_AUDITED = dbos("charge", "audit")
 
 
 class PatchBeforeBlockedStep(Rule):
@@ -25,55 +28,15 @@ class PatchBeforeBlockedStep(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.workflow()
-            def order():
-                charge()
-                DBOS.recv("approval")
-            ''',
-            new='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.step()
-            def audit(): ...
-
-            @DBOS.workflow()
-            def order():
-                charge()
-                if DBOS.patch("audit-before-approval"):
-                    audit()
-                DBOS.recv("approval")
-            ''',
-            expect=(("PAT107", 12),),
+            old=dbos("charge")("charge()", 'DBOS.recv("approval")'),
+            new=_AUDITED("charge()", 'if DBOS.patch("audit-before-approval"):', "    audit()", 'DBOS.recv("approval")'),
+            expect=(("PAT107", _AUDITED.line(2)),),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            from dbos import DBOS
-
-            @DBOS.step()
-            def charge(): ...
-
-            @DBOS.step()
-            def audit(): ...
-
-            @DBOS.workflow()
-            def order():
-                charge()
-                DBOS.recv("approval")
-                if DBOS.patch("audit-after-approval"):
-                    audit()
-            ''',
+            new=_AUDITED("charge()", 'DBOS.recv("approval")', 'if DBOS.patch("audit-after-approval"):', "    audit()"),
         ),
     ]
 

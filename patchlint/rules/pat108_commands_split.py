@@ -2,6 +2,15 @@ from patchlint.diff.changes import SPLIT_TASKS
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, guard_fix, message, runs_failing
+from patchlint.rules.snippets import temporal
+
+_ORDER = temporal(imports="import asyncio\nfrom temporalio import workflow")
+_GATHERED = (
+    "await asyncio.gather(",
+    '    workflow.execute_activity("charge"),',
+    '    workflow.execute_activity("reserve"),',
+    ")",
+)
 
 
 class CommandsSplit(Rule):
@@ -25,53 +34,21 @@ class CommandsSplit(Rule):
 
     INVALID = [
         Example(
-            old='''
-            import asyncio
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await asyncio.gather(
-                        workflow.execute_activity("charge"),
-                        workflow.execute_activity("reserve"),
-                    )
-            ''',
-            new='''
-            import asyncio
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-                    await workflow.execute_activity("reserve")
-            ''',
-            expect=(("PAT108", 9),),
+            old=_ORDER(*_GATHERED),
+            new=_ORDER('await workflow.execute_activity("charge")', 'await workflow.execute_activity("reserve")'),
+            expect=(("PAT108", _ORDER.line(2)),),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            import asyncio
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    if workflow.patched("sequential-charge"):
-                        await workflow.execute_activity("charge")
-                        await workflow.execute_activity("reserve")
-                    else:
-                        await asyncio.gather(
-                            workflow.execute_activity("charge"),
-                            workflow.execute_activity("reserve"),
-                        )
-            ''',
+            new=_ORDER(
+                'if workflow.patched("sequential-charge"):',
+                '    await workflow.execute_activity("charge")',
+                '    await workflow.execute_activity("reserve")',
+                "else:",
+                *(f"    {line}" for line in _GATHERED),
+            ),
         ),
     ]
 

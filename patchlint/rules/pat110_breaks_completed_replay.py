@@ -2,6 +2,9 @@ from patchlint.diff.changes import COMPLETED_ONLY
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, guard_fix, message, quote
+from patchlint.rules.snippets import temporal
+
+_ORDER = temporal()
 
 
 class BreaksCompletedReplay(Rule):
@@ -24,42 +27,19 @@ class BreaksCompletedReplay(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-            ''',
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-                    await workflow.execute_activity("send_receipt")
-            ''',
-            expect=(("PAT110", 8),),
+            old=_ORDER('await workflow.execute_activity("charge")'),
+            new=_ORDER('await workflow.execute_activity("charge")', 'await workflow.execute_activity("send_receipt")'),
+            expect=(("PAT110", _ORDER.line(2)),),
         ),
     ]
     VALID = [
         Example(
             old=INVALID[0].old,
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Order:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("charge")
-                    if workflow.patched("send-receipt"):
-                        await workflow.execute_activity("send_receipt")
-            ''',
+            new=_ORDER(
+                'await workflow.execute_activity("charge")',
+                'if workflow.patched("send-receipt"):',
+                '    await workflow.execute_activity("send_receipt")',
+            ),
         ),
     ]
 

@@ -2,6 +2,10 @@ from patchlint.diff.changes import SILENT
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.common import finding, guard_fix, message, quote
+from patchlint.rules.snippets import temporal
+
+_PAYOUT = temporal("Payout")
+_ALICE, _BOB = (f'await workflow.execute_activity("transfer", "{who}")' for who in ("alice", "bob"))
 
 
 class SilentChange(Rule):
@@ -25,44 +29,13 @@ class SilentChange(Rule):
 
     INVALID = [
         Example(
-            old='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Payout:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("transfer", "alice")
-                    await workflow.execute_activity("transfer", "bob")
-            ''',
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Payout:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("transfer", "bob")
-                    await workflow.execute_activity("transfer", "alice")
-            ''',
-            expect=(("PAT111", 7),),
+            old=_PAYOUT(_ALICE, _BOB),
+            new=_PAYOUT(_BOB, _ALICE),
+            expect=(("PAT111", _PAYOUT.line(1)),),
         ),
     ]
     VALID = [
-        Example(
-            old=INVALID[0].old,
-            new='''
-            from temporalio import workflow
-
-            @workflow.defn
-            class Payout:
-                @workflow.run
-                async def run(self):
-                    await workflow.execute_activity("transfer", "alice")
-                    await workflow.execute_activity("transfer", "bob")
-                    workflow.logger.info("paid out")
-            ''',
-        ),
+        Example(old=INVALID[0].old, new=_PAYOUT(_ALICE, _BOB, 'workflow.logger.info("paid out")')),
     ]
 
     def check(self, ctx):

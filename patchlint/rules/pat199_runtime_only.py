@@ -4,6 +4,17 @@ from __future__ import annotations
 
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.snippets import temporal
+
+_CHECKOUT = temporal(
+    "Checkout",
+    imports="from datetime import timedelta\nfrom temporalio import activity, workflow",
+    defs="@activity.defn\nasync def charge() -> None:\n    pass",
+)
+
+
+def _checkout(seconds: int) -> str:
+    return _CHECKOUT(f"await workflow.execute_activity(charge, start_to_close_timeout=timedelta(seconds={seconds}))")
 
 
 class RuntimeOnlyBreak(Rule):
@@ -27,37 +38,8 @@ class RuntimeOnlyBreak(Rule):
     summary = "the reference runtime finds a replay break the static rules missed (--verify only)"
     severity = Severity.ERROR
     INVALID: list[Example] = []
-    VALID = [
-        Example(
-            old="""
-            from datetime import timedelta
-            from temporalio import activity, workflow
-
-            @activity.defn
-            async def charge() -> None:
-                pass
-
-            @workflow.defn
-            class Checkout:
-                @workflow.run
-                async def run(self) -> None:
-                    await workflow.execute_activity(charge, start_to_close_timeout=timedelta(seconds=5))
-            """,
-            new="""
-            from datetime import timedelta
-            from temporalio import activity, workflow
-
-            @activity.defn
-            async def charge() -> None:
-                pass
-
-            @workflow.defn
-            class Checkout:
-                @workflow.run
-                async def run(self) -> None:
-                    await workflow.execute_activity(charge, start_to_close_timeout=timedelta(seconds=30))
-            """,
-        ),
+    VALID = [  # a longer timeout: nothing recorded changes, no rule and no replay finds a break
+        Example(old=_checkout(5), new=_checkout(30)),
     ]
 
     def check(self, ctx):
