@@ -8,8 +8,9 @@ the two revisions (the lifecycle rules read git history) get it from ``RuleConte
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Iterable
+from typing import TYPE_CHECKING, ClassVar
 
 from patchlint.findings import Finding, Severity
 
@@ -41,24 +42,38 @@ class Rule:
     summary: ClassVar[str]  # one line
     severity: ClassVar[Severity]  # default severity (a rule may lower it per finding)
     needs_base: ClassVar[bool] = True  # False: runs on a single revision (flake8 on bare stdin)
-    INVALID: ClassVar[list[Example]] = []
-    VALID: ClassVar[list[Example]] = []
+    INVALID: ClassVar[tuple[Example, ...]] = ()
+    VALID: ClassVar[tuple[Example, ...]] = ()
 
-    def check(self, ctx: "RuleContext") -> Iterable[Finding]:  # pragma: no cover - abstract
+    def check(self, ctx: RuleContext) -> Iterable[Finding]:  # pragma: no cover - abstract
         raise NotImplementedError
 
     @classmethod
     def doc(cls) -> str:
-        """The rule's doc: its docstring (What it does / Why is this bad?) and rendered examples."""
+        """The rule's doc: its docstring (What it does / Why is this bad? / Known problems) and its first
+        INVALID and VALID examples, whole modules, each reported line marked with a ``# CODE`` comment."""
         parts = [f"# {cls.code} {cls.name}", "", cls.summary, "", textwrap.dedent(cls.__doc__ or "").strip()]
+        shown_old = None
         for title, examples in (("Example", cls.INVALID), ("Use instead", cls.VALID)):
             if not examples:
                 continue
             ex = examples[0]
             parts += ["", f"## {title}"]
-            if ex.old is not None:
+            if ex.old is not None and ex.old == shown_old:
+                parts += ["", "Old revision: as in the example above."]
+            elif ex.old is not None:
                 parts += ["", "Old revision:", "```python", ex.old.rstrip(), "```"]
-            parts += ["", "New revision:" if ex.old is not None else "", "```python", ex.new.rstrip(), "```"]
+            shown_old = ex.old
+            parts += ["", "New revision:" if ex.old is not None else "", "```python", _marked(ex).rstrip(), "```"]
             if ex.expect:
                 parts += ["", "Reported: " + ", ".join(f"{c} at line {ln}" for c, ln in ex.expect)]
         return "\n".join(p for p in parts if p is not None).strip() + "\n"
+
+
+def _marked(example: Example) -> str:
+    """``example.new`` with ``  # CODE`` after each line a finding is expected at."""
+    lines = example.new.splitlines()
+    for number in sorted({ln for _, ln in example.expect}):
+        codes = ", ".join(c for c, ln in sorted(example.expect) if ln == number)
+        lines[number - 1] += f"  # {codes}"
+    return "\n".join(lines) + "\n"

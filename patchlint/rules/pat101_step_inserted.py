@@ -24,7 +24,7 @@ class StepInserted(Rule):
     summary = "A step was inserted before steps that open workflows already recorded"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_ORDER('await workflow.execute_activity("reserve")', 'await workflow.execute_activity("charge")'),
             new=_ORDER(
@@ -34,8 +34,8 @@ class StepInserted(Rule):
             ),
             expect=(("PAT101", _ORDER.line(2)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=_ORDER(
@@ -45,7 +45,7 @@ class StepInserted(Rule):
                 'await workflow.execute_activity("charge")',
             ),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(INSERTED):

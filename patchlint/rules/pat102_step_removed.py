@@ -25,19 +25,19 @@ class StepRemoved(Rule):
     summary = "A step that open workflows already recorded was removed"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_ORDER("reserve()", "notify()", "charge()"),
             new=_ORDER("reserve()", "charge()"),
             expect=(("PAT102", _ORDER.line(2)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=_ORDER("reserve()", 'if not DBOS.patch("drop-notify"):', "    notify()", "charge()"),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(REMOVED):

@@ -28,7 +28,7 @@ class StepsReordered(Rule):
     summary = "Steps that open workflows already recorded now run in a different order"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_ORDER(_CHARGE, _SHIP),
             new=_ORDER(_SHIP, _CHARGE),
@@ -40,8 +40,8 @@ class StepsReordered(Rule):
             new=_AUDITED("audit()", "charge()", "reserve()", "ship()"),
             expect=(("PAT101", _AUDITED.line(1)), ("PAT103", _AUDITED.line(2))),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=_ORDER(
@@ -53,7 +53,7 @@ class StepsReordered(Rule):
                 f"    {_SHIP}",
             ),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(REORDERED):

@@ -34,16 +34,16 @@ class StepReplaced(Rule):
     summary = "A recorded step was replaced by a step of another type"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_order("@activity.defn", "charge"),
             new=_order("@activity.defn", "charge_card"),
             expect=(("PAT104", _ORDER.line(1)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=INVALID[0].old, new=_order('@activity.defn(name="charge")', "charge_card")),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(REPLACED):

@@ -24,7 +24,7 @@ class WrongOldBranch(Rule):
     summary = "The old branch of a new patch does not reproduce the previous steps"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_ORDER('await workflow.execute_activity("charge")', 'await workflow.execute_activity("ship")'),
             new=_ORDER(
@@ -36,8 +36,8 @@ class WrongOldBranch(Rule):
             ),
             expect=(("PAT105", _ORDER.line(1)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=_ORDER(
@@ -48,7 +48,7 @@ class WrongOldBranch(Rule):
                 'await workflow.execute_activity("ship")',
             ),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(BAD_OLD_BRANCH):

@@ -24,19 +24,19 @@ class WorkflowRemoved(Rule):
     summary = "A workflow type that may have open executions was removed or renamed"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=temporal("OrderWorkflow")(_CHARGE),
             new=temporal("CheckoutWorkflow")(_CHARGE),
             expect=(("PAT106", temporal("CheckoutWorkflow").workflow_line),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=temporal("CheckoutWorkflow", defn='@workflow.defn(name="OrderWorkflow")')(_CHARGE),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(WORKFLOW_REMOVED):

@@ -26,19 +26,19 @@ class PatchBeforeBlockedStep(Rule):
     summary = "A new DBOS.patch sits right before a recv/get_event an open workflow may be blocked in"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=dbos("charge")("charge()", 'DBOS.recv("approval")'),
             new=_AUDITED("charge()", 'if DBOS.patch("audit-before-approval"):', "    audit()", 'DBOS.recv("approval")'),
             expect=(("PAT107", _AUDITED.line(2)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=_AUDITED("charge()", 'DBOS.recv("approval")', 'if DBOS.patch("audit-after-approval"):', "    audit()"),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(PATCH_BEFORE_BLOCKED):

@@ -32,14 +32,14 @@ class CommandsSplit(Rule):
     summary = "Commands issued together in one workflow task now wait for each other"
     severity = Severity.ERROR
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_ORDER(*_GATHERED),
             new=_ORDER('await workflow.execute_activity("charge")', 'await workflow.execute_activity("reserve")'),
             expect=(("PAT108", _ORDER.line(2)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=_ORDER(
@@ -50,7 +50,7 @@ class CommandsSplit(Rule):
                 *(f"    {line}" for line in _GATHERED),
             ),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(SPLIT_TASKS):

@@ -18,6 +18,11 @@ class BreaksCompletedReplay(Rule):
     tests) runs the new code against the full history, meets the appended command where the history
     says the workflow completed, and fails with a non-determinism error. Guard it with a patch if
     you query or replay closed workflows.
+
+    ## Known problems
+    Reported whether or not anything replays closed runs: if you neither query completed workflows nor
+    run the `Replayer` over their histories, the finding is noise (add `PAT110` to `ignore`). Closed
+    runs replay only while the namespace's retention keeps their histories.
     """
 
     code = "PAT110"
@@ -25,14 +30,14 @@ class BreaksCompletedReplay(Rule):
     summary = "Only replay of completed Temporal workflows breaks (queries, Replayer)"
     severity = Severity.WARNING
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_ORDER('await workflow.execute_activity("charge")'),
             new=_ORDER('await workflow.execute_activity("charge")', 'await workflow.execute_activity("send_receipt")'),
             expect=(("PAT110", _ORDER.line(2)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(
             old=INVALID[0].old,
             new=_ORDER(
@@ -41,7 +46,7 @@ class BreaksCompletedReplay(Rule):
                 '    await workflow.execute_activity("send_receipt")',
             ),
         ),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(COMPLETED_ONLY):

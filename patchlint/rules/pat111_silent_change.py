@@ -20,6 +20,12 @@ class SilentChange(Rule):
     Engines compare step types, not arguments. Temporal hands each recorded result to the call at
     the same position, and DBOS returns the recorded output of step N to whatever step N now is —
     so the swapped calls silently receive each other's results.
+
+    ## Known problems
+    Arguments are compared as source text. A swap is reported only when the same argument texts come
+    back in another order: calls whose text is unchanged but whose values differ at run time, or a
+    reorder combined with an edited argument, are not reported. A DBOS step appended after the last step
+    is reported whether or not a workflow can be blocked in that step.
     """
 
     code = "PAT111"
@@ -27,16 +33,16 @@ class SilentChange(Rule):
     summary = "Open workflows will run this change silently (same-type reorder, DBOS append)"
     severity = Severity.WARNING
 
-    INVALID = [
+    INVALID = (
         Example(
             old=_PAYOUT(_ALICE, _BOB),
             new=_PAYOUT(_BOB, _ALICE),
             expect=(("PAT111", _PAYOUT.line(1)),),
         ),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=INVALID[0].old, new=_PAYOUT(_ALICE, _BOB, 'workflow.logger.info("paid out")')),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(SILENT):

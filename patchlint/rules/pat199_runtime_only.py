@@ -37,10 +37,10 @@ class RuntimeOnlyBreak(Rule):
     name = "runtime-only-break"
     summary = "the reference runtime finds a replay break the static rules missed (--verify only)"
     severity = Severity.ERROR
-    INVALID: list[Example] = []
-    VALID = [  # a longer timeout: nothing recorded changes, no rule and no replay finds a break
+    INVALID: tuple[Example, ...] = ()
+    VALID = (  # a longer timeout: nothing recorded changes, no rule and no replay finds a break
         Example(old=_checkout(5), new=_checkout(30)),
-    ]
+    )
 
     def check(self, ctx):
         """Findings of this code come from ``patchlint.verify.verify_report`` only."""

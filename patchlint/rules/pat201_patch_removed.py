@@ -31,14 +31,14 @@ class PatchRemoved(Rule):
     name = "patch-removed"
     summary = "patched/DBOS.patch removed without passing through deprecate_patch"
     severity = Severity.ERROR
-    INVALID = [
+    INVALID = (
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_COMPLETE, expect=(("PAT201", s.TEMPORAL_CLASS_LINE),)),
         Example(old=s.DBOS_PATCHED, new=s.DBOS_COMPLETE, expect=(("PAT201", s.DBOS_DEF_LINE),)),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED,
                 options={"config": s.LIFETIME_30D, "dates": ("2024-01-01", "2024-03-01")}),
-    ]
+    )
 
     def check(self, ctx):
         for change in ctx.changes_of(PATCH_REMOVED):

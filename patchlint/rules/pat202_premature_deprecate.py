@@ -34,21 +34,33 @@ class PrematureDeprecate(Rule):
     `deprecate_patch` always takes the new code. A run recorded before the patch ran the old code
     there, so Temporal stops it with an ordinary nondeterminism error (the commands no longer match)
     and DBOS with `DBOSUnexpectedStepError`. Deprecate only once every pre-patch run is closed.
+
+    ## Known problems
+    Only the warning rests on dates (the error, a base that never called `patched(id)`, does not);
+    without `max-workflow-lifetime` it warns on every such deprecation. The dates are git's commit dates
+    on the checked history, not deploy dates, and "now" is the head commit's date: a change deployed
+    long after it was committed is younger in production than git says, so let `max-workflow-lifetime`
+    cover the time from commit to deploy too; a rebase or cherry-pick restamps a commit with its own
+    date. In a shallow clone a stage that began before the clone's boundary has no date: the rule skips
+    it and one stderr line says so (`git fetch --unshallow`, or `fetch-depth: 0`). Outside a git
+    repository (`patchlint diff` of two files) it reports nothing.
+    `patchlint patches --temporal-address` (or `--dbos-url`) asks the engine which runs are open
+    instead.
     """
 
     code = "PAT202"
     name = "premature-deprecate-patch"
     summary = "deprecate_patch added before every pre-patch workflow can have finished"
     severity = Severity.ERROR
-    INVALID = [
+    INVALID = (
         Example(old=s.TEMPORAL_INITIAL, new=s.TEMPORAL_DEPRECATED, expect=(("PAT202", s.TEMPORAL_BODY_LINE),)),
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED, expect=(("PAT202", s.TEMPORAL_BODY_LINE),),
                 options={**_DATED, "dates": ("2024-01-10", "2024-01-20")}),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED,
                 options={**_DATED, "dates": ("2024-01-10", "2024-03-01")}),
-    ]
+    )
 
     def check(self, ctx):
         for workflow in workflows(ctx.new):

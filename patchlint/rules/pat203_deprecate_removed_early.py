@@ -34,20 +34,30 @@ class DeprecateRemovedEarly(Rule):
     call for the id fails them: Temporal with "Non-deprecated patch marker encountered …", DBOS with
     `DBOSUnexpectedStepError` on the `DBOS.patch-<id>` step. Runs started under `deprecate_patch`
     hold no such marker and are fine, so the wait is measured from the deprecation.
+
+    ## Known problems
+    Without `max-workflow-lifetime` it warns on every such removal. The dates are git's commit dates on
+    the checked history, not deploy dates, and "now" is the head commit's date: a change deployed long
+    after it was committed is younger in production than git says, so let `max-workflow-lifetime` cover
+    the time from commit to deploy too; a rebase or cherry-pick restamps a commit with its own date. In
+    a shallow clone a stage that began before the clone's boundary has no date: the rule skips it and
+    one stderr line says so (`git fetch --unshallow`, or `fetch-depth: 0`). Outside a git repository
+    (`patchlint diff` of two files) it reports nothing. `patchlint patches --temporal-address` (or
+    `--dbos-url`) asks the engine which runs are open instead.
     """
 
     code = "PAT203"
     name = "deprecate-patch-removed-early"
     summary = "deprecate_patch removed while workflows of the patched era may still be open"
     severity = Severity.WARNING
-    INVALID = [
+    INVALID = (
         Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_COMPLETE, expect=(("PAT203", s.TEMPORAL_CLASS_LINE),),
                 options={**_DATED, "dates": ("2024-02-01", "2024-02-10")}),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_COMPLETE,
                 options={**_DATED, "dates": ("2024-02-01", "2024-04-01")}),
-    ]
+    )
 
     def check(self, ctx):
         lc = lifecycle(ctx)

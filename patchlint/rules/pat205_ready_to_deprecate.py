@@ -24,6 +24,16 @@ class ReadyToDeprecate(Rule):
     ## Why is this bad?
     Dead branches pile up and every reader must still reason about them. Moving on keeps the
     lifecycle short: `deprecate_patch(id)` now, removal one lifetime later.
+
+    ## Known problems
+    Nothing is reported without `max-workflow-lifetime`. The dates are git's commit dates on the checked
+    history, not deploy dates, and "now" is the head commit's date: a change deployed long after it was
+    committed is younger in production than git says, so let `max-workflow-lifetime` cover the time from
+    commit to deploy too; a rebase or cherry-pick restamps a commit with its own date. In a shallow
+    clone a stage that began before the clone's boundary has no date: the rule skips it and one stderr
+    line says so (`git fetch --unshallow`, or `fetch-depth: 0`). Outside a git repository
+    (`patchlint diff` of two files) it reports nothing. `patchlint patches --temporal-address` (or
+    `--dbos-url`) asks the engine which runs are open instead.
     """
 
     code = "PAT205"
@@ -31,14 +41,14 @@ class ReadyToDeprecate(Rule):
     summary = "patched(id) older than the workflow lifetime: ready for deprecate_patch"
     severity = Severity.INFO
     needs_base = False
-    INVALID = [
+    INVALID = (
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED, expect=(("PAT205", s.TEMPORAL_BODY_LINE),),
                 options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-04-01")}),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED,
                 options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-02-15")}),
-    ]
+    )
 
     def check(self, ctx):
         lc = lifecycle(ctx)

@@ -32,13 +32,13 @@ class PatchIdNotLiteral(Rule):
     summary = "patch id is not a string literal"
     severity = Severity.WARNING
     needs_base = False
-    INVALID = [
+    INVALID = (
         Example(new=s.TEMPORAL_PATCHED.replace('patched("my-patch")', "patched(PATCH_ID)").replace(
             "from temporalio import activity, workflow\n",
             'from temporalio import activity, workflow\nPATCH_ID = "my-patch"\n'),
             expect=(("PAT206", s.TEMPORAL_BODY_LINE + 1),)),
-    ]
-    VALID = [Example(new=s.TEMPORAL_PATCHED)]
+    )
+    VALID = (Example(new=s.TEMPORAL_PATCHED),)
 
     def check(self, ctx):
         for workflow in workflows(ctx.new):

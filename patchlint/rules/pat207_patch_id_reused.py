@@ -58,17 +58,17 @@ class PatchIdReused(Rule):
     name = "patch-id-reused"
     summary = "one patch id guards two different changes, or is reused after it was retired"
     severity = Severity.ERROR
-    INVALID = [
+    INVALID = (
         Example(old=s.TEMPORAL_PATCHED, new=_SECOND_SITE, expect=(("PAT207", s.TEMPORAL_BODY_LINE),)),
         Example(old=s.TEMPORAL_INITIAL, new=s.TEMPORAL_PATCHED, expect=(("PAT207", s.TEMPORAL_BODY_LINE),),
                 options={"history": [("2023-01-01", s.TEMPORAL_PATCHED), ("2023-03-01", s.TEMPORAL_DEPRECATED)],
                          "dates": ("2023-06-01", "2024-01-01")}),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=s.TEMPORAL_INITIAL, new=_SECOND_SITE),
         Example(old=s.DBOS_PATCHED, new=_DBOS_SECOND_SITE),
         Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED),
-    ]
+    )
 
     def check(self, ctx):
         reported = set()

@@ -33,14 +33,14 @@ class DeprecateWithoutPatch(Rule):
     summary = "deprecate_patch(id) with no patched(id) anywhere in the history (a typo?)"
     severity = Severity.WARNING
     needs_base = False
-    INVALID = [
+    INVALID = (
         Example(old=s.TEMPORAL_DEPRECATED, new=_TYPO, expect=(("PAT208", s.TEMPORAL_BODY_LINE),),
                 options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")}),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_DEPRECATED,
                 options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")}),
-    ]
+    )
 
     def check(self, ctx):
         lc = lifecycle(ctx)

@@ -49,6 +49,11 @@ class PatchInLoop(Rule):
     In `check` (a base revision) only calls the change adds are reported: a call the same
     workflow already made at the base is not news, and editing its file elsewhere (or a module it
     imports) does not report it again.
+
+    ## Known problems
+    The rule does not count iterations: a loop that always runs once (`for _ in range(1):`, a
+    `while True:` that breaks after its first pass) is reported too. Move the call before the loop, or
+    silence it with `# noqa: PAT209`.
     """
 
     code = "PAT209"
@@ -56,11 +61,11 @@ class PatchInLoop(Rule):
     summary = "patch inside a loop or in concurrently run tasks"
     severity = Severity.WARNING
     needs_base = False
-    INVALID = [
+    INVALID = (
         Example(new=_IN_LOOP, expect=(("PAT209", s.TEMPORAL_BODY_LINE + 1),)),
         Example(new=_GATHERED, expect=(("PAT209", _GATHERED_PATCH_LINE),)),
-    ]
-    VALID = [
+    )
+    VALID = (
         Example(new=s.temporal(
             'new_code = workflow.patched("my-patch")',
             "for _ in range(3):",
@@ -70,7 +75,7 @@ class PatchInLoop(Rule):
             f"        await {s.T.format('pre_patch')}",
             'return "done"',
         )),
-    ]
+    )
 
     def check(self, ctx):
         for workflow in workflows(ctx.new):
