@@ -32,7 +32,6 @@ from patchlint.rules.context import RepoRef
 
 PATH = "workflow.py"
 AUTHOR = ("t", "t@example.com")
-DEFAULT_DATES = ("2024-01-01", "2024-01-02")
 
 
 def git_date(date: str) -> str:
@@ -102,7 +101,7 @@ def run_example(example: Example, workdir: Path | None = None) -> Report:
         repo = DatedRepo.init(tmp)
         for i, (date, text) in enumerate(options.get("history", ())):
             repo.commit({PATH: text}, date, f"history {i}")
-        old_date, new_date = options.get("dates", DEFAULT_DATES)
+        old_date, new_date = example.dates
         base = repo.commit({PATH: example.old}, old_date, "old") if example.old is not None else None
         head = repo.commit({PATH: example.new}, new_date, "new")
         old_files = {PATH: example.old} if example.old is not None else {}

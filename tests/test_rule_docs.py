@@ -77,7 +77,8 @@ def test_examples_render_as_whole_modules_with_findings_marked():
                 lines = examples[0].new.splitlines()
                 for code, line in examples[0].expect:
                     lines[line - 1] += f"  # {code}"
-                assert "```python\n" + "\n".join(lines) + "\n```" in doc, rule.code
+                shown = "```python\n" + "\n".join(lines) + "\n```" in doc
+                assert shown or (examples is rule.VALID and "Old and new revision: the same code as above." in doc)
 
 
 def test_use_instead_does_not_repeat_the_old_revision():
@@ -86,3 +87,17 @@ def test_use_instead_does_not_repeat_the_old_revision():
     assert rule.VALID[0].old == rule.INVALID[0].old
     assert doc.count(rule.INVALID[0].old.rstrip()) == 1
     assert "Old revision: as in the example above." in doc.split("## Use instead", 1)[1]
+
+
+def test_lifecycle_examples_show_their_dates_and_config():
+    for rule in all_rules():
+        for examples in (rule.INVALID, rule.VALID):
+            if examples and examples[0].options:
+                ex = examples[0]
+                title = "## Example" if examples is rule.INVALID else "## Use instead"
+                section = rule.doc().split(title, 1)[1].split("\n## ", 1)[0]
+                dated = next(line for line in section.splitlines() if line.startswith("Dated git history: "))
+                for date in (*ex.dates, *(d for d, _ in ex.options.get("history", ()))):
+                    assert date in dated, (rule.code, date)
+                for key in ex.options.get("config", {}):
+                    assert f"`{key} = " in dated, (rule.code, key)
