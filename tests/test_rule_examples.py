@@ -67,10 +67,16 @@ def test_the_harness_sits_above_the_package():
             assert not any(m.startswith("patchlint.rules") for m in imported), name
 
 
-@pytest.mark.parametrize("snippet", [temporal(), temporal("Pay", imports="import asyncio\nfrom temporalio import workflow",
-                                                         defs="X = 1", defn='@workflow.defn(name="P")'),
-                                     dbos(), dbos("a", "b", name="flow")], ids=["temporal", "temporal-options", "dbos",
-                                                                                 "dbos-steps"])
+SNIPPETS = {
+    "temporal": temporal(),
+    "temporal-options": temporal("Pay", imports="import asyncio\nfrom temporalio import workflow", defs="X = 1",
+                                 defn='@workflow.defn(name="P")'),
+    "dbos": dbos(),
+    "dbos-steps": dbos("a", "b", name="flow"),
+}
+
+
+@pytest.mark.parametrize("snippet", SNIPPETS.values(), ids=SNIPPETS.keys())
 def test_snippet_lines_point_into_the_module(snippet):
     lines = snippet("x = 1", "if x:", "    y = 2").splitlines()
     assert [lines[snippet.line(n) - 1].strip() for n in (1, 2, 3)] == ["x = 1", "if x:", "y = 2"]
