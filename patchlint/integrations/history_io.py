@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterable
@@ -483,12 +484,23 @@ class _Stream:
         if event not in _OPEN:
             return value
         builder = ijson.ObjectBuilder()
-        builder.event(event, value)
+        build, parser = builder.event, self.parser  # the hot loop: one pass per JSON token
+        build(event, value)
         depth = 1
-        while depth:
-            event, value = self.must_next()
-            builder.event(event, value)
-            depth += (event in _OPEN) - (event in _CLOSE)
+        try:
+            while depth:
+                _, event, value = next(parser)
+                build(event, value)
+                if event in _OPEN:
+                    depth += 1
+                elif event in _CLOSE:
+                    depth -= 1
+        except StopIteration:
+            raise InputError("not JSON (premature end of file)", self.source) from None
+        except ijson.JSONError as exc:
+            raise InputError(f"not JSON ({_first_line(exc)})", self.source) from None
+        except UnicodeDecodeError:
+            raise InputError("not UTF-8 text", self.source) from None
         return builder.value
 
     def items(self):
@@ -552,9 +564,37 @@ def _first_line(exc: Exception) -> str:
     return str(text).strip().splitlines()[0] if str(text).strip() else exc.__class__.__name__
 
 
+class _NotOneDocument(Exception):
+    """More JSON follows the first document: read the file again the general way."""
+
+
+def _one_document_events(handle: BinaryIO, source: str):
+    """The events of a file that is one ``{"events": [...]}`` object (``temporal workflow show``
+    writes that), built by ijson's C backend: ~3x faster than the general reader."""
+    try:
+        yield from ijson.items(handle, "events.item", use_float=True)
+    except ijson.JSONError as exc:
+        if "trailing garbage" in _first_line(exc):
+            raise _NotOneDocument from None
+        raise InputError(f"not JSON ({_first_line(exc)})", source) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", source) from None
+
+
 def _load_stream(handle: BinaryIO, source: str) -> list[LoadedHistory]:
     head = handle.read(4096)
     if not head.strip() and not handle.read(1):
         raise InputError("empty file, no history in it", source)
     handle.seek(0)
+    try:
+        opening = [event for _, event, value in itertools.islice(ijson.parse(handle), 3)
+                   for event in ([event, value] if event == "map_key" else [event])]
+    except (ijson.JSONError, UnicodeDecodeError):
+        opening = []
+    handle.seek(0)
+    if opening == ["start_map", "map_key", "events", "start_array"]:
+        try:
+            return [temporal_history(_one_document_events(handle, source), source)]
+        except _NotOneDocument:
+            handle.seek(0)
     return _Stream(handle, source).load()
