@@ -175,3 +175,23 @@ def _mixes() -> bool:
     import inspect
 
     return "mix_stderr" in inspect.signature(CliRunner).parameters
+
+
+@pytest.mark.slow
+def test_a_large_history_is_read_in_little_memory(tmp_path):
+    """Peak memory while reading a 30 MB history stays under 2x the file (json.loads took ~7x):
+    measured in a fresh process by ``benchmarks/bench_history_memory.py``'s own probe."""
+    import importlib.util
+    import subprocess
+    import sys
+
+    spec = importlib.util.spec_from_file_location("bench_history_memory", ROOT / "benchmarks" / "bench_history_memory.py")
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    history = tmp_path / "big.json"
+    activities = bench.write_history(history, 30)
+    proc = subprocess.run([sys.executable, "-c", bench.MEASURE, str(history)], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    peak_kib, _, commands = proc.stdout.split()
+    assert int(commands) == activities
+    assert int(peak_kib) * 1024 <= 2 * history.stat().st_size
