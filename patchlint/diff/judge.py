@@ -7,6 +7,7 @@ against, breaks no single difference explains) is overridden by ``TemporalJudge`
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
@@ -40,7 +41,7 @@ MAX_LABELS = 60
 Numbers = tuple[int, ...]
 
 
-class Judge:
+class Judge(ABC):
     """The changes between one base run and the head run against it."""
 
     engine: ClassVar[ModuleType]  # the engine's semantics module (``patchlint.semantics.*``)
@@ -53,12 +54,12 @@ class Judge:
         old_run = engine.run(engine.requests(old, choices)())
         cuts = engine.histories(old_run, old_wf.name)
         head_requests = engine.requests(new, choices)
-        new_run = engine.run(head_requests(), cls._replayed(cuts[-1]))
-        return cls(old_wf, new_wf, old_run, new_run, cuts, base_ids, head_ids, head_requests)
+        new_run = engine.run(head_requests(), cls._against(cuts[-1]))
+        return cls(new_wf, old_run, new_run, cuts, base_ids, head_ids, head_requests)
 
-    def __init__(self, old_wf: Workflow, new_wf: Workflow, old_run: Trace, new_run: Trace, cuts,
-                 base_ids, head_ids, head_requests: RunFactory):
-        self.old_wf, self.new_wf = old_wf, new_wf
+    def __init__(self, new_wf: Workflow, old_run: Trace, new_run: Trace, cuts, base_ids, head_ids,
+                 head_requests: RunFactory):
+        self.new_wf = new_wf
         self.new_run = new_run
         self.new = list(new_run.events)
         self.recorded = list(old_run.events)  # one entry per history event / DBOS operation
@@ -67,27 +68,26 @@ class Judge:
         self.base_ids, self.head_ids = base_ids, head_ids
         self.head_requests = head_requests
         old_ids, new_ids = self._numbers()
-        where = self._located(self.new_wf)
         self._template = C.Change(
-            kind="", engine=new_wf.engine, workflow=new_wf.name, path=where[1], span=where[0],
+            kind="", engine=new_wf.engine, workflow=new_wf.name, path=new_wf.path, span=locate(new_wf),
             breaks_in_flight=False, old_steps=labels(self.old), new_steps=labels(self.new),
             old_ids=old_ids, new_ids=new_ids, is_async=new_wf.is_async,
         )
 
     # -- what each engine decides ----------------------------------------------------------------
     @staticmethod
-    def _replayed(history) -> object:
+    @abstractmethod
+    def _against(history) -> object:
         """What the head program runs against: the base run's completed history, as ``engine.run``
         takes it."""
-        raise NotImplementedError
 
     def _compared(self, recorded: list[Issued], new: list[Issued]) -> list[Issued]:
         """The recorded entries the head run is compared with."""
         return recorded
 
+    @abstractmethod
     def _numbers(self) -> tuple[Numbers, Numbers]:
         """The engine's own number of each old and new entry, as the step tables print them."""
-        raise NotImplementedError
 
     def _unbroken_note(self, op: Opcode) -> str:
         """Why a difference no run fails on is still a silent change ("": it is nothing)."""

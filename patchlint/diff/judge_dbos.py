@@ -14,7 +14,7 @@ class DbosJudge(Judge):
     engine = dbos
 
     @staticmethod
-    def _replayed(history: DbosHistory) -> dict[int, str]:
+    def _against(history: DbosHistory) -> dict[int, str]:
         return _rows(history)
 
     def _numbers(self) -> tuple[Numbers, Numbers]:

@@ -13,7 +13,7 @@ class TemporalJudge(Judge):
     engine = temporal
 
     @staticmethod
-    def _replayed(history: TemporalHistory) -> TemporalHistory:
+    def _against(history: TemporalHistory) -> TemporalHistory:
         return history
 
     def _compared(self, recorded: list[Issued], new: list[Issued]) -> list[Issued]:
