@@ -432,3 +432,16 @@ def test_engine_markers_are_the_extractors():
     from patchlint.integrations.flake8_plugin import ENGINE_MARKERS as PLUGIN_MARKERS
 
     assert PLUGIN_MARKERS == ENGINE_MARKERS
+
+
+def test_an_internal_error_is_one_pat000_not_silence(monkeypatch):
+    from patchlint.integrations import flake8_plugin as plugin
+
+    def boom(*args, **kwargs):
+        raise KeyError("no such workflow")
+
+    monkeypatch.setattr(plugin, "buffer_findings", boom)
+    out = list(plugin.PatchlintChecker(None, [NEW], "app/workflow.py").run())
+    assert [(line, col) for line, col, _, _ in out] == [(1, 0)]
+    text = out[0][2]
+    assert text.startswith("PAT000 not analysed: internal error (KeyError: ") and "\n" not in text
