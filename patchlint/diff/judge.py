@@ -89,12 +89,13 @@ class Judge(ABC):
     def _numbers(self) -> tuple[Numbers, Numbers]:
         """The engine's own number of each old and new entry, as the step tables print them."""
 
-    def _unbroken_note(self, op: Opcode) -> str:
-        """Why a difference no run fails on is still a silent change ("": it is nothing)."""
+    def _silent_cut(self, op: Opcode) -> str:
+        """For a difference no run fails on: the runs it silently changes (``Change.cut``), ""
+        when none."""
         return ""
 
-    def _whole_program(self, divergence: int | None) -> list[C.Change]:
-        """Breaks that no single difference explains, from replaying the head program itself
+    def _head_breaks(self, divergence: int | None) -> list[C.Change]:
+        """Breaks found by replaying the head program itself, which no single difference explains
         (``divergence``: the first old entry that differs, None when none does)."""
         return []
 
@@ -110,7 +111,7 @@ class Judge(ABC):
                 change = self._judge(op)
                 if change is not None:
                     out.append(change)
-        return out + self._whole_program(divergence) + self._silent_reorders()
+        return out + self._head_breaks(divergence) + self._silent_reorders()
 
     def _change(self, kind: str, span: Span, path: str, **fields) -> C.Change:
         """A change of this run, reported at ``span`` of ``path``; ``fields`` override the run's
@@ -132,8 +133,8 @@ class Judge(ABC):
         if open_failure is None:
             if completed_failure is not None:
                 change_kind = C.COMPLETED_ONLY
-            elif note := self._unbroken_note(op):
-                change_kind, cut = C.SILENT, note
+            elif silent := self._silent_cut(op):
+                change_kind, cut = C.SILENT, silent
             else:
                 return None
         span, path, patch_id = self._where(change_kind, op)

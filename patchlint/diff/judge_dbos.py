@@ -20,12 +20,12 @@ class DbosJudge(Judge):
     def _numbers(self) -> tuple[Numbers, Numbers]:
         return function_ids(self.old), function_ids(self.new)
 
-    def _unbroken_note(self, op: Opcode) -> str:
+    def _silent_cut(self, op: Opcode) -> str:
         """Steps appended after the last: runs already blocked in that step run them when they
         resume."""
         return "blocked in its last step" if op.kind == "insert" and op.i1 == len(self.old) else ""
 
-    def _whole_program(self, divergence: int | None) -> list[C.Change]:
+    def _head_breaks(self, divergence: int | None) -> list[C.Change]:
         """A new patch written into the slot a blocked ``recv``/``get_event`` left empty."""
         out = []
         for cut in self.cuts:

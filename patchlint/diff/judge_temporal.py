@@ -28,7 +28,7 @@ class TemporalJudge(Judge):
         return (tuple(recorded.get(id(e), 0) for e in self.old[:MAX_LABELS]),
                 tuple(temporal_events.event_ids(head)[:min(len(self.new), MAX_LABELS)]))
 
-    def _whole_program(self, divergence: int | None) -> list[C.Change]:
+    def _head_breaks(self, divergence: int | None) -> list[C.Change]:
         """Commands that went out in one workflow task now wait for each other. Replay matches one
         recorded workflow task at a time: if the head code blocks before it has issued every
         command of the task being replayed, the rest have no command. Seen as a failure of the
