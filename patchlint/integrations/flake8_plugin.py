@@ -262,7 +262,8 @@ def buffer_findings(filename: str, text: str, rev: str = DEFAULT_BASE, explicit:
         if explicit:
             raise InputError(f"not in a git repository: cannot compare with {rev}")
         return _single_revision(text, filename)
-    rel = Path(os.path.relpath(os.path.join(directory, os.path.basename(filename)), os.path.realpath(root))).as_posix()
+    # both real paths: the directory was resolved, git reports the root resolved (as the walk finds it)
+    rel = Path(os.path.relpath(os.path.join(directory, os.path.basename(filename)), root)).as_posix()
     tree = run.tree(root, rev)
     if not engine:
         # A module that never mentions an engine matters only when it changed and a workflow module
