@@ -6,6 +6,8 @@ import ast
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import patchlint.diff
 from patchlint.diff.analyze import JUDGES
@@ -81,3 +83,30 @@ def test_no_engine_branches_in_diff():
         if lines:
             found[path.name] = lines
     assert found == {}
+
+
+def _lcs_length(a, b) -> int:
+    row = [0] * (len(b) + 1)
+    for x in a:
+        new = [0]
+        for j, y in enumerate(b):
+            new.append(row[j] + 1 if x == y else max(row[j + 1], new[j]))
+        row = new
+    return row[-1]
+
+
+@given(st.lists(st.sampled_from("ALC"), max_size=12), st.lists(st.sampled_from("ALC"), max_size=12))
+def test_align_keeps_a_longest_common_subsequence(old, new):
+    """difflib anchors on the longest contiguous block, not the longest common subsequence: it
+    turned A L L L → A L A L L into "insert A L, delete L", which the move pairing then read as a
+    reorder (a false PAT103 on a plain insertion)."""
+    ops = align(old, new)
+    starts = [(op.i1, op.j1) for op in ops] + [(len(old), len(new))]
+    assert starts == [(0, 0)] + [(op.i2, op.j2) for op in ops]  # contiguous, covering both
+    assert sum(op.i2 - op.i1 for op in ops if op.kind == "equal") == _lcs_length(old, new)
+    assert all(old[op.i1:op.i2] == new[op.j1:op.j2] for op in ops if op.kind == "equal")
+
+
+def test_an_insertion_between_equal_steps_is_an_insertion():
+    assert differences(align(list("ALLL"), list("ALALL")), list("ALLL"), list("ALALL")) == [
+        Opcode("insert", 2, 2, 2, 3)]

@@ -270,7 +270,7 @@ def dbos_workflow(steps: str) -> str:
     ("abcd", "xadcb", [("PAT101", 0), ("PAT103", 2)]),
     ("abcde", "xadcbe", [("PAT101", 0), ("PAT103", 2)]),
     ("abcd", "adcb", [("PAT103", 1)]),  # no PAT102 at the workflow line
-    ("abcd", "bdca", [("PAT103", 0)]),
+    ("abcd", "bdca", [("PAT103", 1)]),  # b and c keep their order: d (moved up) is the moved line
 ])
 def test_a_swap_is_pat103_whatever_comes_before_it(make, first_line, old, new, expected):
     findings = analyze_texts(make(old), make(new), "workflow.py").findings

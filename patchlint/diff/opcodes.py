@@ -54,9 +54,100 @@ class Move(Opcode):
         return self.moved
 
 
+MAX_EDITS = 2000  # past this many edits Myers' search costs more than it is worth: difflib aligns
+
+
 def align(ok: Sequence, nk: Sequence) -> list[Opcode]:
-    """difflib's opcodes turning ``ok`` into ``nk``."""
-    return [Opcode(*op) for op in SequenceMatcher(None, ok, nk, autojunk=False).get_opcodes()]
+    """Opcodes (difflib's tags) turning ``ok`` into ``nk`` through a longest common subsequence.
+
+    difflib's ``SequenceMatcher`` anchors on the longest contiguous block, which is not the
+    longest common subsequence: ``A L L L`` → ``A L A L L`` comes out as "insert ``A L``, delete
+    the last ``L``" rather than "insert ``A``", and a pure insertion then reads as a move. Myers'
+    O(ND) search (Myers 1986, as git and GNU diff use it) finds a shortest edit script; difflib
+    is kept for wholesale rewrites, past ``MAX_EDITS`` edits."""
+    script = _shortest_edit_script(ok, nk)
+    if script is None:
+        return [Opcode(*op) for op in SequenceMatcher(None, ok, nk, autojunk=False).get_opcodes()]
+    return _opcodes(script, len(ok), len(nk))
+
+
+def _shortest_edit_script(a: Sequence, b: Sequence) -> list[tuple[int, int]] | None:
+    """The matched pairs ``(i, j)`` of a longest common subsequence of ``a`` and ``b``, in order;
+    None when more than ``MAX_EDITS`` edits separate them."""
+    n, m = len(a), len(b)
+    lo = 0
+    while lo < n and lo < m and a[lo] == b[lo]:
+        lo += 1
+    hi_a, hi_b = n, m
+    while hi_a > lo and hi_b > lo and a[hi_a - 1] == b[hi_b - 1]:
+        hi_a, hi_b = hi_a - 1, hi_b - 1
+    head = [(k, k) for k in range(lo)]
+    tail = [(hi_a + k, hi_b + k) for k in range(n - hi_a)]
+    a, b = a[lo:hi_a], b[lo:hi_b]
+    n, m = len(a), len(b)
+    frontier = {1: 0}  # diagonal k = x - y → furthest x reached
+    history = []
+    for d in range(min(n + m, MAX_EDITS) + 1):
+        history.append(dict(frontier))
+        for k in range(-d, d + 1, 2):
+            if _down(frontier, k, d):
+                x = frontier[k + 1]  # down: an insertion
+            else:
+                x = frontier[k - 1] + 1  # right: a deletion
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x, y = x + 1, y + 1
+            frontier[k] = x
+            if x >= n and y >= m:
+                return head + [(i + lo, j + lo) for i, j in _backtrack(history, a, b, d, k)] + tail
+    return None
+
+
+def _down(frontier: dict[int, int], k: int, d: int) -> bool:
+    """Whether the furthest path to diagonal ``k`` at edit ``d`` comes down from ``k + 1`` (an
+    insertion) rather than right from ``k - 1`` (a deletion). On a tie the deletion comes second:
+    the earlier old step stays matched, as difflib keeps it (a swap ``A B`` → ``B A`` moves ``B``)."""
+    return k == -d or (k != d and frontier[k - 1] + 1 < frontier[k + 1])
+
+
+def _backtrack(history: list[dict[int, int]], a: Sequence, b: Sequence, d: int, k: int) -> list[tuple[int, int]]:
+    """The matched pairs of the path Myers' search found: walk back from the end, one edit at a
+    time, through the frontier each edit started from (``history[step]``)."""
+    x, y = len(a), len(b)
+    pairs = []
+    for step in range(d, 0, -1):
+        before = history[step]
+        down = _down(before, k, step)
+        k_prev = k + 1 if down else k - 1
+        x_prev = before[k_prev]
+        y_prev = x_prev - k_prev
+        x_edit, y_edit = (x_prev, y_prev + 1) if down else (x_prev + 1, y_prev)
+        while x > x_edit and y > y_edit:
+            x, y = x - 1, y - 1
+            pairs.append((x, y))
+        x, y, k = x_prev, y_prev, k_prev
+    while x > 0 and y > 0:
+        x, y = x - 1, y - 1
+        pairs.append((x, y))
+    pairs.reverse()
+    return pairs
+
+
+def _opcodes(pairs: list[tuple[int, int]], n: int, m: int) -> list[Opcode]:
+    """difflib-style opcodes from the matched pairs of a common subsequence."""
+    out: list[Opcode] = []
+    i = j = 0
+    for pi, pj in [*pairs, (n, m)]:
+        if i < pi or j < pj:
+            kind = "replace" if i < pi and j < pj else ("delete" if i < pi else "insert")
+            out.append(Opcode(kind, i, pi, j, pj))
+        if pi < n:
+            if out and out[-1].kind == "equal" and out[-1].i2 == pi and out[-1].j2 == pj:
+                out[-1] = Opcode("equal", out[-1].i1, pi + 1, out[-1].j1, pj + 1)
+            else:
+                out.append(Opcode("equal", pi, pi + 1, pj, pj + 1))
+        i, j = pi + 1, pj + 1
+    return out
 
 
 def differences(opcodes: list[Opcode], ok: Sequence, nk: Sequence) -> list[Opcode]:
