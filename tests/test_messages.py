@@ -310,3 +310,9 @@ def test_every_case_message_is_short_and_every_fix_pastes(case, tmp_path, monkey
             assert "dbos.patch" not in code
         if f["severity"] == "error":
             assert f["engine_message"], f  # what the engine says to the run that fails
+
+
+def test_a_long_message_is_cut_in_what_changed_never_in_which_runs_fail():
+    findings = analyze_texts(temporal_workflow("abcd"), temporal_workflow("bdca"), "workflow.py").findings
+    (f,) = findings
+    assert len(f.message) <= 120 and f.message.endswith("; open runs past event 5 fail"), f.message

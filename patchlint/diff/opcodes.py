@@ -54,7 +54,7 @@ class Move(Opcode):
         return self.moved
 
 
-MAX_EDITS = 2000  # past this many edits Myers' search costs more than it is worth: difflib aligns
+MAX_EDITS = 500  # past this many edits Myers' search costs more than it is worth: difflib aligns
 
 
 def align(ok: Sequence, nk: Sequence) -> list[Opcode]:

@@ -78,8 +78,15 @@ def runs_failing(change: Change) -> str:
 def message(*parts: str) -> str:
     """Parts joined with ``; ``, cut to ``MAX_MESSAGE`` characters if a name is huge (names are kept as
     written: the formats show their control characters as escapes)."""
-    text = "; ".join(p for p in parts if p)
-    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+    parts = tuple(p for p in parts if p)
+    text = "; ".join(parts)
+    if len(text) <= MAX_MESSAGE:
+        return text
+    tail = "".join(f"; {p}" for p in parts[1:])  # which runs fail: the part a reader needs most
+    room = MAX_MESSAGE - len(tail) - 1
+    if room >= MAX_MESSAGE // 3:
+        return parts[0][:room] + "…" + tail
+    return text[: MAX_MESSAGE - 1] + "…"
 
 
 def finding(change: Change, code: str, severity: Severity, text: str, fix: str = "",
