@@ -11,16 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from patchlint.diff.identity import pair_workflows
-from patchlint.findings import Finding, Severity
+from patchlint.findings import MAX_MESSAGE, Finding, Severity
 from patchlint.model.program import Workflow
 from patchlint.semantics import dbos, temporal
 from patchlint.semantics.choices import describe, enumerate_choices
 from patchlint.semantics.history import DbosHistory, History, TemporalHistory
 from patchlint.semantics.result import ReplayResult
 
-NOT_CONFIRMED = " (not confirmed by the reference runtime)"
+NOT_CONFIRMED = " (not confirmed by the reference runtime)"  # kept within MAX_MESSAGE: see unconfirmed()
 # Codes whose errors are about in-flight runs of a workflow the runtime can replay.
 _ENGINES = {"temporal": temporal, "dbos": dbos}
+
+
+def unconfirmed(message: str) -> str:
+    """``message`` marked as not confirmed by the runtime, still one line of ``MAX_MESSAGE``."""
+    room = MAX_MESSAGE - len(NOT_CONFIRMED)
+    return (message if len(message) <= room else message[: room - 1] + "…") + NOT_CONFIRMED
 
 
 @dataclass(frozen=True)
@@ -162,9 +168,7 @@ def verify_report(report, old_models, new_models):
                 covered.add(id(verdict))
             failure = verdict.first(in_flight=True) if verdict else None
             if failure is None:
-                finding = finding.with_(
-                    severity=Severity.WARNING, message=finding.message + NOT_CONFIRMED
-                )
+                finding = finding.with_(severity=Severity.WARNING, message=unconfirmed(finding.message))
             else:
                 finding = finding.with_(witness=failure.witness())
         elif finding.code == "PAT110" and verdict is not None:

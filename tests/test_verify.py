@@ -147,3 +147,12 @@ def test_nowhere_span_is_allowed_for_pat199():
     new = Workflow("temporal", "W", "workflow.py", NOWHERE, seq(act("b")))
     report = verify_report(Report(findings=[]), module(old), module(new))
     assert report.findings[0].line == 1
+
+
+def test_an_unconfirmed_error_stays_one_short_line():
+    from patchlint.findings import MAX_MESSAGE
+    from patchlint.verify import unconfirmed
+
+    marked = unconfirmed("x" * MAX_MESSAGE)
+    assert len(marked) == MAX_MESSAGE and marked.endswith(NOT_CONFIRMED)
+    assert unconfirmed("step inserted") == "step inserted" + NOT_CONFIRMED
