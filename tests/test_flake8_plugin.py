@@ -174,6 +174,15 @@ def test_noqa_silences_the_finding(tmp_path: Path, comment: str):
     assert flake8("app/workflow.py", cwd=tmp_path) == []
 
 
+def test_disable_noqa_brings_the_finding_back(tmp_path: Path):
+    """flake8 owns noqa under flake8: the plugin reports everything, so --disable-noqa works."""
+    lines = NEW.splitlines()
+    lines[INSERTED_LINE - 1] += "  # noqa: PAT101"
+    make_repo(tmp_path, OLD, "\n".join(lines) + "\n")
+    findings = flake8("--disable-noqa", "app/workflow.py", cwd=tmp_path)
+    assert codes_lines(findings) == [("PAT101", INSERTED_LINE)]
+
+
 @pytest.mark.parametrize("comment", ["# noqa: E501", "# noqa: PAT102"])
 def test_noqa_for_other_codes_keeps_the_finding(tmp_path: Path, comment: str):
     lines = NEW.splitlines()

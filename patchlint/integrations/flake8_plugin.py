@@ -234,7 +234,7 @@ def _directory(filename: str, run: Run) -> str:
 def _single_revision(text: str, name: str) -> list:
     from patchlint.api import analyze_texts
 
-    return analyze_texts(None, text, name).findings
+    return analyze_texts(None, text, name, noqa=False).findings  # flake8 applies noqa (and --disable-noqa)
 
 
 def buffer_findings(filename: str, text: str, rev: str = DEFAULT_BASE, explicit: bool = False,
@@ -307,7 +307,8 @@ def _analyse(tree: Tree, config, commit: str | None, rel: str, text: str) -> lis
         _add_importers(tree.root, Revisions(tree.rev, None, commit, None), old_files, new_files, config)
     try:
         report = analyze_revisions(old_files, new_files, config=config, repo=RepoRef(tree.root, commit, None),
-                                   has_base=has_base, context_files=tree.context())
+                                   has_base=has_base, context_files=tree.context(),
+                                   noqa=False)  # flake8 applies noqa (and --disable-noqa)
     except InputError:
         if has_base:  # say which revision libcst could not read: both carry the buffer's path
             from patchlint.extract.source import parse
