@@ -118,6 +118,7 @@ def test_testdata_cases_exist():
     assert len(CASES) >= 40
 
 
+@pytest.mark.slow  # a flake8 process per case (two minutes of the fast tier)
 @pytest.mark.parametrize("case", CASES)
 def test_case_by_path_and_by_stdin_agree_and_match_expected(case, tmp_path: Path):
     repo = tmp_path / "repo"
@@ -144,6 +145,7 @@ def test_case_by_path_and_by_stdin_agree_and_match_expected(case, tmp_path: Path
     assert codes_lines(by_path) == sorted((c, ln) for c, ln, _, path in case.expected_at() if path == "workflow.py")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_bare_stdin_runs_single_revision_rules_only(case, tmp_path: Path):
     new = case.new

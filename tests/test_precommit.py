@@ -18,6 +18,8 @@ import pytest
 from test_action import GUARDED
 from test_flake8_plugin import INSERTED_LINE, NEW, OLD
 
+pytestmark = pytest.mark.slow  # pre-commit builds a virtualenv and runs git and patchlint per test
+
 ROOT = Path(__file__).resolve().parents[1]
 GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 

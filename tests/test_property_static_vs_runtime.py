@@ -31,6 +31,8 @@ from patchlint.model.program import steps_of
 from patchlint.verify import verify_pair
 from tests.strategies import program_pairs, programs, render, step_identities
 
+pytestmark = pytest.mark.slow  # hundreds of generated programs per engine
+
 REPLAY_BREAK_CODES = frozenset(
     {"PAT101", "PAT102", "PAT103", "PAT104", "PAT105", "PAT106", "PAT107", "PAT108", "PAT201"}
 )

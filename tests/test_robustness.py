@@ -29,6 +29,7 @@ def test_there_are_files_to_check():
     assert len(FILES) > 100
 
 
+@pytest.mark.slow  # every module of the engine packages
 @pytest.mark.parametrize("chunk", range(8))
 def test_diff_same_file_on_engine_packages(chunk):
     runner = CliRunner()
@@ -46,6 +47,7 @@ def test_generated_programs_do_not_crash(source):
     assert report.findings == []
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(source=hypothesmith.from_node())
 def test_generated_syntax_trees_do_not_crash(source):
