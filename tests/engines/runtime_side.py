@@ -52,7 +52,15 @@ def verdicts(
             return RuntimeVerdicts(0, ())
         if new is None:
             return RuntimeVerdicts(1, (ReplayResult(ok=False, message="workflow type not defined in new.py"),))
-        return RuntimeVerdicts(1, (temporal_runtime.replay(new, cut, None),))
+        # The path the history proves, as `patchlint replay` takes it; and, as for any history,
+        # the runs whose own decisions (the same in both revisions) record it: a decision the
+        # history cannot show (the count of a loop whose old body records nothing) is the run's,
+        # and the engine replays the new code under the run's value, not under any value.
+        results = [temporal_runtime.replay(new, cut, None)]
+        for choices in enumerate_choices(old.program, new.program):
+            if temporal_runtime.replay(old, recorded, choices).ok:
+                results.append(temporal_runtime.replay(new, cut, choices))
+        return RuntimeVerdicts(len(results), tuple(results))
     runtime = temporal_runtime if isinstance(recorded, TemporalHistory) else dbos_runtime
     results = []
     matching = 0
