@@ -138,13 +138,18 @@ def test_wal_database_with_a_live_writer_is_read_whole_and_unchanged(layout, com
         writer.close()
 
 
+def assert_one_line_error(result, needle: str) -> None:
+    """Exit 2 and one line, ``patchlint: error: ...``, that says ``needle``."""
+    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+    assert result.output.startswith("patchlint: error: ") and needle in result.output, result.output
+
+
 @pytest.mark.parametrize("command", ["replay", "patches"])
 @pytest.mark.parametrize("url", ["sqlite:///nope.sqlite", "sqlite:///nope.sqlite?mode=rwc&x=", "sqlite:///sub/nope.sqlite"])
 def test_missing_sqlite_database_is_one_line_and_nothing_is_created(layout, command, url):
     repo, _ = layout
     result = RUN[command](repo, url)
-    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
-    assert result.output.startswith("patchlint: error: ") and "no such database file" in result.output
+    assert_one_line_error(result, "no such database file")
     assert sorted(os.listdir(repo)) == [".git", "workflow.py"]
 
 
@@ -172,7 +177,7 @@ def test_wal_without_shm_is_refused_rather_than_creating_one(layout, command):
     writer.close()
     before = snapshot(copy)
     result = RUN[command](repo, f"sqlite:///{copy / 'sys.sqlite'}")
-    assert result.exit_code == 2 and result.output.count("\n") == 1 and "-shm" in result.output
+    assert_one_line_error(result, "-shm")
     assert snapshot(copy) == before
 
 
@@ -195,8 +200,8 @@ URLS_WITH_SECRETS = [
 def test_passwords_are_never_printed(layout, command, url):
     repo, _ = layout
     result = RUN[command](repo, url, "--timeout", "3")
-    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
-    assert SECRET not in result.output and "***" in result.output
+    assert_one_line_error(result, "***")
+    assert SECRET not in result.output
 
 
 @pytest.mark.parametrize("command", ["replay", "patches"])
@@ -231,8 +236,7 @@ def test_redact(text, url, expected):
 def test_malformed_postgres_url_is_one_line_exit_2(layout, command, url):
     repo, _ = layout
     result = RUN[command](repo, url)
-    assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
-    assert result.output.startswith("patchlint: error: ") and "malformed database URL" in result.output
+    assert_one_line_error(result, "malformed database URL")
 
 
 # --- bounded time ---------------------------------------------------------------------------
