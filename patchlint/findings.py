@@ -8,6 +8,11 @@ from enum import Enum
 MAX_MESSAGE = 120  # a finding's message fits one terminal line, as ruff's do
 
 
+def clip(text: str, limit: int = MAX_MESSAGE) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis when it was longer."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from patchlint.diff.identity import pair_workflows
-from patchlint.findings import MAX_MESSAGE, Finding, Severity
+from patchlint.findings import MAX_MESSAGE, Finding, Severity, clip
 from patchlint.model.program import Workflow
 from patchlint.semantics import dbos, temporal
 from patchlint.semantics.choices import describe, enumerate_choices
@@ -25,8 +25,7 @@ _ENGINES = {"temporal": temporal, "dbos": dbos}
 
 def unconfirmed(message: str) -> str:
     """``message`` marked as not confirmed by the runtime, still one line of ``MAX_MESSAGE``."""
-    room = MAX_MESSAGE - len(NOT_CONFIRMED)
-    return (message if len(message) <= room else message[: room - 1] + "…") + NOT_CONFIRMED
+    return clip(message, MAX_MESSAGE - len(NOT_CONFIRMED)) + NOT_CONFIRMED
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 from patchlint.diff.changes import Change
-from patchlint.findings import MAX_MESSAGE, Finding, Severity
+from patchlint.findings import MAX_MESSAGE, Finding, Severity, clip
 
 _LONG_NAME = 40  # a step name longer than this is shortened in a message (never in engine/fix)
 
 
 def short(label: str, limit: int = _LONG_NAME) -> str:
-    return label if len(label) <= limit else label[: limit - 1] + "…"
+    return clip(label, limit)
 
 
 def quote(labels, limit: int = 3) -> str:
@@ -85,8 +85,8 @@ def message(*parts: str) -> str:
     tail = "".join(f"; {p}" for p in parts[1:])  # which runs fail: the part a reader needs most
     room = MAX_MESSAGE - len(tail) - 1
     if room >= MAX_MESSAGE // 3:
-        return parts[0][:room] + "…" + tail
-    return text[: MAX_MESSAGE - 1] + "…"
+        return clip(parts[0], room + 1) + tail
+    return clip(text)
 
 
 def finding(change: Change, code: str, severity: Severity, text: str, fix: str = "",
