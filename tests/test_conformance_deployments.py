@@ -31,7 +31,9 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from tests.engines.deploy_temporal import (
     ORDER,
+    ORDER_V2,
     Deploy,
+    OrderV2Renamed,
     deployment_deploys,
     observe,
     order_workflows,
@@ -149,6 +151,58 @@ def test_build_id_in_a_new_set_never_replays_old_runs(version_sets_address):
     assert seen.tasks_started_after_signal() == 0
     assert seen.old_result_on_deploy_1 == "v1:reserved"
     assert set(seen.worker_build_ids) == {"1.0"}
+    assert seen.new_result == "v2:charged"
+
+
+# --- Temporal without worker versioning: one task queue, or versioned names / queues ------------
+
+def _plain() -> tuple[type, type]:
+    return order_workflows(UNSPECIFIED)
+
+
+def test_plain_redeploy_replays_old_runs_and_fails(temporal_address):
+    """The world patching is for: deploy 2 serves the same queue and type, and replays."""
+    v1, v2 = _plain()
+    seen = asyncio.run(observe(temporal_address, Deploy(v1), Deploy(v2)))
+
+    failure = seen.task_failures()[0]
+    assert failure.failure.message == NONDETERMINISM
+    assert failure.cause == WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_NON_DETERMINISTIC_ERROR
+    assert seen.new_result == "v2:charged"
+
+
+def test_versioned_type_name_without_the_old_type_fails_old_runs(temporal_address):
+    """A new workflow type name on the same queue: the old runs' tasks still come to the queue,
+    and a worker that dropped the old type fails them (not a non-determinism error)."""
+    v1, _ = _plain()
+    seen = asyncio.run(observe(temporal_address, Deploy(v1), Deploy(OrderV2Renamed)))
+
+    failure = seen.task_failures()[0]
+    assert failure.failure.message == (
+        f"Workflow class {ORDER} is not registered on this worker, available workflows: {ORDER_V2}"
+    )
+    assert failure.failure.application_failure_info.type == "NotFoundError"
+    assert failure.cause == WorkflowTaskFailedCause.WORKFLOW_TASK_FAILED_CAUSE_WORKFLOW_WORKER_UNHANDLED_FAILURE
+    assert seen.new_result == "v2:charged"
+
+
+def test_versioned_type_name_beside_the_old_type_finishes_old_runs_on_old_code(temporal_address):
+    v1, _ = _plain()
+    second = Deploy(OrderV2Renamed, also=(v1,))
+    seen = asyncio.run(observe(temporal_address, Deploy(v1), second))
+
+    assert seen.task_failures() == []
+    assert seen.old_result_on_deploy_2 == "v1:reserved"  # deploy 2's worker, deploy 1's code
+    assert seen.new_result == "v2:charged"
+
+
+def test_versioned_task_queue_never_replays_old_runs(temporal_address):
+    v1, v2 = _plain()
+    seen = asyncio.run(observe(temporal_address, Deploy(v1), Deploy(v2, queue_suffix="-v2")))
+
+    assert seen.task_failures() == []
+    assert seen.tasks_started_after_signal() == 0  # its task waits on the old queue
+    assert seen.old_result_on_deploy_1 == "v1:reserved"
     assert seen.new_result == "v2:charged"
 
 

@@ -10,6 +10,9 @@ model decides which deploy gets the old run's next workflow task:
   ``default_versioning_behavior``) decides.
 * Build-ID version sets (legacy ``build_id=..., use_worker_versioning=True``): deploy 2's Build ID
   joins deploy 1's set (compatible) or starts a new default set.
+* No versioning (plain workers): deploy 2 serves the same task queue and workflow type (what
+  patching assumes), or a versioned workflow type (``DeployOrderV2``, with or without the old
+  type still registered), or a versioned task queue.
 
 ``observe`` returns what the server recorded, for the tests to assert. Every wait is bounded.
 """
@@ -28,6 +31,7 @@ from temporalio.client import (
     BuildIdOpAddNewCompatible,
     BuildIdOpAddNewDefault,
     Client,
+    WorkflowExecutionStatus,
     WorkflowHandle,
 )
 from temporalio.common import VersioningBehavior, WorkerDeploymentVersion
@@ -35,6 +39,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker, WorkerDeploymentConfig
 
 ORDER = "DeployOrder"
+ORDER_V2 = "DeployOrderV2"  # deploy 2 under a versioned workflow type name
 WAIT = 30.0  # seconds, for anything the server or a worker is expected to do
 QUIET = 5.0  # seconds a worker is watched doing nothing, after it did all else asked of it
 
@@ -124,6 +129,13 @@ class OrderV2(_Deploy2):
         return await self._order()
 
 
+@workflow.defn(name=ORDER_V2)
+class OrderV2Renamed(_Deploy2):
+    @workflow.run
+    async def run(self) -> str:
+        return await self._order()
+
+
 _BY_BEHAVIOR = {
     VersioningBehavior.PINNED: (OrderV1Pinned, OrderV2Pinned),
     VersioningBehavior.AUTO_UPGRADE: (OrderV1AutoUpgrade, OrderV2AutoUpgrade),
@@ -142,6 +154,8 @@ class Observed:
 
     old_events: list = field(default_factory=list)  # HistoryEvent, after deploy 2 got its chance
     old_versioning: object = None  # describe().raw_description.workflow_execution_info.versioning_info
+    old_status: object = None  # WorkflowExecutionStatus once deploy 2 got its chance
+    old_result_on_deploy_2: str | None = None  # set when deploy 2's worker finished it
     old_result_on_deploy_1: str | None = None  # set when deploy 1 came back and finished it
     new_result: str | None = None
     new_versioning: object = None
@@ -214,19 +228,27 @@ async def set_current_version(client: Client, deployment: str, build_id: str) ->
 class Deploy:
     """How one deploy's worker identifies itself, and what making it live means."""
 
-    workflow: type
+    workflow: type  # the one new runs start
     deployment: WorkerDeploymentConfig | None = None  # Worker Deployments
     build_id: str | None = None  # legacy version sets
+    also: tuple[type, ...] = ()  # workflows the worker keeps registered besides ``workflow``
+    queue_suffix: str = ""  # a versioned task queue: the base queue's name + this
 
     def worker(self, client: Client, queue: str) -> Worker:
-        versioning = (
-            {"deployment_config": self.deployment} if self.deployment
-            else {"build_id": self.build_id, "use_worker_versioning": True}
-        )
+        if self.deployment is not None:
+            versioning: dict = {"deployment_config": self.deployment}
+        elif self.build_id is not None:
+            versioning = {"build_id": self.build_id, "use_worker_versioning": True}
+        else:
+            versioning = {}
         return Worker(
-            client, task_queue=queue, workflows=[self.workflow], activities=[reserve, charge],
-            workflow_runner=UnsandboxedWorkflowRunner(), **versioning,
+            client, task_queue=queue + self.queue_suffix, workflows=[self.workflow, *self.also],
+            activities=[reserve, charge], workflow_runner=UnsandboxedWorkflowRunner(), **versioning,
         )
+
+    @property
+    def workflow_type(self) -> str:
+        return workflow._Definition.must_from_class(self.workflow).name
 
 
 def deployment_deploys(
@@ -265,8 +287,9 @@ async def observe(address: str, first: Deploy, second: Deploy, *, compatible: bo
 
     After deploy 2 is live: the old run is signalled and a new run started; both are watched until
     the new run waits for its signal on deploy 2 and the old run either recorded a workflow task
-    failure or, ``QUIET`` seconds longer, nothing. Then deploy 1's worker comes back for ``WAIT``
-    seconds at most: a run still bound to deploy 1 finishes there."""
+    failure or, ``QUIET`` seconds longer, nothing. Then, unless deploy 2 failed or finished it,
+    deploy 1's worker comes back for ``WAIT`` seconds at most: a run still bound to deploy 1
+    finishes there."""
     client = await Client.connect(address)
     queue = f"deploy-{uuid.uuid4()}"
     seen = Observed()
@@ -284,19 +307,25 @@ async def observe(address: str, first: Deploy, second: Deploy, *, compatible: bo
         if second.deployment is not None:
             await make_live(client, queue, second, compatible=compatible)
         await old.signal("go_on")
-        new = await client.start_workflow(ORDER, id=f"{queue}-new", task_queue=queue,
-                                          execution_timeout=timedelta(minutes=2))
+        new = await client.start_workflow(
+            second.workflow_type, id=f"{queue}-new", task_queue=queue + second.queue_suffix,
+            execution_timeout=timedelta(minutes=2),
+        )
         await wait_until_waiting(new)
         failed = await wait_for_event(old, EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED, QUIET)
         seen.old_events = await _events(old)
-        seen.old_versioning = (await old.describe()).raw_description.workflow_execution_info.versioning_info
+        described = await old.describe()
+        seen.old_status = described.status
+        seen.old_versioning = described.raw_description.workflow_execution_info.versioning_info
+        if seen.old_status == WorkflowExecutionStatus.COMPLETED:
+            seen.old_result_on_deploy_2 = await old.result()
         seen.new_versioning = (await new.describe()).raw_description.workflow_execution_info.versioning_info
         await new.signal("go_on")
         seen.new_result = await asyncio.wait_for(new.result(), WAIT)
-    if not failed:
+    if not failed and seen.old_status == WorkflowExecutionStatus.RUNNING:
         async with first.worker(client, queue):
             seen.old_result_on_deploy_1 = await asyncio.wait_for(old.result(), WAIT)
-    else:
+    elif failed:
         await old.terminate("conformance test done")
     seen.worker_build_ids = [
         e.workflow_task_completed_event_attributes.worker_version.build_id
