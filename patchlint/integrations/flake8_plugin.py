@@ -13,6 +13,10 @@ unknown base, source libcst cannot parse, an internal error) the editor gets one
 line 1 saying why, never a traceback: a linter that crashes the editor's lint run is switched off.
 Without a repository (a scratch file, bare stdin) only single-revision rules run, quietly unless a
 base was configured (``--patchlint-base``), which then cannot be honoured: ``PAT000``.
+
+Warm when asked (``--patchlint-warm``): an editor lints on every keystroke, each time in a new
+process that would import libcst again; ``patchlint.integrations.warm`` answers from a server that
+keeps it loaded, and this process analyses the buffer itself whenever that server cannot answer.
 """
 
 from __future__ import annotations
@@ -58,8 +62,11 @@ def _read_source(path: Path) -> str | None:
 class Tree:
     """One repository compared with one base revision; each fact is read from git once, when first needed."""
 
-    def __init__(self, root: Path, rev: str):
+    def __init__(self, root: Path, rev: str, memo: dict | None = None):
         self.root, self.rev = root, rev
+        # What a commit id alone decides (its file listing, its blobs): kept across runs by the warm
+        # analyser (``patchlint.integrations.warm``); never anything the working tree or a ref decides.
+        self.memo = {} if memo is None else memo
         self._resolved: tuple[str | None, Exception | None] | None = None
         self._config = None
         self._base_paths: frozenset[str] | None = None
@@ -100,12 +107,24 @@ class Tree:
 
     def in_base(self, rel: str) -> bool:
         if self._base_paths is None:
+            key = (self.root, self.commit, "ls-tree")
+            if key not in self.memo:
+                from patchlint.integrations import git
+
+                out = git.run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", "--end-of-options",
+                                  self.commit, "--", ".")
+                self.memo[key] = frozenset(out.split("\0"))
+            self._base_paths = self.memo[key]
+        return rel in self._base_paths
+
+    def base_text(self, rel: str) -> str:
+        """The file at the base commit; raises ``InputError`` (not there, not UTF-8)."""
+        key = (self.root, self.commit, "show", rel)
+        if key not in self.memo:
             from patchlint.integrations import git
 
-            out = git.run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", "--end-of-options",
-                              self.commit, "--", ".")
-            self._base_paths = frozenset(out.split("\0"))
-        return rel in self._base_paths
+            self.memo[key] = git.show(self.root, self.commit, rel)
+        return self.memo[key]
 
     def changed(self) -> frozenset[str]:
         """Tracked Python files that differ between the base and the working tree (either name of a
@@ -119,9 +138,20 @@ class Tree:
 
     def unchanged(self, rel: str, text: str, from_disk: bool) -> bool:
         """The buffer equals the file in the base revision: it is the file on disk (``from_disk``:
-        flake8 read it there), and git finds no difference between that and the base."""
-        return (self.commit is not None and self.in_base(rel) and rel not in self.changed()
-                and (from_disk or _read_source(self.root / rel) == text))
+        flake8 read it there), and git finds no difference between that and the base. A buffer from
+        stdin that differs from the base blob is changed whatever the working tree holds: that blob
+        is read anyway to analyse it, and a ``git diff`` of the whole tree is not."""
+        if self.commit is None or not self.in_base(rel):
+            return False
+        if not from_disk:
+            from patchlint.errors import InputError
+
+            try:
+                if self.base_text(rel) != text:
+                    return False
+            except InputError:
+                pass  # not UTF-8 at the base: let git and the file on disk decide, as below
+        return rel not in self.changed() and (from_disk or _read_source(self.root / rel) == text)
 
     def worktree_text(self, rel: str) -> str:
         if rel not in self._texts:
@@ -169,14 +199,16 @@ class Tree:
 
             self._context = {"new": RevisionFiles(self.root, None)}
             if self.commit is not None:
-                self._context["old"] = RevisionFiles(self.root, self.commit)
+                self._context["old"] = self.memo.setdefault((self.root, self.commit, "files"),
+                                                            RevisionFiles(self.root, self.commit))
         return self._context
 
 
 class Run:
     """What one flake8 run (in one process) knows about the repositories its files live in."""
 
-    def __init__(self):
+    def __init__(self, memo: dict | None = None):
+        self.memo = {} if memo is None else memo  # see Tree.memo
         self.roots: dict[str, Path | None] = {}  # directory → working tree root (None: none)
         self.confirmed: dict[str, Path | None] = {}  # candidate root → git's own answer
         self.trees: dict[tuple[Path, str], Tree] = {}
@@ -205,7 +237,7 @@ class Run:
 
     def tree(self, root: Path, rev: str) -> Tree:
         if (root, rev) not in self.trees:
-            self.trees[(root, rev)] = Tree(root, rev)
+            self.trees[(root, rev)] = Tree(root, rev, self.memo)
         return self.trees[(root, rev)]
 
 
@@ -293,10 +325,9 @@ def buffer_findings(filename: str, text: str, rev: str = DEFAULT_BASE, explicit:
 def _analyse(tree: Tree, config, commit: str | None, rel: str, text: str) -> list:
     from patchlint.api import analyze_revisions
     from patchlint.errors import InputError
-    from patchlint.integrations import git
     from patchlint.rules.context import RepoRef
 
-    base_text = git.show(tree.root, commit, rel) if commit is not None and tree.in_base(rel) else None
+    base_text = tree.base_text(rel) if commit is not None and tree.in_base(rel) else None
     has_base = base_text is not None
     old_files = {rel: base_text} if has_base else {}
     new_files = {rel: text}
@@ -335,12 +366,27 @@ def why_not(exc: Exception, root: Path | None = None) -> str:
     return f"PAT000 not analysed: internal error ({type(exc).__name__}: {one_line(str(exc))}), please report it"
 
 
+def results(filename: str, text: str, rev: str, explicit: bool, from_disk: bool, run: Run) -> list[tuple[int, int, str]]:
+    """flake8's ``(line, column, text)`` for one buffer: its findings, or one ``PAT000`` saying why
+    there are none. What the checker yields, in this process or from the warm analyser."""
+    try:
+        findings = buffer_findings(filename, text, rev, explicit, from_disk, run)
+    except Exception as exc:  # noqa: BLE001 - an editor's lint run must never see a traceback
+        return [(1, 0, why_not(exc, run.roots.get(_directory(filename, run))))]
+    return [(f.line, f.column, f"{f.code} {one_line(f.message)}") for f in findings]
+
+
+WARM_ENV = "PATCHLINT_WARM"
+
+
 class PatchlintChecker:
     name = "patchlint"
     version = __version__
     base = DEFAULT_BASE
     base_explicit = False
     from_disk = False  # no "-" among flake8's file arguments: every buffer is the file on disk
+    warm = False  # --patchlint-warm: ask the warm analyser (patchlint.integrations.warm) first
+    session = ""  # this flake8 run, to the warm analyser
 
     def __init__(self, tree, lines: list[str], filename: str):
         # ``tree`` is accepted (it makes this an AST plugin, run once per file) but unused:
@@ -357,6 +403,13 @@ class PatchlintChecker:
             parse_from_config=True,
             help=f"git revision that in-flight workflows were started on (default: {DEFAULT_BASE})",
         )
+        parser.add_option(
+            "--patchlint-warm",
+            action="store_true",
+            default=False,
+            parse_from_config=True,
+            help=f"keep a patchlint analyser running for editors (exits after 10 idle minutes; also {WARM_ENV}=1)",
+        )
 
     @classmethod
     def parse_options(cls, options) -> None:
@@ -364,13 +417,18 @@ class PatchlintChecker:
         cls.base_explicit = options.patchlint_base is not None
         cls.base = options.patchlint_base if cls.base_explicit else DEFAULT_BASE
         cls.from_disk = "-" not in (getattr(options, "filenames", None) or ["-"])
+        cls.warm = bool(getattr(options, "patchlint_warm", False)) or os.environ.get(WARM_ENV, "") not in ("", "0")
+        cls.session = os.urandom(8).hex()
         RUN = Run()  # what a run learnt about repositories is not kept for the next one
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
-        try:
-            findings = buffer_findings(self.filename, "".join(self.lines), self.base, self.base_explicit, self.from_disk)
-        except Exception as exc:  # noqa: BLE001 - an editor's lint run must never see a traceback
-            yield 1, 0, why_not(exc, RUN.roots.get(_directory(self.filename, RUN))), type(self)
-            return
-        for f in findings:
-            yield f.line, f.column, f"{f.code} {one_line(f.message)}", type(self)
+        text = "".join(self.lines)
+        answer = None
+        if self.warm:  # None: no warm analyser could answer (it is then started): analyse here
+            from patchlint.integrations import warm
+
+            answer = warm.ask(self.filename, text, self.base, self.base_explicit, self.from_disk, self.session)
+        if answer is None:
+            answer = results(self.filename, text, self.base, self.base_explicit, self.from_disk, RUN)
+        for line, column, message in answer:
+            yield line, column, message, type(self)
