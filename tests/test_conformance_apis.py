@@ -74,7 +74,7 @@ def probes(engine: str, flavour: str) -> list[tuple[str, str]]:
     for row in apis.APIS:
         if row.engine != engine or not row.example:
             continue
-        if engine == apis.TEMPORAL and (row.kind == apis.NEXUS_OPERATION) != (flavour == "nexus"):
+        if engine == apis.TEMPORAL and (row.kind == m.NEXUS_OPERATION) != (flavour == "nexus"):
             continue
         is_async = "await " in row.example
         if engine == apis.DBOS and is_async != (flavour == "async"):
@@ -316,9 +316,9 @@ COMMAND_EVENTS = {
     "SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED": m.SIGNAL_EXTERNAL,
     "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED": m.CANCEL_EXTERNAL,
     "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES": m.UPSERT_SEARCH_ATTRIBUTES,
-    "WORKFLOW_PROPERTIES_MODIFIED": apis.UPSERT_MEMO,
+    "WORKFLOW_PROPERTIES_MODIFIED": m.UPSERT_MEMO,
     "WORKFLOW_EXECUTION_CONTINUED_AS_NEW": m.CONTINUE_AS_NEW,
-    "NEXUS_OPERATION_SCHEDULED": apis.NEXUS_OPERATION,
+    "NEXUS_OPERATION_SCHEDULED": m.NEXUS_OPERATION,
     # commands patchlint does not model: any of them in a probe's segment is a mismatch
     "TIMER_CANCELED": "timer_canceled",
     "ACTIVITY_TASK_CANCEL_REQUESTED": "activity_cancel_requested",
@@ -351,7 +351,7 @@ def temporal_commands(history: dict) -> list[tuple[str, str]]:
             name = "signal"
         elif model_kind == m.CANCEL_EXTERNAL:
             name = "cancel"
-        elif model_kind == apis.NEXUS_OPERATION:
+        elif model_kind == m.NEXUS_OPERATION:
             name = attrs.get("operation", "?")
         else:
             name = model_kind

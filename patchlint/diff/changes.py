@@ -37,7 +37,6 @@ class Change:
     cut: str = ""  # the open (or completed) run that fails, e.g. "paused after event 11 (charge)"
     patch_id: str | None = None
     before: str = ""  # label of the old step the change sits before ("" at the end)
-    path_note: str = ""  # the branch choices of the path, when not the only one
     # The engine's own number of the first event open runs fail at (Temporal HistoryEvent id, DBOS
     # function id), the same number ``cut`` and the engine message use; None when no run fails.
     event: int | None = None

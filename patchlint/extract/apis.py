@@ -34,9 +34,6 @@ from patchlint.model import program as m
 TEMPORAL = "temporal"
 DBOS = "dbos"
 
-UPSERT_MEMO = m.UPSERT_MEMO
-NEXUS_OPERATION = m.NEXUS_OPERATION
-
 STEP = "step"
 PATCH = "patch"
 DEPRECATE = "deprecate"
@@ -146,7 +143,6 @@ class Api:
     slots: int = 1
     handle: str | None = None  # the engine object the call returns (see OWNERS)
     deferred: bool = False  # the command goes out without the workflow waiting for it
-    terminates: bool = False
     then: tuple[str, ...] = ()  # further DBOS rows the same call records
     duration: Duration | None = None
     # (index, keyword, value): the call records nothing when that argument is this literal
@@ -256,14 +252,14 @@ TEMPORAL_APIS: tuple[Api, ...] = (
        example="try:\n    await workflow.wait_condition(lambda: False, timeout=timedelta(milliseconds=10))\n"
                "except asyncio.TimeoutError:\n    pass",
        note="without a timeout it only waits; asyncio.wait_for starts no timer for a timeout <= 0"),
-    _t("continue_as_new", STEP, kind=m.CONTINUE_AS_NEW, rule=Fixed("continue_as_new"), terminates=True),
+    _t("continue_as_new", STEP, kind=m.CONTINUE_AS_NEW, rule=Fixed(m.CONTINUE_AS_NEW)),
     _t("upsert_search_attributes", STEP, kind=m.UPSERT_SEARCH_ATTRIBUTES,
        rule=Fixed("upsert_search_attributes"),
        example="workflow.upsert_search_attributes([API_KEYWORD.value_set('x')])"),
-    _t("upsert_memo", STEP, kind=UPSERT_MEMO, rule=Fixed("upsert_memo"),
+    _t("upsert_memo", STEP, kind=m.UPSERT_MEMO, rule=Fixed("upsert_memo"),
        example="workflow.upsert_memo({'k': SEQ})",
        note="command ModifyWorkflowProperties, event WorkflowPropertiesModified"),
-    _t("signal_with_start_workflow", STEP, kind=NEXUS_OPERATION,
+    _t("signal_with_start_workflow", STEP, kind=m.NEXUS_OPERATION,
        rule=Fixed("SignalWithStartWorkflowExecution"), handle="external",
        note="a Nexus operation on the system WorkflowService endpoint (the dev server of the tests "
             "has none: not engine-checked)"),
@@ -313,10 +309,10 @@ TEMPORAL_APIS: tuple[Api, ...] = (
                 "try:\n    await child\nexcept Exception:\n    pass"),
     Api(TEMPORAL, "ExternalWorkflowHandle", "id", SILENT),
     Api(TEMPORAL, "ExternalWorkflowHandle", "run_id", SILENT),
-    Api(TEMPORAL, "NexusClient", "execute_operation", STEP, kind=NEXUS_OPERATION, rule=Operation(),
+    Api(TEMPORAL, "NexusClient", "execute_operation", STEP, kind=m.NEXUS_OPERATION, rule=Operation(),
         example="nexus = workflow.create_nexus_client(service=ApiService, endpoint=API_ENDPOINT)\n"
                 "await nexus.execute_operation(ApiService.echo, SEQ)"),
-    Api(TEMPORAL, "NexusClient", "start_operation", STEP, kind=NEXUS_OPERATION, rule=Operation(),
+    Api(TEMPORAL, "NexusClient", "start_operation", STEP, kind=m.NEXUS_OPERATION, rule=Operation(),
         handle="nexus_operation",
         example="nexus = workflow.create_nexus_client(service=ApiService, endpoint=API_ENDPOINT)\n"
                 "operation = await nexus.start_operation(ApiService.echo, SEQ)\nawait operation"),
@@ -368,7 +364,7 @@ _HANDLE_EXAMPLES = {
 }
 
 DBOS_APIS: tuple[Api, ...] = (
-    *_fixed("sleep", "DBOS.sleep", duration=Duration(0, "seconds", zero_records=False),
+    *_fixed("sleep", m.DBOS_SLEEP, duration=Duration(0, "seconds", zero_records=False),
             example="DBOS.sleep(0.01)", async_example="await DBOS.sleep_async(0.01)"),
     *_fixed("recv", "DBOS.recv", slots=2, example="DBOS.recv('t', 0)",
             async_example="await DBOS.recv_async('t', 0)",
@@ -542,15 +538,6 @@ def owners_of(handle: str | None) -> tuple[str, ...]:
 
 def method_of_handle(engine: str, handle: str | None, name: str) -> Api | None:
     for owner in owners_of(handle):
-        row = lookup(engine, owner, name)
-        if row is not None:
-            return row
-    return None
-
-
-def rows_named(engine: str, name: str, owners: tuple[str, ...]) -> Api | None:
-    """The row of method ``name`` on any of ``owners`` (for receivers patchlint cannot type)."""
-    for owner in owners:
         row = lookup(engine, owner, name)
         if row is not None:
             return row

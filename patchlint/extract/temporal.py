@@ -84,8 +84,7 @@ class TemporalDialect:
             if not records:  # a zero-length sleep the engine skips; a handle without a lookup
                 return _Handle(row.handle) if row.handle else None
             return StepCall(row.kind, self._name(row.rule, call, scope), row.slots,
-                            terminates=row.terminates, handle=row.handle,
-                            deferred=row.deferred)
+                            handle=row.handle, deferred=row.deferred)
         if effect in (apis.PATCH, apis.DEPRECATE):
             return PatchCall(effect == apis.DEPRECATE, string_value(argument(call, row.rule.index, row.rule.keyword)))
         if effect == apis.WAIT:

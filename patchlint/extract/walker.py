@@ -7,7 +7,7 @@ functions are inlined (recursion cut off), and code that issues no step disappea
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import libcst as cst
@@ -18,6 +18,8 @@ from patchlint.extract.source import SourceModule, bound_names, code_of
 from patchlint.extract.traverse import children, walk
 from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate, items_of, iteration_count, truth
 from patchlint.model.program import (
+    CONTINUE_AS_NEW,
+    DBOS_STEP,
     DeprecatePatch,
     If,
     Loop,
@@ -42,7 +44,6 @@ class StepCall:
     kind: str
     name: str
     slots: int = 1
-    terminates: bool = False  # continue-as-new ends the run
     handle: str | None = None  # kind of handle the call returns, if assigned
     then: tuple[str, ...] = ()  # names of further operations the same call records (DBOS)
     deferred: bool = False  # issued without waiting unless the call itself is awaited
@@ -212,8 +213,7 @@ class Walker:
     def function(self, fn: cst.FunctionDef, scope: Scope, helper: bool = False) -> Seq:
         if not scope.locals:
             scope.locals = local_names(fn)
-        body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else fn.body.body
-        nodes, _ = self.block(list(body), scope, helper)
+        nodes, _ = self.block(list(fn.body.body), scope, helper)  # an indented block or a one-line suite
         return Seq(tuple(nodes))
 
     def block(self, stmts: list, scope: Scope, helper: bool) -> tuple[list[Node], bool]:
@@ -382,7 +382,7 @@ class Walker:
             if isinstance(stmt, (cst.Assign, cst.AnnAssign)):
                 self._track_handle(stmt, value, scope)
                 self._track_pending(stmt, value, found, scope)
-            if any(isinstance(n, Step) and n.kind == "continue_as_new" for n in found):
+            if any(isinstance(n, Step) and n.kind == CONTINUE_AS_NEW for n in found):
                 if not helper:
                     nodes.append(Return())
                 return True
@@ -582,7 +582,7 @@ class Walker:
             for item in stmt.items:
                 if item.asname is not None:
                     _assign(item.asname.name, UNKNOWN, scope)
-            body, ends = self.block(list(stmt.body.body), scope, helper)
+            body, _ = self.block(list(stmt.body.body), scope, helper)
             return [*pre, *body]
         if isinstance(stmt, cst.Match):
             found = self._match(stmt, scope, helper)
@@ -764,7 +764,7 @@ class Walker:
             )
             return pre
         if isinstance(classified, StepCall):
-            skip = 0 if classified.kind == "dbos_step" else 1  # Temporal: the first arg names the type
+            skip = 0 if classified.kind == DBOS_STEP else 1  # Temporal: the first arg names the type
             args = ", ".join(_arg_text(a) for a in call.args[skip:])
             step = Step(
                 classified.kind, classified.name, args=args, slots=classified.slots,
@@ -1038,18 +1038,14 @@ def _extend_open_branch(node: Node, then_ends: bool, rest: list[Node]) -> Node:
         return Seq((*pre, _extend_open_branch(last, then_ends, rest)))
     if isinstance(node, If):
         if then_ends:
-            return If(node.cond, node.then, Seq((*node.orelse.items, *rest)), node.span)
-        return If(node.cond, Seq((*node.then.items, *rest)), node.orelse, node.span)
+            return replace(node, orelse=Seq((*node.orelse.items, *rest)))
+        return replace(node, then=Seq((*node.then.items, *rest)))
     if isinstance(node, Patched):
         new_ends_in_source = then_ends if not node.negated else not then_ends
         if new_ends_in_source:
-            return _replace_patched(node, node.new, Seq((*node.old.items, *rest)))
-        return _replace_patched(node, Seq((*node.new.items, *rest)), node.old)
+            return replace(node, old=Seq((*node.old.items, *rest)))
+        return replace(node, new=Seq((*node.new.items, *rest)))
     return node
-
-
-def _replace_patched(node: Patched, new: Seq, old: Seq) -> Patched:
-    return Patched(node.id, new, old, node.span, node.negated, node.path, node.node, node.src)
 
 
 def _compact(nodes: list[Node]) -> list[Node]:

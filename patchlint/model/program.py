@@ -22,19 +22,7 @@ UPSERT_MEMO = "upsert_memo"  # ModifyWorkflowProperties (event WorkflowPropertie
 NEXUS_OPERATION = "nexus_operation"  # ScheduleNexusOperation (event NexusOperationScheduled)
 # DBOS operations: every one takes a function_id; ``slots`` says how many.
 DBOS_STEP = "dbos_step"  # @DBOS.step / @DBOS.transaction / child @DBOS.workflow / DBOS.* built-ins
-
-TEMPORAL_KINDS = (
-    ACTIVITY,
-    LOCAL_ACTIVITY,
-    TIMER,
-    CHILD_WORKFLOW,
-    SIGNAL_EXTERNAL,
-    CANCEL_EXTERNAL,
-    CONTINUE_AS_NEW,
-    UPSERT_SEARCH_ATTRIBUTES,
-    UPSERT_MEMO,
-    NEXUS_OPERATION,
-)
+DBOS_SLEEP = "DBOS.sleep"  # the name DBOS records for a sleep (also the timeout row of recv/get_event)
 
 # Temporal steps after which a workflow can sit paused (the workflow task ends waiting on them).
 # Search-attribute upserts and patch markers ride along with the next command, and a local
@@ -62,7 +50,12 @@ def _origin():
 
 
 def locate(obj) -> Span:
-    """The source span of a model node: computed on demand from its origin, else its ``span``."""
+    """The source span of a model node: computed on demand from its origin, else its ``span``.
+
+    Read positions only through this. Extraction gives the nodes a finding can point at (``Step``,
+    ``Patched``, ``DeprecatePatch``, ``Workflow``, ``HandlerDef``, ``Unclassified``) their origin and
+    leaves ``span`` ``NOWHERE``; ``span`` is the position of a node built by hand, without source
+    (tests). Branches, loops, returns and waits carry no position: ``NOWHERE``."""
     src = getattr(obj, "src", None)
     if src is not None:
         return src.span(obj.node)
@@ -116,7 +109,6 @@ class If:
     cond: str
     then: Seq
     orelse: Seq
-    span: Span = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -154,7 +146,6 @@ class Loop:
     cond: str
     body: Seq
     orelse: Seq = Seq()
-    span: Span = NOWHERE
     count: int | None = None
 
 
@@ -164,7 +155,6 @@ class Try:
     handlers: tuple[Seq, ...] = ()
     orelse: Seq = Seq()
     final: Seq = Seq()
-    span: Span = NOWHERE
 
 
 @dataclass(frozen=True)
@@ -172,22 +162,17 @@ class Parallel:
     """``asyncio.gather``/``asyncio.wait``/a set of started handles: branches start in order."""
 
     branches: tuple[Seq, ...]
-    span: Span = NOWHERE
 
 
 @dataclass(frozen=True)
 class Return:
     """An early return (or raise): nothing after it in the enclosing workflow runs."""
 
-    span: Span = NOWHERE
-
 
 @dataclass(frozen=True)
 class Wait:
     """The workflow awaits something that is not a new command (``await handle`` of an activity
     started earlier, ``wait_condition`` without a timeout): a Temporal workflow task ends here."""
-
-    span: Span = NOWHERE
 
 
 Node = Union[Step, Seq, If, Patched, DeprecatePatch, Loop, Try, Parallel, Return, Wait]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
-from patchlint.lifecycle.calls import ABSENT, PATCHED
+from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED
 from patchlint.lifecycle.identity import old_of
 from patchlint.lifecycle.stages import (
     CONFIGURE,
@@ -73,7 +73,7 @@ class PrematureDeprecate(Rule):
                 if not isinstance(site.node, DeprecatePatch) or pid is None or pid in seen:
                     continue
                 seen.add(pid)
-                if stage_in(workflow, pid) != "deprecated":
+                if stage_in(workflow, pid) != DEPRECATED:
                     continue
                 before = stage_in(old, pid)
                 if before == ABSENT:

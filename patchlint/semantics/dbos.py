@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from patchlint.model.program import DBOS_STEP, Seq, Step, Workflow
+from patchlint.model.program import DBOS_SLEEP, DBOS_STEP, Seq, Step, Workflow
 from patchlint.semantics.choices import Choices
-from patchlint.semantics.history import DBOS_SLEEP, PATCH_ROW_PREFIX, DbosHistory, DbosRow
+from patchlint.semantics.history import PATCH_ROW_PREFIX, DbosHistory, DbosRow
 from patchlint.semantics.interpret import DONE, Interpreter, PatchCall, Region, Request, RunFactory
 from patchlint.semantics.result import Failure, ReplayResult
 from patchlint.semantics.trace import Issued, Trace, TraceBuilder

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-MARKER = "marker"  # a Temporal ``core_patch`` marker event
+from patchlint.model.program import DBOS_SLEEP
+
+MARKER = "marker"  # our event kind for a patch marker (the SDK names it PATCH_MARKER_NAME)
+PATCH_MARKER_NAME = "core_patch"  # the ``markerName`` of a patch marker in a Temporal history
 COMPLETE = "complete_workflow"  # the closing command of a completed Temporal run (virtual event)
 # Command events no step of the program issues: the SDK does, for an update handler (accepted when
 # it starts, completed when it returns) and for a ``wait_condition`` timer cancelled by its condition.
@@ -19,7 +22,6 @@ UPDATE_ACCEPTED = "update_accepted"
 UPDATE_COMPLETED = "update_completed"
 CANCEL_TIMER = "cancel_timer"
 SDK_COMMANDS = (MARKER, UPDATE_ACCEPTED, UPDATE_COMPLETED, CANCEL_TIMER)  # not steps of the code
-DBOS_SLEEP = "DBOS.sleep"
 PATCH_ROW_PREFIX = "DBOS.patch-"
 TWO_SLOT = ("DBOS.recv", "DBOS.getEvent")  # calls followed by their timeout sleep's row
 
@@ -101,11 +103,6 @@ class TemporalHistory:
     workflow_task_ends: tuple[int, ...] = ()
     event_ids: tuple[int, ...] = ()
     activations: tuple[Activation, ...] = ()
-
-    def code_events(self) -> tuple[TemporalEvent, ...]:
-        """The command events of the workflow's own steps and patches: without the SDK's update
-        responses and timer cancels, which a program recorded by the runtime does not hold."""
-        return tuple(e for e in self.events if e.kind not in SDK_COMMANDS or e.kind == MARKER)
 
     def describe(self) -> str:
         if self.completed:
