@@ -15,19 +15,16 @@ from patchlint.extract.repo import FunctionRef
 from patchlint.extract.temporal import (
     _decorator_kwarg,
     _decorator_name,
-    _Handle,
     handle_of,
     string_of,
 )
 from patchlint.extract.values import UNKNOWN
 from patchlint.extract.walker import (
     EngineCall,
-    ParallelCall,
-    PatchCall,
     Scope,
     StepCall,
-    WaitCall,
     argument,
+    classify_row,
     resolve_callee,
     string_value,
 )
@@ -58,6 +55,11 @@ def _method(qualified: str | None) -> tuple[str, str] | None:
             return head, rest
     return None
 
+
+
+def _positional(call: cst.Call) -> tuple[cst.BaseExpression, ...]:
+    """What ``asyncio.gather(a, b)`` awaits together: its positional arguments."""
+    return tuple(a.value for a in call.args if a.keyword is None)
 
 class DbosDialect:
     engine = "dbos"
@@ -123,26 +125,7 @@ class DbosDialect:
         return getattr(classified, "handle", None)
 
     def _apply(self, row: apis.Api, call: cst.Call, scope: Scope):
-        effect = row.effect
-        if effect == apis.STEP:
-            records = apis.records(row, call, scope)
-            if records is None:
-                return WaitCall()
-            if not records:
-                return _Handle(row.handle) if row.handle else None
-            name = self._name(row.rule, call, scope)
-            return StepCall(row.kind, name, row.slots, handle=row.handle, then=row.then)
-        if effect in (apis.PATCH, apis.DEPRECATE):
-            return PatchCall(effect == apis.DEPRECATE, string_value(argument(call, row.rule.index, row.rule.keyword)))
-        if effect == apis.PARALLEL:
-            return ParallelCall(tuple(a.value for a in call.args if a.keyword is None))
-        if effect == apis.WAIT:
-            return WaitCall()
-        if effect == apis.HANDLE:
-            return _Handle(row.handle)
-        if effect == apis.UNMODELLED:
-            return EngineCall()
-        return None  # SILENT, OUTSIDE, DECORATOR
+        return classify_row(row, call, scope, self._name, _positional)
 
     def _name(self, rule, call: cst.Call, scope: Scope) -> str:
         if isinstance(rule, apis.Fixed):

@@ -10,12 +10,9 @@ from patchlint.extract.repo import ClassRef, FunctionRef, method_of
 from patchlint.extract.source import SourceModule
 from patchlint.extract.walker import (
     EngineCall,
-    ParallelCall,
-    PatchCall,
     Scope,
-    StepCall,
-    WaitCall,
     argument,
+    classify_row,
     string_value,
 )
 
@@ -76,26 +73,7 @@ class TemporalDialect:
         return apis.method_of_handle(apis.TEMPORAL, handle, func.attr.value), True
 
     def _apply(self, row: apis.Api, call: cst.Call, scope: Scope):
-        effect = row.effect
-        if effect == apis.STEP:
-            records = apis.records(row, call, scope)
-            if records is None:
-                return WaitCall()  # ``wait_condition`` without a timeout
-            if not records:  # a zero-length sleep the engine skips; a handle without a lookup
-                return _Handle(row.handle) if row.handle else None
-            return StepCall(row.kind, self._name(row.rule, call, scope), row.slots,
-                            handle=row.handle, deferred=row.deferred)
-        if effect in (apis.PATCH, apis.DEPRECATE):
-            return PatchCall(effect == apis.DEPRECATE, string_value(argument(call, row.rule.index, row.rule.keyword)))
-        if effect == apis.WAIT:
-            return WaitCall()
-        if effect == apis.PARALLEL:
-            return ParallelCall(self._parallel_args(call))
-        if effect == apis.HANDLE:
-            return _Handle(row.handle)
-        if effect == apis.UNMODELLED:
-            return EngineCall()
-        return None  # SILENT, OUTSIDE, DECORATOR
+        return classify_row(row, call, scope, self._name, self._parallel_args)
 
     def _name(self, rule, call: cst.Call, scope: Scope) -> str:
         if isinstance(rule, apis.Fixed):
@@ -162,13 +140,6 @@ class TemporalDialect:
 
     def is_step_function(self, ref: FunctionRef) -> bool:
         return has_decorator(ref.node, ref.module, "temporalio.activity.defn") is not None
-
-
-class _Handle:
-    """A call that returns a handle (not a command by itself)."""
-
-    def __init__(self, handle: str | None):
-        self.handle = handle
 
 
 def string_of(node: cst.BaseExpression | None, scope: Scope) -> str | None:

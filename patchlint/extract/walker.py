@@ -12,6 +12,7 @@ from typing import Protocol
 
 import libcst as cst
 
+from patchlint.extract import apis
 from patchlint.extract.names import dotted
 from patchlint.extract.repo import ClassRef, FunctionRef, Revision
 from patchlint.extract.source import SourceModule, bound_names, code_of
@@ -71,7 +72,39 @@ class EngineCall:
     patchlint knows of): listed by ``patchlint steps``. Its arguments are still walked."""
 
 
-Classified = StepCall | PatchCall | ParallelCall | WaitCall | EngineCall | None
+@dataclass(frozen=True)
+class HandleCall:
+    """A call that returns a handle (not a step by itself): ``handle`` is its kind."""
+
+    handle: str | None
+
+
+Classified = StepCall | PatchCall | ParallelCall | WaitCall | EngineCall | HandleCall | None
+
+
+def classify_row(row: apis.Api, call: cst.Call, scope: "Scope", name_of, parallel_args) -> Classified:
+    """What a call of the API table's ``row`` issues, by the row's effect (both dialects):
+    ``name_of(rule, call, scope)`` names a step, ``parallel_args(call)`` lists gathered awaitables."""
+    effect = row.effect
+    if effect == apis.STEP:
+        records = apis.records(row, call, scope)
+        if records is None:
+            return WaitCall()  # ``wait_condition`` without a timeout
+        if not records:  # a zero-length sleep the engine skips; a handle without a lookup
+            return HandleCall(row.handle) if row.handle else None
+        return StepCall(row.kind, name_of(row.rule, call, scope), row.slots,
+                        handle=row.handle, then=row.then, deferred=row.deferred)
+    if effect in (apis.PATCH, apis.DEPRECATE):
+        return PatchCall(effect == apis.DEPRECATE, string_value(argument(call, row.rule.index, row.rule.keyword)))
+    if effect == apis.WAIT:
+        return WaitCall()
+    if effect == apis.PARALLEL:
+        return ParallelCall(parallel_args(call))
+    if effect == apis.HANDLE:
+        return HandleCall(row.handle)
+    if effect == apis.UNMODELLED:
+        return EngineCall()
+    return None  # SILENT, OUTSIDE, DECORATOR
 
 
 @dataclass
