@@ -8,7 +8,14 @@ with a step inserted in a few workflows in the working tree, then times real `fl
   (goal: at most 1.10x);
 * the same tree once the change is committed (a clean checkout, as CI lints it);
 * one changed workflow buffer on stdin with `--stdin-display-name`, as pylsp and Neovim send it
-  (goal: at most 150 ms added), one unchanged workflow buffer and one plain (non-workflow) buffer.
+  (goal: at most 150 ms added), one unchanged workflow buffer and one plain (non-workflow) buffer;
+* the same three buffers with `--patchlint-warm`, the warm analyser already running (started by an
+  untimed first run, as an editor's first lint starts it).
+
+Python writes no bytecode cache when PYTHONDONTWRITEBYTECODE is set (as on some CI and dev
+machines), and then compiles every patchlint module in every run, which an installed patchlint
+(pip compiles at install) never does: the timed processes keep theirs under the temporary
+directory (PYTHONPYCACHEPREFIX), filled by untimed runs; `--no-bytecode-cache` measures without.
 
 Wall time and CPU time (user + system of the flake8 process and its children) are both the best of
 N: on a shared machine the CPU time is the steadier figure.
@@ -21,7 +28,9 @@ N: on a shared machine the CPU time is the steadier figure.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
+import signal
 import subprocess
 import sys
 import tempfile
@@ -45,11 +54,39 @@ sys.exit(main())
 """
 
 
+ENV = dict(os.environ)
+
+
 def flake8(root: Path, plugin: bool, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", RUN_FLAKE8, "with" if plugin else "alone", *args],
-        cwd=root, input=stdin, capture_output=True, text=True, check=False,
+        cwd=root, input=stdin, capture_output=True, text=True, check=False, env=ENV,
     )
+
+
+def start_warm(root: Path, rel: str, runtime: Path) -> None:
+    """The warm analyser, started as the plugin starts it, once it answers without libcst."""
+    probe = [sys.executable, "-X", "importtime", "-c", RUN_FLAKE8, "with", "--patchlint-warm",
+             "--stdin-display-name", rel, "-"]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        proc = subprocess.run(probe, cwd=root, input=(root / rel).read_text(), capture_output=True, text=True,
+                              env=ENV, check=False)
+        if "PAT1" in proc.stdout and not any(line.split("|")[-1].strip() == "libcst"
+                                             for line in proc.stderr.splitlines()):
+            return
+        time.sleep(0.5)
+    raise SystemExit(f"the warm analyser did not answer (runtime directory {runtime})")
+
+
+def stop_warm(runtime: Path) -> None:
+    for lock in (runtime / "patchlint").glob("*.lock"):
+        pid = lock.read_text().strip()
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
 
 
 def children_cpu() -> float:
@@ -73,9 +110,18 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--changed", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE as it is (compile patchlint in every run if it is set)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
+        runtime = Path(tmp) / "run"
+        runtime.mkdir(mode=0o700)
+        ENV["XDG_RUNTIME_DIR"] = str(runtime)  # the warm analyser's socket, this benchmark's own
+        ENV.pop("PATCHLINT_WARM", None)
+        if not args.no_bytecode_cache:
+            ENV.pop("PYTHONDONTWRITEBYTECODE", None)
+            ENV["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
         changed = make_repo(root, args.files, args.changed)
         pat = flake8(root, True, "--select=PAT", ".")
         assert pat.returncode == 1 and "PAT101" in pat.stdout, pat.stdout + pat.stderr
@@ -83,9 +129,9 @@ def main() -> None:
         findings = len(pat.stdout.splitlines())
         rows = []
 
-        def compare(label: str, *flags: str, stdin: str | None = None) -> None:
+        def compare(label: str, *flags: str, stdin: str | None = None, plugin_flags: tuple[str, ...] = ()) -> None:
             alone = best(lambda: flake8(root, False, *flags, stdin=stdin), args.repeat)
-            both = best(lambda: flake8(root, True, *flags, stdin=stdin), args.repeat)
+            both = best(lambda: flake8(root, True, *plugin_flags, *flags, stdin=stdin), args.repeat)
             rows.append((label, alone, both))
 
         for jobs in ("--jobs=1", "--jobs=auto"):
@@ -94,10 +140,20 @@ def main() -> None:
                      and "dbos" not in p.read_text())
         unchanged = next(p for p in sorted(root.rglob("mod*.py")) if "temporalio" in p.read_text()
                          and str(p.relative_to(root)) not in changed)
-        for label, rel in (("changed workflow buffer", changed[0]),
-                           ("unchanged workflow buffer", str(unchanged.relative_to(root))),
-                           ("plain buffer", str(plain.relative_to(root)))):
+        buffers = (("changed workflow buffer", changed[0]),
+                   ("unchanged workflow buffer", str(unchanged.relative_to(root))),
+                   ("plain buffer", str(plain.relative_to(root))))
+        for label, rel in buffers:
             compare(label, "--stdin-display-name", rel, "-", stdin=(root / rel).read_text())
+        start_warm(root, changed[0], runtime)
+        try:
+            for label, rel in buffers:
+                flags, text = ("--stdin-display-name", rel, "-"), (root / rel).read_text()
+                cold = flake8(root, True, "--select=PAT", *flags, stdin=text).stdout
+                assert flake8(root, True, "--patchlint-warm", "--select=PAT", *flags, stdin=text).stdout == cold, label
+                compare(f"{label}, warm", *flags, stdin=text, plugin_flags=("--patchlint-warm",))
+        finally:
+            stop_warm(runtime)
         git(root, "commit", "-q", "-am", "the change")
         for jobs in ("--jobs=1", "--jobs=auto"):
             compare(f"tree, clean, {jobs}", jobs, ".")
