@@ -23,6 +23,8 @@ class Report:
     pairs: list[tuple[Workflow | None, Workflow | None]] = field(default_factory=list)
     old_models: list[ModuleModel] = field(default_factory=list)
     new_models: list[ModuleModel] = field(default_factory=list)
+    # (engine, workflow type) → the deployment model its verdicts assume (patchlint.deployment).
+    deployments: dict = field(default_factory=dict)
 
     def has_errors(self) -> bool:
         return any(f.severity.value == "error" for f in self.findings)
@@ -64,8 +66,10 @@ def analyze_revisions(
     old_models = extract_revision(old_files, config, context_files.get("old")) if has_base else []
     new_models = extract_revision(new_files, config, context_files.get("new"))
     changes, pairs = diff_models(old_models, new_models, config)
+    deployments = deployments_of(pairs, old_models, new_models, old_files, new_files, context_files, config)
     ctx = RuleContext(
-        changes=changes, old=old_models, new=new_models, config=config, has_base=has_base, repo=repo
+        changes=changes, old=old_models, new=new_models, config=config, has_base=has_base, repo=repo,
+        deployments=deployments,
     )
     findings: list[Finding] = []
     for rule in all_rules():
@@ -82,15 +86,29 @@ def analyze_revisions(
         pairs=pairs,
         old_models=old_models,
         new_models=new_models,
+        deployments=deployments,
     )
     if verify:
         from patchlint.verify import verify_report
 
         report = verify_report(report, old_models, new_models)
+        # a break no open run meets under the deployment model is PAT112/PAT113's, not a missed one
+        report.findings = [f for f in report.findings
+                           if f.code != "PAT199" or deployments.get((f.engine, f.workflow)) is None
+                           or deployments[(f.engine, f.workflow)].replays]
     report.findings = [f for f in report.findings if config.rule_enabled_for(f.code, f.path)]
     if noqa:
         report.findings = drop_noqa(report.findings, _texts(new_files, context_files.get("new")))
     return report
+
+
+def deployments_of(pairs, old_models, new_models, old_files, new_files, context_files, config) -> dict:
+    """The deployment model of every compared workflow (``patchlint.extract.deployment``)."""
+    from patchlint.extract.deployment import deployments, revision_facts
+
+    old = revision_facts(old_models, old_files, context_files.get("old"))
+    new = revision_facts(new_models, new_files, context_files.get("new"))
+    return deployments(pairs, old, new, config.deployment)
 
 
 def _texts(files: Mapping[str, str], context: Mapping[str, str] | None):

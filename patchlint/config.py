@@ -8,6 +8,7 @@ import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from patchlint import deployment as deploy
 from patchlint import suppression
 from patchlint.errors import InputError
 from patchlint.findings import Finding, Severity
@@ -50,6 +51,8 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes)
     max_workflow_lifetime_days: float | None = None
     retention_days: float | None = None
+    # How each engine's workers are deployed ([tool.patchlint] deployment and its overrides, --deployment).
+    deployment: deploy.Declared = field(default_factory=deploy.Declared)
     source: str | None = None  # the file it was read from
 
     def rule_enabled(self, code: str) -> bool:
@@ -69,6 +72,12 @@ class Config:
     def with_flags(self, layer: suppression.Layer | None) -> Config:
         """This configuration with the command line's selection (``flag_layer``) as the last layer."""
         return self if layer is None else replace(self, selection=(*self.selection, layer))
+
+    def with_deployment(self, flags: tuple[str, ...] = ()) -> Config:
+        """This configuration with the command line's ``--deployment ENGINE=MODEL`` (checked)."""
+        if not flags:
+            return self
+        return replace(self, deployment=replace(self.deployment, flags=flag_deployment(flags)))
 
     def apply_severity(self, finding: Finding) -> Finding:
         keys = [k for k in self.severity if suppression.matches(k, finding.code)]
@@ -92,6 +101,55 @@ def flag_layer(select=(), extend_select=(), ignore=()) -> suppression.Layer | No
     )
 
 
+def flag_deployment(values) -> dict[str, str]:
+    """``--deployment temporal=pinned`` (repeated or comma-separated) → ``{"temporal": "pinned"}``."""
+    out: dict[str, str] = {}
+    for value in values:
+        for item in (v.strip() for v in value.split(",")):
+            if not item:
+                continue
+            engine, sep, model = (part.strip() for part in item.partition("="))
+            if not sep:
+                raise InputError(f"--deployment {item!r}: expected ENGINE=MODEL, e.g. temporal=pinned")
+            out[engine] = _model_name(engine, model, f"--deployment {engine}")
+    return out
+
+
+def _model_name(engine: str, model: object, label: str, where: str | None = None) -> str:
+    if engine not in ENGINES:
+        raise InputError(f"{label}: unknown engine {engine!r} (known: {', '.join(ENGINES)})", where)
+    if model not in deploy.names_for(engine):
+        raise InputError(f"{label} = {model!r}: expected one of {', '.join(deploy.names_for(engine))}", where)
+    return model
+
+
+def _deployment(table: dict, where: str) -> deploy.Declared:
+    def engines(value: object, label: str) -> dict[str, str]:
+        if not isinstance(value, dict):
+            raise InputError(f"[tool.patchlint] {label} must be a table of engine = model", where)
+        return {e: _model_name(e, m, f"[tool.patchlint] {label}.{e}", where) for e, m in value.items()}
+
+    declared = deploy.Declared()
+    if "deployment" in table:
+        declared = replace(declared, engines=engines(table["deployment"], "deployment"))
+    if "per-path-deployment" in table:
+        value = table["per-path-deployment"]
+        if not isinstance(value, dict):
+            raise InputError("[tool.patchlint] per-path-deployment must be a table of glob = {engine = model}", where)
+        declared = replace(declared, per_path=tuple(
+            (glob, engines(models, f"per-path-deployment.{glob!r}")) for glob, models in value.items()))
+    if "per-workflow-deployment" in table:
+        value = table["per-workflow-deployment"]
+        if not isinstance(value, dict):
+            raise InputError("[tool.patchlint] per-workflow-deployment must be a table of workflow type = model", where)
+        for name, model in value.items():
+            if model not in deploy.NAMES:
+                raise InputError(f"[tool.patchlint] per-workflow-deployment.{name} = {model!r}: expected one of "
+                                 f"{', '.join(deploy.NAMES)}", where)
+        declared = replace(declared, per_workflow=dict(value))
+    return declared
+
+
 def _flag_codes(values, flag: str) -> tuple[str, ...]:
     codes = [code for value in values for code in value.split(",") if code.strip()]
     return suppression.check_codes(codes, flag)
@@ -109,6 +167,10 @@ KEYS = {
     "per-file-ignores": "table of path glob → rule codes or prefixes not to report in matching files",
     "max-workflow-lifetime": "longest a workflow stays open, e.g. \"30d\" (lifecycle rules)",
     "retention": "Temporal namespace retention, e.g. \"7d\" (lifecycle rules)",
+    "deployment": "table of engine → how its workers are deployed (temporal: replace, build-id-compatible, "
+    "build-id-new-set, pinned, auto-upgrade; dbos: pinned-version, per-deploy-version, auto-upgrade)",
+    "per-path-deployment": "table of path glob → {engine = model}, over deployment",
+    "per-workflow-deployment": "table of workflow type → model, over per-path-deployment",
 }
 
 
@@ -170,6 +232,7 @@ def from_table(table: dict, where: str = "pyproject.toml") -> Config:
                 raise InputError(
                     f"[tool.patchlint] severity.{code} = {level!r}: expected error, warning or info", where
                 ) from None
+    config.deployment = _deployment(table, where)
     for key, attr in (("max-workflow-lifetime", "max_workflow_lifetime_days"), ("retention", "retention_days")):
         if key in table:
             setattr(config, attr, parse_duration_days(table[key], key, where))

@@ -46,6 +46,14 @@ BAD_TABLES = [
     ({"retention": "5219w"}, ["retention = '5219w'", "longer than 100 years"]),
     ({"retention": "-1d"}, ["expected a duration"]),
     ({"colour": True}, ["unknown key 'colour'"]),
+    ({"deployment": "pinned"}, ["deployment must be a table of engine = model"]),
+    ({"deployment": {"temporal": "pin"}}, ["deployment.temporal = 'pin'", "expected one of replace,"]),
+    ({"deployment": {"dbos": "pinned"}}, ["deployment.dbos = 'pinned'", "pinned-version"]),
+    ({"deployment": {"cadence": "replace"}}, ["deployment.cadence", "unknown engine 'cadence'"]),
+    ({"per-path-deployment": ["a/*"]}, ["per-path-deployment must be a table"]),
+    ({"per-path-deployment": {"a/*": "pinned"}}, ["per-path-deployment.'a/*' must be a table of engine = model"]),
+    ({"per-workflow-deployment": {"Order": 1}}, ["per-workflow-deployment.Order = 1", "expected one of"]),
+    ({"per-workflow-deployment": "Order"}, ["per-workflow-deployment must be a table"]),
 ]
 
 

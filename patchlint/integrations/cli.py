@@ -177,6 +177,14 @@ def _selection_options(fn):
     return fn
 
 
+def _deployment_option(fn):
+    return click.option(
+        "--deployment", multiple=True, metavar="ENGINE=MODEL",
+        help="How this rollout's workers are deployed, over [tool.patchlint] deployment: temporal=replace|"
+             "build-id-compatible|build-id-new-set|pinned|auto-upgrade, dbos=pinned-version|per-deploy-version|"
+             "auto-upgrade. What the code declares still wins.")(fn)
+
+
 def _flags(select, extend_select, ignore):
     from patchlint.config import flag_layer
 
@@ -209,11 +217,12 @@ def _emit(report, fmt: str, no_color: bool, summary_file: str | None, sarif_file
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
               help="Lowest severity that makes the exit code 1.")
 @_selection_options
+@_deployment_option
 @_common_options
 @click.argument("paths", nargs=-1, type=click.Path())
 @one_line_errors
 def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, verify, no_color, summary_file,
-          sarif_file, paths):
+          sarif_file, paths, deployment=()):
     """Check the Python files changed between two git revisions.
 
     Runs inside a git repository. Every Python file that changed between BASE and HEAD is read at
@@ -230,19 +239,20 @@ def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, ve
     from patchlint.integrations.check import check_repo
 
     flags = _flags(select, extend_select, ignore)
-    config = load(git.repo_root(".")).with_flags(flags)
+    config = load(git.repo_root(".")).with_flags(flags).with_deployment(deployment)
     report, _ = check_repo(".", base, head, tuple(paths), config=config, verify=verify)
     _emit(report, fmt, no_color, summary_file, sarif_file, fail_on, exit_zero)
 
 
 @main.command()
 @_selection_options
+@_deployment_option
 @_common_options
 @click.argument("old_file", type=click.Path())
 @click.argument("new_file", type=click.Path())
 @one_line_errors
 def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summary_file, sarif_file, old_file,
-         new_file):
+         new_file, deployment=()):
     """Compare two files: OLD_FILE (what runs today) and NEW_FILE (what you will deploy). No git needed.
 
     A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in NEW_FILE silences it.
@@ -254,7 +264,7 @@ def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summar
     from patchlint.api import analyze_revisions
     from patchlint.integrations.files import FolderFiles
 
-    config = load(Path.cwd()).with_flags(_flags(select, extend_select, ignore))
+    config = load(Path.cwd()).with_flags(_flags(select, extend_select, ignore)).with_deployment(deployment)
     report = analyze_revisions(
         {old_file: texts[0]}, {new_file: texts[1]}, config=config, verify=verify,
         context_files={"old": FolderFiles(Path(old_file).parent), "new": FolderFiles(Path(new_file).parent)},

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from patchlint.deployment import Deployment
 from patchlint.diff.changes import Change
 from patchlint.model.program import ModuleModel
 
@@ -29,6 +30,26 @@ class RuleContext:
     # Filled by integrations that know the repository (lifecycle rules); None otherwise.
     repo: RepoRef | None = None
     extra: dict = field(default_factory=dict)
+    # (engine, workflow type) → the deployment model it is checked under (patchlint.deployment);
+    # a workflow missing here is checked as replaying its open runs on the new code.
+    deployments: dict[tuple[str, str], Deployment] = field(default_factory=dict)
+
+    def deployment_of(self, engine: str, workflow: str) -> Deployment | None:
+        return self.deployments.get((engine, workflow))
+
+    def replays(self, change: Change) -> bool:
+        """Do the open runs this change is about run on the new code under the deployment model?"""
+        deployment = self.deployment_of(change.engine, change.workflow)
+        return deployment is None or deployment.replays
 
     def changes_of(self, kind: str) -> list[Change]:
-        return [c for c in self.changes if c.kind == kind]
+        """The changes of ``kind`` whose open runs meet the new code (the replay rules' input)."""
+        return [c for c in self.changes if c.kind == kind and self.replays(c)]
+
+    def held_back(self) -> dict[tuple[str, str], list[Change]]:
+        """The changes of workflows whose open runs never meet the new code, per (engine, workflow)."""
+        out: dict[tuple[str, str], list[Change]] = {}
+        for change in self.changes:
+            if not self.replays(change):
+                out.setdefault((change.engine, change.workflow), []).append(change)
+        return out

@@ -17,6 +17,10 @@ class StepInserted(Rule):
     On replay the engine meets the recorded step where the code now issues the new one. Temporal
     fails the workflow task with a non-determinism error; DBOS raises `DBOSUnexpectedStepError`.
     Every workflow paused after the insertion point is stuck until the code is fixed.
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT101"

@@ -18,6 +18,10 @@ class StepRemoved(Rule):
     reports a non-determinism error; DBOS finds a different function recorded at that step number.
     (DBOS never checks rows the code no longer reaches, so removing a DBOS workflow's *last* step
     is not reported.)
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT102"

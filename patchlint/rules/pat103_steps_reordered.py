@@ -21,6 +21,10 @@ class StepsReordered(Rule):
     Replay compares each recorded step with the step the code issues at that position: a recorded
     `charge` met by a `ship` command is a non-determinism error (Temporal) or an unexpected step
     (DBOS) for every workflow paused after the first moved step.
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT103"

@@ -27,6 +27,10 @@ class StepReplaced(Rule):
     The engine checks the type name recorded at each position: Temporal raises "Activity type of
     scheduled event 'charge' does not match activity type of activity command 'charge_card'", DBOS
     raises `DBOSUnexpectedStepError`.
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT104"

@@ -17,6 +17,10 @@ class WrongOldBranch(Rule):
     Workflows started before the patch replay the old branch (their history has no marker). If that
     branch differs from the code they ran, they fail just as if the change were unguarded — the
     patch gives false confidence.
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT105"

@@ -17,6 +17,10 @@ class WorkflowRemoved(Rule):
     Open executions of that type can no longer be replayed or recovered: no registered workflow
     has their type name. Keep the old type registered until its runs are done, or keep the name
     with `@workflow.defn(name="Old")` / `@DBOS.workflow(name="old")`.
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT106"

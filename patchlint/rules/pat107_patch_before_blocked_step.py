@@ -19,6 +19,10 @@ class PatchBeforeBlockedStep(Rule):
     call's. On recovery the new `DBOS.patch` finds the call's number empty, writes its marker
     there and returns True, so `recv` moves one number on and meets the recorded `DBOS.sleep`:
     `DBOSUnexpectedStepError`. Put the patch after the `recv`, or guard a later step.
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT107"

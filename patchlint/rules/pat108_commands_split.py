@@ -25,6 +25,10 @@ class CommandsSplit(Rule):
     command while the recorded task still holds the others, so sdk-core finds no command for
     them: `No command scheduled for event ActivityTaskScheduled`. The type and order of the steps
     are unchanged, which makes this break easy to miss.
+
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
     """
 
     code = "PAT108"

@@ -19,6 +19,10 @@ class BreaksCompletedReplay(Rule):
     says the workflow completed, and fails with a non-determinism error. Guard it with a patch if
     you query or replay closed workflows.
 
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
+
     ## Known problems
     Reported whether or not anything replays closed runs: if you neither query completed workflows nor
     run the `Replayer` over their histories, the finding is noise (add `PAT110` to `ignore`). Closed

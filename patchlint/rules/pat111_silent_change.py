@@ -21,6 +21,10 @@ class SilentChange(Rule):
     the same position, and DBOS returns the recorded output of step N to whatever step N now is —
     so the swapped calls silently receive each other's results.
 
+    Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
+    AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
+    DBOS version, PAT112/PAT113 report the change instead.
+
     ## Known problems
     Arguments are compared as source text. A swap is reported only when the same argument texts come
     back in another order: calls whose text is unchanged but whose values differ at run time, or a

@@ -2,7 +2,7 @@
 
 Inputs arrive as environment variables set by ``action.yml`` (``PATCHLINT_BASE``, ``PATCHLINT_PATHS``,
 ``PATCHLINT_FAIL_ON``, ``PATCHLINT_SARIF_FILE``, ``PATCHLINT_VERIFY``, ``PATCHLINT_SELECT``,
-``PATCHLINT_EXTEND_SELECT``, ``PATCHLINT_IGNORE``), never spliced into a script,
+``PATCHLINT_EXTEND_SELECT``, ``PATCHLINT_IGNORE``, ``PATCHLINT_DEPLOYMENT``), never spliced into a script,
 so a branch name or path cannot become shell code. Exit status: 0 pass, 1 findings at or above
 ``fail-on``, 2 the check could not run (the reason is an ``::error::`` annotation).
 
@@ -34,7 +34,7 @@ from patchlint.report.github import escape_data
 
 FAIL_ON = ("error", "warning")
 TRUE = ("true", "1", "yes", "on")
-SELECTION = ("--select", "--extend-select", "--ignore")  # inputs select, extend-select, ignore
+SELECTION = ("--select", "--extend-select", "--ignore", "--deployment")  # inputs select, extend-select, ignore, deployment
 
 
 def patchlint(*args: str, root: Path) -> subprocess.CompletedProcess:

@@ -1,0 +1,242 @@
+"""What the code says about how its workers are deployed (``patchlint.deployment`` decides with it).
+
+Read, never run: ``versioning_behavior=`` on ``@workflow.defn``; ``Worker(..., workflows=[...],
+deployment_config=WorkerDeploymentConfig(..., use_worker_versioning=..., default_versioning_behavior=...))``
+or ``Worker(..., build_id=..., use_worker_versioning=True)``; ``@DBOS.workflow(auto_upgrade=True)``;
+a ``DBOSConfig`` (``DBOSConfig(...)``, a dict annotated ``DBOSConfig``, or the dict given to
+``DBOS(config=...)``) with ``application_version``, ``enable_patching`` or ``auto_upgrade``.
+Values go through ``patchlint.extract.values`` (constants, names imported from the repository);
+a value the source does not fix says nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from patchlint.deployment import Fact
+from patchlint.extract.names import dotted
+from patchlint.extract.repo import Revision
+from patchlint.extract.source import SourceModule, mentions_engine
+from patchlint.extract.temporal import WF, has_decorator
+from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate
+from patchlint.extract.walker import argument
+from patchlint.model.program import ModuleModel, Workflow
+
+_BEHAVIORS = {"PINNED": "pinned", "AUTO_UPGRADE": "auto-upgrade"}
+# Text a module must hold for its worker / application configuration to be read (cheap pre-filter).
+_MARKERS = ("Worker", "DBOSConfig", "DBOS(")
+
+
+@dataclass
+class RevisionFacts:
+    """The deployment facts of one revision."""
+
+    own: dict[tuple[str, str], Fact] = field(default_factory=dict)  # (engine, workflow type) → Fact
+    workers: dict[str, Fact] = field(default_factory=dict)  # Temporal workflow class name → Fact
+    dbos_app: Fact | None = None
+    dbos_version: str | None = None  # application_version, when the source fixes it
+
+
+def revision_facts(models: list[ModuleModel], files: Mapping[str, str],
+                   context: Mapping[str, str] | None = None) -> RevisionFacts:
+    facts = RevisionFacts()
+    for model in models:
+        for workflow in model.workflows:
+            fact = _own_fact(workflow)
+            if fact is not None:
+                facts.own[(workflow.engine, workflow.name)] = fact
+    revision = None
+    for path in sorted(files):
+        text = files[path]
+        # a module that mentions an engine was parsed (or refused) by the extractor already
+        if not any(marker in text for marker in _MARKERS) or not mentions_engine(text):
+            continue
+        revision = revision or Revision(files, context)
+        module = revision.module(path)
+        if module is not None:
+            _scan_module(module, revision, facts)
+    return facts
+
+
+def _where(module: SourceModule, node: cst.CSTNode) -> str:
+    return f"{module.path}:{module.span(node).line}"
+
+
+def _own_fact(workflow: Workflow) -> Fact | None:
+    module = workflow.src
+    if not isinstance(module, SourceModule) or workflow.node is None:
+        return None
+    if workflow.engine == "temporal":
+        if "versioning_behavior" not in module.text:
+            return None
+        cls = module.classes.get(getattr(workflow.node, "value", ""))
+        decorator = has_decorator(cls, module, f"{WF}defn") if cls is not None else None
+        if decorator is None or not isinstance(decorator.decorator, cst.Call):
+            return None
+        value = argument(decorator.decorator, 99, "versioning_behavior")
+        model = _behavior(value, module)
+        if model is None:
+            return None
+        return Fact(model, f"versioning_behavior={_BEHAVIOR_NAMES[model]} at {_where(module, value)}")
+    if "auto_upgrade" not in module.text:
+        return None
+    for decorator in _dbos_workflow_decorators(module, getattr(workflow.node, "value", "")):
+        value = argument(decorator.decorator, 99, "auto_upgrade")
+        if value is not None and evaluate(value, ModuleScope(module, None)) is True:
+            return Fact("auto-upgrade", f"@DBOS.workflow(auto_upgrade=True) at {_where(module, value)}")
+    return None
+
+
+_BEHAVIOR_NAMES = {v: k for k, v in _BEHAVIORS.items()}
+
+
+def _dbos_workflow_decorators(module: SourceModule, name: str) -> Iterable[cst.Decorator]:
+    functions = [module.functions.get(name)] + [
+        stmt for cls in module.classes.values() for stmt in cls.body.body
+        if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
+    ]
+    for fn in functions:
+        if fn is None:
+            continue
+        for decorator in fn.decorators:
+            expr = decorator.decorator
+            if isinstance(expr, cst.Call) and module.imports.qualify(expr.func) == "dbos.DBOS.workflow":
+                yield decorator
+
+
+def _behavior(value: cst.BaseExpression | None, module: SourceModule) -> str | None:
+    """``VersioningBehavior.PINNED`` (however imported) → ``"pinned"``."""
+    if value is None:
+        return None
+    if isinstance(value, cst.Name) and value.value in module.constants:
+        value = module.constants[value.value]
+    name = module.imports.qualify(value) if dotted(value) else None
+    if not name or not name.startswith("temporalio."):
+        return None
+    head, _, member = name.rpartition(".")
+    return _BEHAVIORS.get(member) if head.endswith("VersioningBehavior") else None
+
+
+class _Calls(cst.CSTVisitor):
+    def __init__(self):
+        self.calls: list[cst.Call] = []
+        self.annotated: list[cst.AnnAssign] = []
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self.calls.append(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self.annotated.append(node)
+
+
+def _is(module: SourceModule, node: cst.BaseExpression, qualified: str) -> bool:
+    """``node`` names ``qualified`` (or the same class re-exported from a private module of its package)."""
+    found = module.imports.qualify(node) if dotted(node) else None
+    if found is None:
+        return False
+    root, leaf = qualified.partition(".")[0], qualified.rpartition(".")[2]
+    return found == qualified or (found.startswith(root + ".") and found.rpartition(".")[2] == leaf)
+
+
+def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts) -> None:
+    visitor = _Calls()
+    module.tree.visit(visitor)
+    scope = ModuleScope(module, revision)
+    for call in visitor.calls:
+        if _is(module, call.func, "temporalio.worker.Worker"):
+            _worker(call, module, scope, facts)
+        elif _is(module, call.func, "dbos.DBOSConfig"):
+            _dbos_config({a.keyword.value: a.value for a in call.args if a.keyword is not None}, call, module, scope, facts)
+        elif _is(module, call.func, "dbos.DBOS"):
+            config = argument(call, 99, "config")
+            if isinstance(config, cst.Dict):
+                _dbos_dict(config, module, scope, facts)
+    for node in visitor.annotated:
+        if isinstance(node.value, cst.Dict) and _is(module, node.annotation.annotation, "dbos.DBOSConfig"):
+            _dbos_dict(node.value, module, scope, facts)
+
+
+def _dbos_dict(node: cst.Dict, module: SourceModule, scope, facts: RevisionFacts) -> None:
+    entries = {}
+    for element in node.elements:
+        if isinstance(element, cst.DictElement):
+            key = evaluate(element.key, scope)
+            if isinstance(key, str):
+                entries[key] = element.value
+    _dbos_config(entries, node, module, scope, facts)
+
+
+def _dbos_config(entries: Mapping[str, cst.BaseExpression], node: cst.CSTNode, module: SourceModule, scope,
+                 facts: RevisionFacts) -> None:
+    """``application_version`` wins over ``enable_patching`` (``DBOS.__init__`` sets it last)."""
+    def value(key: str):
+        return evaluate(entries[key], scope) if key in entries else None
+
+    version, patching, upgrade = value("application_version"), value("enable_patching"), value("auto_upgrade")
+    if upgrade is True:
+        facts.dbos_app = Fact("auto-upgrade", f"DBOSConfig auto_upgrade=True at {_where(module, node)}")
+    elif isinstance(version, str):
+        facts.dbos_app = Fact("pinned-version", f"DBOSConfig application_version={version!r} at {_where(module, node)}")
+        facts.dbos_version = version
+    elif version is None and patching is True:
+        facts.dbos_app = Fact("pinned-version", f"DBOSConfig enable_patching=True at {_where(module, node)}")
+        facts.dbos_version = "PATCHING_ENABLED"
+    elif version is None and "application_version" not in entries and facts.dbos_app is None:
+        # the engine hashes the workflow source, unless DBOS__APPVERSION pins it outside the code
+        facts.dbos_app = Fact("per-deploy-version", f"DBOSConfig without application_version at {_where(module, node)}",
+                              decided=False)
+
+
+def _worker(call: cst.Call, module: SourceModule, scope, facts: RevisionFacts) -> None:
+    fact = None
+    config = argument(call, 99, "deployment_config")
+    if isinstance(config, cst.Name) and config.value in module.constants:
+        config = module.constants[config.value]
+    if isinstance(config, cst.Call) and _is(module, config.func, "temporalio.worker.WorkerDeploymentConfig"):
+        if evaluate(argument(config, 1, "use_worker_versioning"), scope) is True:
+            model = _behavior(argument(config, 2, "default_versioning_behavior"), module)
+            if model is not None:
+                fact = Fact(model, f"default_versioning_behavior={_BEHAVIOR_NAMES[model]} at {_where(module, config)}")
+    elif evaluate(argument(call, 99, "use_worker_versioning"), scope) is True:
+        fact = Fact("build-id-compatible", f"Worker(use_worker_versioning=True) at {_where(module, call)}"
+                    " (compatible unless declared)", decided=False)
+    if fact is None:
+        return
+    listed = argument(call, 99, "workflows")
+    if isinstance(listed, (cst.List, cst.Tuple)):
+        for element in listed.elements:
+            name = dotted(element.value)
+            if name and evaluate(element.value, scope) is UNKNOWN:
+                facts.workers[name.rpartition(".")[2]] = fact
+
+
+def deployments(pairs, old: RevisionFacts, new: RevisionFacts, declared) -> dict:
+    """``{(engine, workflow type): Deployment}`` for every compared workflow. Temporal: what the
+    runs were started under (the old revision's declaration first); DBOS: what the new code
+    recovers (the new revision's configuration first; a pinned version that changes value between
+    the revisions recovers nothing of the old one)."""
+    from patchlint.deployment import resolve
+
+    out = {}
+    for o, n in pairs:
+        w = o if o is not None else n
+        key = (w.engine, w.name)
+        own = old.own.get(key) or new.own.get(key)
+        if w.engine == "temporal":
+            classes = [getattr(x.node, "value", None) for x in (o, n) if x is not None]
+            app = next((f for side in (old, new) for c in classes if c in side.workers
+                        for f in (side.workers[c],)), None)
+        else:
+            app = _dbos_app(old, new, (n or o).path)
+        out[key] = resolve(w.engine, w.name, (n or o).path, declared, own, app)
+    return out
+
+
+def _dbos_app(old: RevisionFacts, new: RevisionFacts, path: str) -> Fact | None:
+    if old.dbos_version is not None and new.dbos_version is not None and old.dbos_version != new.dbos_version:
+        where = new.dbos_app.where.rpartition(" at ")[2] if new.dbos_app else path
+        return Fact("per-deploy-version", f"application_version {old.dbos_version!r} -> {new.dbos_version!r} at {where}")
+    return new.dbos_app or old.dbos_app

@@ -1,0 +1,234 @@
+"""Deployment models: read from the code where it says, else from [tool.patchlint] and --deployment,
+and the verdicts that follow (PAT112 info, PAT113 warning, PAT1xx errors where open runs replay)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from patchlint.api import analyze_revisions, analyze_texts
+from patchlint.config import from_table
+from patchlint.deployment import MODELS, Declared, Fact, resolve
+from patchlint.integrations.cli import main
+
+TEMPORAL = '''from temporalio import workflow
+from temporalio.common import VersioningBehavior as VB, WorkerDeploymentVersion
+from temporalio.worker import Worker, WorkerDeploymentConfig
+
+@workflow.defn{defn}
+class Order:
+    @workflow.run
+    async def run(self):
+        await workflow.execute_activity("reserve")
+{extra}        await workflow.execute_activity("charge")
+
+async def main(client):
+    await Worker(client, task_queue="q", workflows=[Order]{worker}).run()
+'''
+INSERT = '        await workflow.execute_activity("check_fraud")\n'
+PINNED_WORKER = (", deployment_config=WorkerDeploymentConfig(version=WorkerDeploymentVersion('orders', '1'), "
+                 "use_worker_versioning=True, default_versioning_behavior=VB.PINNED)")
+
+
+def temporal(defn="", worker="", extra=""):
+    return TEMPORAL.format(defn=defn, worker=worker, extra=extra)
+
+
+def codes(report):
+    return sorted((f.code, f.severity.value) for f in report.findings)
+
+
+def change(defn="", worker="", config=None, old_defn=None):
+    old = temporal(defn if old_defn is None else old_defn, worker)
+    return analyze_texts(old, temporal(defn, worker, INSERT), config=config)
+
+
+@pytest.mark.parametrize("defn, worker, config, expected, model", [
+    ("", "", None, [("PAT101", "error")], "temporal:replace"),
+    ("(versioning_behavior=VB.PINNED)", "", None, [("PAT112", "info")], "temporal:pinned"),
+    ("(versioning_behavior=VB.AUTO_UPGRADE)", "", None, [("PAT101", "error")], "temporal:auto-upgrade"),
+    ("", PINNED_WORKER, None, [("PAT112", "info")], "temporal:pinned"),
+    # the workflow's own behaviour wins over the worker's default
+    ("(versioning_behavior=VB.AUTO_UPGRADE)", PINNED_WORKER, None, [("PAT101", "error")], "temporal:auto-upgrade"),
+    # a Build ID: the code cannot say which set; compatible unless the configuration says
+    ("", ", build_id='1', use_worker_versioning=True", None, [("PAT101", "error")], "temporal:build-id-compatible"),
+    ("", ", build_id='1', use_worker_versioning=True", {"deployment": {"temporal": "build-id-new-set"}},
+     [("PAT112", "info")], "temporal:build-id-new-set"),
+    ("", "", {"deployment": {"temporal": "pinned"}}, [("PAT112", "info")], "temporal:pinned"),
+    ("", "", {"per-workflow-deployment": {"Order": "pinned"}}, [("PAT112", "info")], "temporal:pinned"),
+    ("", "", {"per-path-deployment": {"*.py": {"temporal": "pinned"}}}, [("PAT112", "info")], "temporal:pinned"),
+    # what the code declares wins over the configuration
+    ("(versioning_behavior=VB.AUTO_UPGRADE)", "", {"deployment": {"temporal": "pinned"}},
+     [("PAT101", "error")], "temporal:auto-upgrade"),
+])
+def test_temporal_models(defn, worker, config, expected, model):
+    report = change(defn, worker, from_table(config) if config else None)
+    assert codes(report) == expected
+    assert report.deployments[("temporal", "Order")].label == model
+
+
+def test_runs_keep_the_behaviour_they_started_with():
+    """Old runs were started AUTO_UPGRADE: declaring PINNED in the same change does not pin them."""
+    report = change("(versioning_behavior=VB.PINNED)", old_defn="(versioning_behavior=VB.AUTO_UPGRADE)")
+    assert codes(report) == [("PAT101", "error")]
+
+
+def test_pat112_names_the_model_and_what_must_stay_true():
+    (finding,) = change("(versioning_behavior=VB.PINNED)").findings
+    assert finding.line == 6 and finding.workflow == "Order"  # the class, once per workflow
+    assert "safe under PINNED versioning" in finding.message and "keep the old version's workers" in finding.message
+    assert "versioning_behavior=PINNED at workflow.py:5" in finding.engine_message
+    assert len(finding.message) <= 120
+
+
+def test_behaviour_through_a_module_constant():
+    source = temporal("(versioning_behavior=BEHAVIOR)").replace(
+        "from temporalio.worker", "BEHAVIOR = VB.PINNED\nfrom temporalio.worker")
+    report = analyze_texts(source, source.replace('execute_activity("charge")', 'execute_activity("pay")'))
+    assert codes(report) == [("PAT112", "info")]
+
+
+def test_a_removed_pinned_workflow_is_safe_too():
+    old = temporal("(versioning_behavior=VB.PINNED)")
+    new = "from temporalio import workflow\n"
+    report = analyze_revisions({"workflow.py": old}, {"workflow.py": new})
+    assert codes(report) == [("PAT112", "info")]
+
+
+DBOS = '''from dbos import DBOS, DBOSConfig
+
+{config}
+
+@DBOS.step()
+def reserve(): ...
+
+@DBOS.step()
+def charge(): ...
+
+@DBOS.workflow()
+def order():
+    reserve()
+{extra}    charge()
+'''
+
+
+def dbos(config="", extra=""):
+    return DBOS.format(config=config, extra=extra)
+
+
+@pytest.mark.parametrize("config, expected, model", [
+    ("", [("PAT101", "error")], "dbos:pinned-version"),  # nothing read says: assumed pinned, and said so
+    ('config: DBOSConfig = {"name": "app"}\nDBOS(config=config)', [("PAT113", "warning")], "dbos:per-deploy-version"),
+    ('DBOS(config={"name": "app", "application_version": "2026.12"})', [("PAT101", "error")], "dbos:pinned-version"),
+    ('config = DBOSConfig(name="app", enable_patching=True)', [("PAT101", "error")], "dbos:pinned-version"),
+    ('config: DBOSConfig = {"name": "app", "auto_upgrade": True}', [("PAT101", "error")], "dbos:auto-upgrade"),
+    ('VERSION = "1." + "2"\nconfig: DBOSConfig = {"name": "app", "application_version": VERSION}',
+     [("PAT101", "error")], "dbos:pinned-version"),
+])
+def test_dbos_models(config, expected, model):
+    report = analyze_texts(dbos(config), dbos(config, "    reserve()\n"))
+    assert codes(report) == expected
+    assert report.deployments[("dbos", "order")].label == model
+
+
+def test_dbos_default_is_named_as_an_assumption():
+    report = analyze_texts(dbos(), dbos("", "    reserve()\n"))
+    assert "assumed" in report.deployments[("dbos", "order")].source
+    assert "per-deploy-version" in report.deployments[("dbos", "order")].source
+
+
+def test_a_changed_application_version_strands_the_old_runs():
+    old = dbos('config: DBOSConfig = {"name": "app", "application_version": "1"}')
+    new = dbos('config: DBOSConfig = {"name": "app", "application_version": "2"}', "    reserve()\n")
+    (finding,) = analyze_texts(old, new).findings
+    assert (finding.code, finding.severity.value) == ("PAT113", "warning")
+    assert "old-version workflows are not recovered" in finding.message
+    assert "application_version '1' -> '2'" in finding.engine_message
+    assert "pin application_version and patch" in finding.engine_message
+
+
+def test_version_imported_from_another_module_of_the_repository(tmp_path):
+    """Constants resolve through the repository (extract/values.py), never by importing it."""
+    settings = 'VERSION = "2026.12"\nraise SystemExit("never imported")\n'
+    text = dbos('from settings import VERSION\nconfig: DBOSConfig = {"name": "app", "application_version": VERSION}')
+    report = analyze_revisions({"workflow.py": text}, {"workflow.py": text.replace("    charge()", "    reserve()\n    charge()")},
+                               context_files={"old": {"settings.py": settings}, "new": {"settings.py": settings}})
+    assert codes(report) == [("PAT101", "error")]
+
+
+def test_a_worker_module_that_the_change_touches_sets_the_model():
+    workflow = temporal().split("\nasync def main")[0]
+    worker = ("from temporalio.worker import Worker, WorkerDeploymentConfig\nfrom temporalio.common import "
+              "VersioningBehavior, WorkerDeploymentVersion\nfrom workflow import Order\n\nasync def main(client):\n"
+              "    await Worker(client, task_queue='q', workflows=[Order], deployment_config=WorkerDeploymentConfig("
+              "WorkerDeploymentVersion('d', '1'), True, VersioningBehavior.PINNED)).run()\n")
+    new = workflow.replace('        await workflow.execute_activity("charge")', INSERT + '        await workflow.execute_activity("charge")')
+    report = analyze_revisions({"workflow.py": workflow, "worker.py": worker}, {"workflow.py": new, "worker.py": worker + "\n"})
+    assert codes(report) == [("PAT112", "info")]
+
+
+def test_resolution_order():
+    declared = Declared(engines={"temporal": "replace"}, per_path=(("svc/*", {"temporal": "build-id-new-set"}),),
+                        per_workflow={"A": "pinned"}, flags={"temporal": "auto-upgrade"})
+    own, app, weak = Fact("auto-upgrade", "defn"), Fact("pinned", "worker"), Fact("build-id-compatible", "w", False)
+    assert resolve("temporal", "A", "svc/a.py", declared, own, app).source == "defn"
+    assert resolve("temporal", "A", "svc/a.py", declared, None, app).source == "worker"
+    assert resolve("temporal", "A", "svc/a.py", declared, None, weak).model.name == "pinned"
+    assert resolve("temporal", "B", "svc/a.py", declared, None, weak).model.name == "build-id-new-set"
+    assert resolve("temporal", "B", "app/a.py", declared, None, weak).model.name == "auto-upgrade"
+    assert resolve("temporal", "B", "app/a.py", Declared(engines={"temporal": "replace"}), None, weak).model.name == "replace"
+    assert resolve("temporal", "B", "app/a.py", Declared(), None, weak).model.name == "build-id-compatible"
+    assert resolve("temporal", "B", "app/a.py", Declared()).model.name == "replace"
+    # a per-workflow model of the other engine does not apply
+    assert resolve("dbos", "A", "a.py", Declared(per_workflow={"A": "pinned"})).model.name == "pinned-version"
+
+
+def test_every_model_that_does_not_replay_says_what_must_stay_true():
+    for model in MODELS.values():
+        assert bool(model.keep) != model.replays, model
+
+
+def test_verify_reports_no_missed_break_for_a_pinned_workflow():
+    old, new = temporal("(versioning_behavior=VB.PINNED)"), temporal("(versioning_behavior=VB.PINNED)", extra=INSERT)
+    report = analyze_revisions({"workflow.py": old}, {"workflow.py": new}, verify=True)
+    assert codes(report) == [("PAT112", "info")]
+    plain = analyze_revisions({"workflow.py": temporal()}, {"workflow.py": temporal(extra=INSERT)}, verify=True)
+    assert codes(plain) == [("PAT101", "error")]
+
+
+def _write(folder: Path, old: str, new: str) -> None:
+    (folder / "old.py").write_text(old, encoding="utf-8")
+    (folder / "new.py").write_text(new, encoding="utf-8")
+
+
+def test_cli_deployment_option(tmp_path, monkeypatch):
+    _write(tmp_path, temporal(), temporal(extra=INSERT))
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    plain = runner.invoke(main, ["diff", "--format", "json", "old.py", "new.py"])
+    assert plain.exit_code == 1
+    pinned = runner.invoke(main, ["diff", "--format", "json", "--deployment", "temporal=pinned", "old.py", "new.py"])
+    assert pinned.exit_code == 0, pinned.output
+    assert [f["code"] for f in json.loads(pinned.output)["findings"]] == ["PAT112"]
+    (tmp_path / "pyproject.toml").write_text('[tool.patchlint]\ndeployment = {temporal = "pinned"}\n')
+    assert runner.invoke(main, ["diff", "old.py", "new.py"]).exit_code == 0
+    # the flag is over the configuration
+    assert runner.invoke(main, ["diff", "--deployment", "temporal=replace", "old.py", "new.py"]).exit_code == 1
+
+
+@pytest.mark.parametrize("value, words", [
+    ("temporal", "expected ENGINE=MODEL"),
+    ("temporal=pin", "--deployment temporal = 'pin': expected one of replace,"),
+    ("cadence=replace", "unknown engine 'cadence'"),
+    ("dbos=pinned", "expected one of pinned-version, per-deploy-version, auto-upgrade"),
+])
+def test_cli_bad_deployment_is_one_line_exit_2(tmp_path, monkeypatch, value, words):
+    _write(tmp_path, temporal(), temporal(extra=INSERT))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["diff", "--deployment", value, "old.py", "new.py"])
+    assert result.exit_code == 2
+    lines = result.output.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("patchlint: error: ") and words in lines[0], result.output
