@@ -232,3 +232,17 @@ def test_cli_bad_deployment_is_one_line_exit_2(tmp_path, monkeypatch, value, wor
     assert result.exit_code == 2
     lines = result.output.splitlines()
     assert len(lines) == 1 and lines[0].startswith("patchlint: error: ") and words in lines[0], result.output
+
+
+def test_readme_deployment_example_is_valid(tmp_path):
+    from patchlint.config import load
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Deployment models", 1)[1].split("\n## ", 1)[0]
+    (tmp_path / "pyproject.toml").write_text(section.split("```toml\n", 1)[1].split("```", 1)[0], encoding="utf-8")
+    declared = load(tmp_path).deployment
+    assert declared.engines == {"temporal": "pinned", "dbos": "per-deploy-version"}
+    assert declared.per_path == (("services/legacy/*", {"temporal": "replace"}),)
+    assert declared.per_workflow == {"OrderWorkflow": "auto-upgrade"}
+    for engine, name in MODELS:  # the table names every model
+        assert f"| {engine} `{name}`" in section, name
