@@ -246,3 +246,33 @@ def test_readme_deployment_example_is_valid(tmp_path):
     assert declared.per_workflow == {"OrderWorkflow": "auto-upgrade"}
     for engine, name in MODELS:  # the table names every model
         assert f"| {engine} `{name}`" in section, name
+
+
+def test_patches_shows_the_model_each_verdict_assumes(tmp_path, monkeypatch):
+    from patchlint.testing import DatedRepo
+
+    guarded = temporal("(versioning_behavior=VB.PINNED)").replace(
+        '        await workflow.execute_activity("charge")',
+        '        if workflow.patched("add-charge"):\n            await workflow.execute_activity("charge")')
+    plain = guarded.replace("(versioning_behavior=VB.PINNED)", "").replace("class Order", "class Refund").replace(
+        "workflows=[Order]", "workflows=[Refund]")
+    repo = DatedRepo.init(tmp_path / "repo")
+    repo.commit({"pinned.py": guarded, "plain.py": plain}, "2025-01-01", "base")
+    monkeypatch.chdir(repo.root)
+    runner = CliRunner()
+    entries = {e["workflow"]: e for e in json.loads(runner.invoke(main, ["patches", "--format", "json"]).output)["patches"]}
+    assert entries["Order"]["deployment"] == "temporal:pinned" and entries["Order"]["verdict"] == "unneeded"
+    assert "versioning_behavior=PINNED" in entries["Order"]["evidence"]
+    assert entries["Refund"]["deployment"] == "temporal:replace" and entries["Refund"]["verdict"] != "unneeded"
+    table = runner.invoke(main, ["patches"]).output.splitlines()
+    assert table[0].split()[-1] == "MODEL"
+    assert table[1].split()[-2:] == ["unneeded", "pinned"] and table[2].split()[-1] == "replace"
+
+
+def test_pat114_reports_a_patch_in_a_pinned_workflow_in_check():
+    guarded = temporal("(versioning_behavior=VB.PINNED)").replace(
+        '        await workflow.execute_activity("charge")',
+        '        if workflow.patched("add-charge"):\n            await workflow.execute_activity("charge")')
+    report = analyze_texts(None, guarded)
+    assert [(f.code, f.severity.value, f.line) for f in report.findings] == [("PAT114", "info", 10)]
+    assert analyze_texts(None, guarded.replace("(versioning_behavior=VB.PINNED)", "")).findings == []

@@ -18,7 +18,7 @@ from patchlint.lifecycle import samples
 from patchlint.testing import commit, init
 
 FIELDS = {"id", "engine", "workflow", "path", "line", "stage", "since", "commit", "age_days", "verdict",
-          "open_executions", "evidence"}
+          "open_executions", "evidence", "deployment"}
 
 
 def days_ago(n: int) -> str:

@@ -43,7 +43,7 @@ def _evidence(temporal_address, namespace, include_closed, dbos_url, timeout):
 def render_table(entries) -> str:
     if not entries:
         return "no patches found\n"
-    header = ("ID", "ENGINE", "WORKFLOW", "WHERE", "STAGE", "SINCE", "AGE", "OPEN", "VERDICT")
+    header = ("ID", "ENGINE", "WORKFLOW", "WHERE", "STAGE", "SINCE", "AGE", "OPEN", "VERDICT", "MODEL")
     rows = [header] + [
         (
             e.id, e.engine, e.workflow, f"{e.path}:{e.line}", e.stage,
@@ -52,6 +52,7 @@ def render_table(entries) -> str:
             "-" if e.age_days is None else f"{e.age_days:g}d",
             "-" if e.open_executions is None else str(e.open_executions),
             e.verdict,
+            e.deployment.partition(":")[2] or "-",
         )
         for e in entries
     ]
@@ -74,7 +75,9 @@ def render_table(entries) -> str:
 def patches(fmt, temporal_address, namespace, include_closed, dbos_url, timeout, paths):
     """Inventory every patch: id, engine, workflow, stage, since when, and keep / ready-to-deprecate /
     ready-to-remove (from git history and max-workflow-lifetime, or from the live engines), or
-    unknown when a shallow clone's history ends before the stage began."""
+    unknown when a shallow clone's history ends before the stage began, or unneeded when the
+    deployment model (MODEL) lets no older run replay the code (PINNED, new Build-ID set, per-deploy
+    DBOS version)."""
     from patchlint.config import load
     from patchlint.integrations.git import repo_root
     from patchlint.lifecycle.inventory import inventory

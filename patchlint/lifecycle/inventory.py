@@ -47,6 +47,7 @@ class Entry:
     verdict: str
     open_executions: int | None  # None: no live evidence asked for
     evidence: str  # what the verdict rests on
+    deployment: str = ""  # the deployment model the verdict assumes, "engine:model" (patchlint.deployment)
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -81,7 +82,9 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
     now = now or datetime.now(timezone.utc)
     history = History(root, now)
     entries = []
-    models = models_of(candidate_files(root, paths), config)
+    files = candidate_files(root, paths)
+    models = models_of(files, config)
+    deployments = _deployments(models, files, config)
     for workflow in workflows(models):
         seen: set[str] = set()
         for site in sites(workflow):
@@ -89,12 +92,21 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
             if pid is None or pid in seen:
                 continue
             seen.add(pid)
-            entries.append(_entry(models, workflow, site.node, history, config, now, live))
+            entries.append(_entry(models, workflow, site.node, history, config, now, live,
+                                  deployments.get((workflow.engine, workflow.name))))
     warn_undated({(e.path, e.id) for e in entries if e.verdict == UNKNOWN})
     return sorted(entries, key=lambda e: (e.path, e.line, e.id))
 
 
-def _entry(models, workflow, node, history: History, config, now, live) -> Entry:
+def _deployments(models, files, config) -> dict:
+    """The deployment model of each workflow, as ``check`` reads it (``patchlint.extract.deployment``)."""
+    from patchlint.extract.deployment import RevisionFacts, deployments, revision_facts
+
+    pairs = [(None, w) for w in workflows(models)]
+    return deployments(pairs, RevisionFacts(), revision_facts(models, files), config.deployment)
+
+
+def _entry(models, workflow, node, history: History, config, now, live, deployment=None) -> Entry:
     pid = node.id
     stage = stage_in(workflow, pid)
     path, scope = dating(models, workflow, pid)
@@ -119,7 +131,15 @@ def _entry(models, workflow, node, history: History, config, now, live) -> Entry
         entry.open_executions, entry.evidence = count, evidence
         ready = READY_TO_DEPRECATE if stage == PATCHED else READY_TO_REMOVE
         entry.verdict = ready if count == 0 else KEEP
+    if deployment is not None:
+        entry.deployment = deployment.label
+        if not deployment.replays and stage == PATCHED:
+            # no run started on older code runs this code: the old branch is dead from the start (PAT114)
+            entry.verdict, entry.evidence = UNNEEDED, f"deployment {deployment.label} ({deployment.source})"
     return entry
+
+
+UNNEEDED = "unneeded"
 
 
 STAGES = (PATCHED, DEPRECATED)
