@@ -254,7 +254,7 @@ class _Evaluator:
             key = (klass.module.path, f"{klass.node.name.value}.{name}")
             if key in self.active or len(self.active) >= MAX_DEPTH:
                 return UNKNOWN
-            if _names(value) & _class_body_names(klass.node):
+            if _names(value) & _bound_by(klass.node.body.body):
                 return UNKNOWN  # refers to the class body's own names: not the module's
             inner = _Evaluator(ModuleScope(klass.module, revision), (*self.active, key))
             result = inner.eval(value)
@@ -524,11 +524,13 @@ def _names(node: cst.CSTNode) -> set[str]:
     return found
 
 
-def _class_body_names(cls: cst.ClassDef) -> set[str]:
+def _bound_by(stmts) -> set[str]:
+    """The names a statement list assigns (``=``, ``: T =``, ``+=``) or binds in its compound
+    statements (``def``, ``class``, ``for``/``with`` targets…), not inside nested functions."""
     from patchlint.extract.source import _compound_bindings, bound_names
 
     names: set[str] = set()
-    for stmt in cls.body.body:
+    for stmt in stmts:
         if isinstance(stmt, cst.SimpleStatementLine):
             for small in stmt.body:
                 if isinstance(small, cst.Assign):
@@ -578,20 +580,7 @@ _CONSTANT_BUILTINS = {"None": None, "True": True, "False": False}
 
 def _rebinds(module, name: str) -> bool:
     """Whether the module binds ``name`` itself at its top level (shadowing the built-in)."""
-    from patchlint.extract.source import _compound_bindings, bound_names
-
     cache = module.__dict__.setdefault("_toplevel_names", None)
     if cache is None:
-        names: set[str] = set()
-        for stmt in module.tree.body:
-            if isinstance(stmt, cst.SimpleStatementLine):
-                for small in stmt.body:
-                    if isinstance(small, cst.Assign):
-                        for target in small.targets:
-                            names.update(bound_names(target.target))
-                    elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
-                        names.update(bound_names(small.target))
-            else:
-                names.update(_compound_bindings(stmt))
-        module.__dict__["_toplevel_names"] = cache = frozenset(names)
+        module.__dict__["_toplevel_names"] = cache = frozenset(_bound_by(module.tree.body))
     return name in cache
