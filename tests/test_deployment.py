@@ -276,3 +276,12 @@ def test_pat114_reports_a_patch_in_a_pinned_workflow_in_check():
     report = analyze_texts(None, guarded)
     assert [(f.code, f.severity.value, f.line) for f in report.findings] == [("PAT114", "info", 10)]
     assert analyze_texts(None, guarded.replace("(versioning_behavior=VB.PINNED)", "")).findings == []
+
+
+def test_removing_the_old_type_in_the_change_that_adds_its_successor():
+    old = temporal()
+    new = old.replace("class Order:", "class OrderV2:").replace("workflows=[Order]", "workflows=[OrderV2]").replace(
+        '        await workflow.execute_activity("charge")', INSERT + '        await workflow.execute_activity("charge")')
+    (finding,) = analyze_texts(old, new).findings
+    assert finding.code == "PAT106" and finding.severity.value == "error"
+    assert finding.message.startswith("workflow type Order (temporal) removed in the change that adds OrderV2")
