@@ -2,14 +2,19 @@
 
 Also the one reader of files named on the command line (``diff``'s two files, ``replay``'s
 histories and ``--source`` files): it reads regular files only, up to ``MAX_INPUT_BYTES``, so a FIFO,
-a device or ``/dev/zero`` is an input error instead of a hang or an endless read.
+a device or ``/dev/zero`` is an input error instead of a hang or an endless read; ``decode`` turns the
+bytes of a file (from disk or from git) into Python source, and ``warn`` is the one stderr line that
+does not change the exit status.
 """
 
 from __future__ import annotations
 
 import os
 import stat
+import sys
 from typing import BinaryIO
+
+from patchlint.escape import printable
 
 # Larger input files are refused (documented in the README).
 MAX_INPUT_BYTES = 2 * 1024**3
@@ -21,6 +26,31 @@ class InputError(Exception):
     def __init__(self, message: str, path: str | None = None):
         self.path = path
         super().__init__(f"{path}: {message}" if path else message)
+
+
+class Undecodable(InputError):
+    """A file that is not UTF-8 Python source (an error only for a file the check needs). ``raw``: its
+    bytes, for telling whether it matters at all."""
+
+    def __init__(self, message: str, path: str | None = None, raw: bytes = b""):
+        super().__init__(message, path)
+        self.raw = raw
+
+
+def decode(data: bytes, where: str) -> str:
+    """``data`` as Python source (UTF-8, no NUL byte); else an ``Undecodable`` naming ``where``."""
+    if b"\0" in data:
+        raise Undecodable("binary file, not Python source", printable(where), data)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Undecodable(f"not valid UTF-8 (byte {exc.start}): patchlint reads Python source as UTF-8",
+                          printable(where), data) from None
+
+
+def warn(message: str) -> None:
+    """One line on stderr that does not change the exit status (ruff's ``warning:``)."""
+    print(f"patchlint: warning: {printable(message)}", file=sys.stderr)
 
 
 def _kind(mode: int) -> str:

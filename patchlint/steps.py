@@ -7,7 +7,7 @@ groups, early returns, waits, Temporal signal/update/query handlers, and every c
 engine object but that patchlint does not model ("not modelled"), each with ``file:line``.
 
 Files come from the working tree or, with ``rev``, from a git revision read through
-``patchlint.integrations.git`` (no checkout). Nothing here imports or runs user code.
+``patchlint.git`` (no checkout). Nothing here imports or runs user code.
 
 Text (``render_text``): one indented tree per workflow (like ``python -m ast``), each node's
 ``file:line`` in a column on the right, DBOS function ids beside each step. JSON (``render_json``):
@@ -105,7 +105,7 @@ def _walk(folder: Path, root: Path):
 
 
 def _read(file: Path, shown: str) -> str:
-    from patchlint.integrations.git import decode
+    from patchlint.errors import decode
 
     try:
         return decode(file.read_bytes(), shown)
@@ -143,7 +143,7 @@ def read_paths(paths: tuple[str, ...] | list[str], rev: str | None = None, cwd: 
     working tree is what ``git ls-files`` lists (ignored files left out); ``rev`` reads the
     revision through git without a checkout. Outside git only the working tree can be read."""
     from patchlint import config as config_mod
-    from patchlint.integrations import git
+    from patchlint import git
 
     cwd = Path(cwd)
     if not paths:

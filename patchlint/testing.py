@@ -25,7 +25,7 @@ from pathlib import Path
 
 from patchlint.api import Report, analyze_revisions, analyze_texts
 from patchlint.config import from_table
-from patchlint.integrations.git import git_env
+from patchlint.git import git_env
 from patchlint.rules import all_rules
 from patchlint.rules.base import Example, Rule
 from patchlint.rules.context import RepoRef

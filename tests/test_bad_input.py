@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from patchlint.errors import MAX_INPUT_BYTES, InputError
-from patchlint.integrations.git import read_worktree
+from patchlint.git import read_worktree
 
 WORKFLOW = """\
 from temporalio import workflow

@@ -1,4 +1,4 @@
-"""``patchlint.integrations.git``: the one door to git never lets a revision become an option.
+"""``patchlint.git``: the one door to git never lets a revision become an option.
 
 A revision reaches git from ``--base``/``--head``, pre-commit's ``PRE_COMMIT_FROM_REF`` and CI event
 payloads. Git options such as ``--output=FILE`` (``git diff`` writes that file) or ``--upload-pack=CMD``
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from patchlint.errors import InputError
-from patchlint.integrations import git
+from patchlint import git
 
 HOSTILE_REVISIONS = [
     "--output={marker}",

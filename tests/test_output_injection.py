@@ -25,7 +25,7 @@ import pytest
 from patchlint.api import Report, analyze_revisions
 from patchlint.findings import Finding, Severity
 from patchlint.report import render
-from patchlint.report.escape import md_code, md_text, neutralize_commands, printable
+from patchlint.escape import md_code, md_text, neutralize_commands, printable
 from patchlint.report.summary import render_summary
 
 HOSTILE = {

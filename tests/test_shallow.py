@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from patchlint.integrations import git
+from patchlint import git
 from patchlint.lifecycle import samples
 from patchlint.testing import commit, init
 

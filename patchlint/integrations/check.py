@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from patchlint import config as config_mod
+from patchlint import git
 from patchlint.api import Report, analyze_revisions
-from patchlint.errors import InputError
+from patchlint.errors import InputError, Undecodable, warn
 from patchlint.extract.names import module_name_for
 from patchlint.extract.source import mentions_engine
-from patchlint.integrations import git
 from patchlint.lifecycle.stages import undated_patches, warn_undated
 from patchlint.rules.context import RepoRef
 
@@ -106,7 +106,7 @@ def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], co
         try:
             text = git.read_worktree(root, path) if revs.head_commit is None else git.show(root, revs.head_commit, path)
             base = git.show(root, revs.base_commit, path)
-        except git.Undecodable as exc:  # an error only if it is a workflow module importing the change
+        except Undecodable as exc:  # an error only if it is a workflow module importing the change
             raw = exc.raw.decode("latin-1")
             if mentions_engine(raw) and _imports_any(raw, names):
                 raise
@@ -150,7 +150,7 @@ def check_repo(
     report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context, verify=verify)
     warn_undated(undated_patches(repo, report.old_models, report.new_models, config))
     if not changes and revs.base == "HEAD" and revs.head is None and os.environ.get("PRE_COMMIT") == "1":
-        git.warn(NOTHING_COMPARED)
+        warn(NOTHING_COMPARED)
     return report, repo
 
 

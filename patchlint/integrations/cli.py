@@ -14,7 +14,7 @@ import click
 from patchlint import __version__
 from patchlint.errors import InputError, read_input, write_output
 from patchlint.report import FORMAT_NAMES, render
-from patchlint.report.escape import printable
+from patchlint.escape import printable
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 SHOW_STEPS = "patchlint.show_steps"  # click context meta key of --show-steps
@@ -235,7 +235,7 @@ def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, ve
     A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in HEAD silences it.
     """
     from patchlint.config import load
-    from patchlint.integrations import git
+    from patchlint import git
     from patchlint.integrations.check import check_repo
 
     flags = _flags(select, extend_select, ignore)
@@ -258,7 +258,7 @@ def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summar
     A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in NEW_FILE silences it.
     """
     from patchlint.config import load
-    from patchlint.integrations.git import decode
+    from patchlint.errors import decode
 
     texts = [decode(read_input(name), name) for name in (old_file, new_file)]
     from patchlint.api import analyze_revisions

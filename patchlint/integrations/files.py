@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from patchlint.errors import InputError
-from patchlint.integrations.git import decode
+from patchlint.errors import decode
 
 
 class FolderFiles(Mapping):

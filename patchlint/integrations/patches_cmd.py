@@ -79,7 +79,7 @@ def patches(fmt, temporal_address, namespace, include_closed, dbos_url, timeout,
     deployment model (MODEL) lets no older run replay the code (PINNED, new Build-ID set, per-deploy
     DBOS version)."""
     from patchlint.config import load
-    from patchlint.integrations.git import repo_root
+    from patchlint.git import repo_root
     from patchlint.lifecycle.inventory import inventory
 
     evidence = None
@@ -89,7 +89,7 @@ def patches(fmt, temporal_address, namespace, include_closed, dbos_url, timeout,
         evidence = _evidence(temporal_address, namespace, include_closed, dbos_url, timeout)
         entries = inventory(root, config, _relative(root, paths), live=evidence)
     except InputError as exc:
-        from patchlint.report.escape import printable
+        from patchlint.escape import printable
 
         click.echo(f"patchlint: error: {printable(str(exc))}", err=True)
         sys.exit(2)

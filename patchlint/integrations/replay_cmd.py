@@ -110,13 +110,13 @@ def head_workflows(
         from collections import ChainMap
 
         from patchlint.integrations.files import FolderFiles
-        from patchlint.integrations.git import decode
+        from patchlint.errors import decode
 
         files = {source: decode(read_input(source), source) for source in sources}
         folders = dict.fromkeys(Path(source).parent for source in sources)
         context = ChainMap(*(FolderFiles(folder) for folder in folders))
     else:
-        from patchlint.integrations.git import RevisionFiles, repo_root, resolve
+        from patchlint.git import RevisionFiles, repo_root, resolve
 
         root = repo_root(".")
         revision = RevisionFiles(root, resolve(root, head) if head else None)

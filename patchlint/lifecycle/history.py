@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from patchlint.errors import InputError
-from patchlint.integrations.git import read_worktree, run_git, shallow_boundary
+from patchlint.git import read_worktree, run_git, shallow_boundary
 from patchlint.lifecycle.calls import (
     ABSENT,
     DEPRECATED,

@@ -11,7 +11,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from patchlint.integrations.git import decode, is_regular, run_git
+from patchlint.errors import decode
+from patchlint.git import is_regular, run_git
 from patchlint.lifecycle.calls import DEPRECATED, PATCHED, scan
 from patchlint.lifecycle.history import History
 from patchlint.lifecycle.stages import (

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from patchlint.diff.identity import python_name
-from patchlint.integrations.git import SHALLOW_FIX, shallow_boundary, warn
+from patchlint.errors import warn
+from patchlint.git import SHALLOW_FIX, shallow_boundary
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED, definition_block
 from patchlint.lifecycle.history import Era, History, commit_time
 from patchlint.lifecycle.identity import old_of

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from patchlint.api import Report
 from patchlint.findings import Finding
-from patchlint.report.escape import printable
+from patchlint.escape import printable
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 

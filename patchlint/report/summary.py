@@ -15,7 +15,7 @@ from __future__ import annotations
 from patchlint.api import Report
 from patchlint.findings import Finding
 from patchlint.model.program import Workflow, steps_of
-from patchlint.report.escape import md_code, md_text, printable
+from patchlint.escape import md_code, md_text, printable
 
 SEVERITY_ICONS = {"error": ":x: error", "warning": ":warning: warning", "info": ":information_source: info"}
 

@@ -15,7 +15,7 @@ import click
 
 from patchlint.api import Report
 from patchlint.findings import Finding
-from patchlint.report.escape import printable, safe_lines
+from patchlint.escape import printable, safe_lines
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 MAX_ROWS = 12
