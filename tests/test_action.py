@@ -21,7 +21,7 @@ from test_sarif import validate
 
 from patchlint.api import Report
 from patchlint.findings import Finding, Severity
-from patchlint.integrations.action import base as action_base
+from patchlint.integrations.action import revisions as action_base
 from patchlint.integrations.action.run import check_args
 from patchlint.model.program import Seq, Span, Step, Workflow
 from patchlint.report.summary import diverging_index, render_summary

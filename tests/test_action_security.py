@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from patchlint.integrations.action import base as action_base
+from patchlint.integrations.action import revisions as action_base
 from test_action import (ROOT, annotations, clone, origin_with_pull_request, pull_request_event, push_event,
                          run_action)
 from test_flake8_plugin import INSERTED_LINE, NEW

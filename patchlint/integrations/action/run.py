@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from patchlint.integrations.action.base import (
+from patchlint.integrations.action.revisions import (
     ActionError,
     NothingToCompare,
     automatic_base,

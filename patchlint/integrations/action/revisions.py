@@ -7,18 +7,20 @@ missing: it is fetched by id, and if that fails the job stops with an error rath
 against nothing (which would report no finding and look like a pass).
 
 A revision here comes from the ``base`` input or the event payload, which a pull request can shape (a
-branch name): ``valid_revision`` refuses one that starts with ``-`` before git sees it, every revision
-goes after ``--end-of-options`` (``--`` for ``git fetch``), so ``--upload-pack=…`` is never an option.
+branch name): ``valid_revision`` refuses one that starts with ``-`` before git sees it (``patchlint.git``'s
+``check_revision``), every revision goes after ``--end-of-options`` (``--`` for ``git fetch``), so
+``--upload-pack=…`` is never an option. Git runs through ``patchlint.git.spawn`` (its environment and
+error lines), with the network's longer timeout.
 """
 
 from __future__ import annotations
 
-import os
 import subprocess
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from patchlint.integrations.git import is_shallow, shallow_boundary
+from patchlint.errors import InputError
+from patchlint.git import FETCH_TIMEOUT_S, check_revision, is_shallow, shallow_boundary, spawn
 
 ZERO_SHA = "0" * 40
 PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
@@ -32,28 +34,23 @@ class NothingToCompare(Exception):
     """Shown as ``::notice::``; the step passes (e.g. the first commit of a repository)."""
 
 
-GIT_TIMEOUT_S = 600  # a fetch over the network included
-
-
 def git(root: Path, *args: str) -> subprocess.CompletedProcess:
+    """``git ARGS`` through ``patchlint.git.spawn`` (a fetch included: the network's timeout), its output
+    as text; a missing git or a hang is an ``ActionError``."""
     try:
-        return subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, errors="replace", timeout=GIT_TIMEOUT_S, check=False,
-            env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
-        )
-    except FileNotFoundError:
-        raise ActionError("git is not installed or not on PATH") from None
-    except subprocess.TimeoutExpired:
-        raise ActionError(f"git {args[0]} did not finish in {GIT_TIMEOUT_S} s") from None
+        proc = spawn(root, *args, timeout=FETCH_TIMEOUT_S)
+    except InputError as exc:
+        raise ActionError(str(exc)) from None
+    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                                       proc.stderr.decode("utf-8", "replace"))
 
 
 def valid_revision(rev: str) -> str:
     """``rev`` if git can only take it for a revision; an ``ActionError`` (exit 2) otherwise."""
-    if rev.startswith("-"):
-        raise ActionError(f"base revision {rev!r} starts with '-': refusing it, git would read it as an option")
-    if not rev or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in rev):
-        raise ActionError(f"base revision {rev!r} is empty or holds a control character: not a revision name")
-    return rev
+    try:
+        return check_revision(rev)
+    except InputError as exc:
+        raise ActionError(f"base {exc}") from None
 
 
 def parents(root: Path, rev: str = "HEAD") -> list[str]:
