@@ -315,3 +315,19 @@ def test_the_server_calls_a_request_from_another_patchlint_stale(tmp_path: Path)
     server = warm.Server(warm.identity())
     for field, value in (("identity", "older"), ("version", "0.0.0"), ("protocol", 0)):
         assert server.answer(request(tmp_path, "app/workflow.py", NEW, **{field: value})) == {"stale": True}
+
+
+def test_a_server_that_failed_once_is_not_asked_again_in_the_same_process(monkeypatch, env: dict):
+    monkeypatch.setenv("XDG_RUNTIME_DIR", env["XDG_RUNTIME_DIR"])
+    calls = []
+
+    def hung(path, request):
+        calls.append(path)
+        raise TimeoutError("no answer in time")
+
+    monkeypatch.setattr(warm, "exchange", hung)
+    monkeypatch.setattr(warm, "_failed", [])
+    monkeypatch.setattr(warm, "start", lambda *args: pytest.fail("a server answered late: none is started"))
+    for _ in range(3):
+        assert warm.ask("app/workflow.py", NEW, "HEAD", False, False, "s") is None
+    assert len(calls) == 1

@@ -57,6 +57,7 @@ PEERCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
 
 _identity: str | None = None
 _started: list = []  # the server this flake8 process started (at most one)
+_failed: list = []  # a server failed this process (a timeout, a broken answer): not asked again
 
 
 def socket_directory() -> str:
@@ -139,8 +140,8 @@ def receive(sock: socket.socket, timeout: float) -> bytes:
 def ask(filename: str, text: str, rev: str, explicit: bool, from_disk: bool, session: str) -> list | None:
     """The plugin's ``results`` for this buffer, from the warm analyser; None when it cannot answer
     (then one is started if there was none, or a stale one answered)."""
-    if not hasattr(socket, "SO_PEERCRED"):
-        return None  # no way to tell who listens (macOS, Windows): no warm analyser
+    if not hasattr(socket, "SO_PEERCRED") or _failed:
+        return None  # no way to tell who listens (macOS, Windows), or a server failed already
     try:
         directory = private_directory(socket_directory(), create=True)
         if directory is None:
@@ -161,6 +162,7 @@ def ask(filename: str, text: str, rev: str, explicit: bool, from_disk: bool, ses
             return None
         return [(int(line), int(column), str(message)) for line, column, message in reply["results"]]
     except Exception:  # noqa: BLE001 - the warm analyser is only ever a shortcut
+        _failed.append(True)  # one wait per flake8 process at most, not one per file
         return None
 
 
