@@ -6,28 +6,11 @@ source texts → extract (libcst) → model → diff → rules → findings.  Ne
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from patchlint.errors import InputError
-from patchlint.findings import Finding
-from patchlint.model.program import ModuleModel, Workflow
+from patchlint.findings import Finding, Report
+from patchlint.model.program import ModuleModel
 from patchlint.suppression import drop_noqa
-
-
-@dataclass
-class Report:
-    findings: list[Finding] = field(default_factory=list)
-    files: int = 0
-    workflows: int = 0
-    # (old, new) workflow models that were compared, for reports that draw them.
-    pairs: list[tuple[Workflow | None, Workflow | None]] = field(default_factory=list)
-    old_models: list[ModuleModel] = field(default_factory=list)
-    new_models: list[ModuleModel] = field(default_factory=list)
-    # (engine, workflow type) → the deployment model its verdicts assume (patchlint.deployment).
-    deployments: dict = field(default_factory=dict)
-
-    def has_errors(self) -> bool:
-        return any(f.severity.value == "error" for f in self.findings)
 
 
 def analyze_revisions(

@@ -1,9 +1,14 @@
-"""Findings are plain data; formatting happens only at the edge (``patchlint.report``)."""
+"""Findings and the report that holds them: plain data at the bottom of every layer (as Fixit's
+``ftypes.py``); formatting happens only at the edge (``patchlint.report``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from patchlint.model.program import ModuleModel, Workflow
 
 MAX_MESSAGE = 120  # a finding's message fits one terminal line, as ruff's do
 
@@ -74,3 +79,21 @@ class Finding:
         if self.witness is not None:
             data["witness"] = self.witness
         return data
+
+
+@dataclass
+class Report:
+    """What one analysis found, and what it compared (for the formats that draw the workflows)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    workflows: int = 0
+    # (old, new) workflow models that were compared, for reports that draw them.
+    pairs: list[tuple[Workflow | None, Workflow | None]] = field(default_factory=list)
+    old_models: list[ModuleModel] = field(default_factory=list)
+    new_models: list[ModuleModel] = field(default_factory=list)
+    # (engine, workflow type) → the deployment model its verdicts assume (patchlint.deployment).
+    deployments: dict = field(default_factory=dict)
+
+    def has_errors(self) -> bool:
+        return any(f.severity.value == "error" for f in self.findings)

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchlint.errors import InputError, Undecodable, decode
+from patchlint.errors import InputError, decode
 from patchlint.escape import printable
 
 GIT_TIMEOUT_S = 300  # one local git command; a hung git (a lock, a network filesystem) ends in one line

@@ -23,8 +23,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from patchlint.api import Report, analyze_revisions, analyze_texts
+from patchlint.api import analyze_revisions, analyze_texts
 from patchlint.config import from_table
+from patchlint.findings import Report
 from patchlint.git import git_env
 from patchlint.rules import all_rules
 from patchlint.rules.base import Example, Rule

@@ -19,8 +19,7 @@ import yaml
 from test_flake8_plugin import INSERTED_LINE, NEW, OLD
 from test_sarif import validate
 
-from patchlint.api import Report
-from patchlint.findings import Finding, Severity
+from patchlint.findings import Finding, Report, Severity
 from patchlint.integrations.action import revisions as action_base
 from patchlint.integrations.action.run import check_args
 from patchlint.model.program import Seq, Span, Step, Workflow

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from patchlint.errors import InputError
 from patchlint import git
+from patchlint.errors import InputError
 
 HOSTILE_REVISIONS = [
     "--output={marker}",

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from patchlint.api import Report
-from patchlint.findings import Finding, Severity
+from patchlint.findings import Finding, Report, Severity
 from patchlint.report import github
 
 

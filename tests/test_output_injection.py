@@ -22,10 +22,10 @@ from pathlib import Path
 
 import pytest
 
-from patchlint.api import Report, analyze_revisions
-from patchlint.findings import Finding, Severity
-from patchlint.report import render
+from patchlint.api import analyze_revisions
 from patchlint.escape import md_code, md_text, neutralize_commands, printable
+from patchlint.findings import Finding, Report, Severity
+from patchlint.report import render
 from patchlint.report.summary import render_summary
 
 HOSTILE = {

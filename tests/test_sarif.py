@@ -8,8 +8,7 @@ import json
 import pytest
 
 from patchlint import __version__
-from patchlint.api import Report
-from patchlint.findings import Finding, Severity
+from patchlint.findings import Finding, Report, Severity
 from patchlint.report import sarif
 from patchlint.rules import all_rules
 

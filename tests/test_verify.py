@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from patchlint.api import Report
-from patchlint.findings import Finding, Severity
+from patchlint.findings import Finding, Report, Severity
 from patchlint.model.program import NOWHERE, If, Loop, ModuleModel, Seq, Span, Step, Try, Workflow
 from patchlint.rules.pat199_runtime_only import RuntimeOnlyBreak
 from patchlint.semantics.choices import MAX_COMBINATIONS, enumerate_choices

@@ -9,10 +9,11 @@ from pathlib import Path
 
 from patchlint import config as config_mod
 from patchlint import git
-from patchlint.api import Report, analyze_revisions
+from patchlint.api import analyze_revisions
 from patchlint.errors import InputError, Undecodable, warn
 from patchlint.extract.names import module_name_for
 from patchlint.extract.source import mentions_engine
+from patchlint.findings import Report
 from patchlint.lifecycle.stages import undated_patches, warn_undated
 from patchlint.rules.context import RepoRef
 

@@ -13,8 +13,8 @@ import click
 
 from patchlint import __version__
 from patchlint.errors import InputError, read_input, write_output
-from patchlint.report import FORMAT_NAMES, render
 from patchlint.escape import printable
+from patchlint.report import FORMAT_NAMES, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
 SHOW_STEPS = "patchlint.show_steps"  # click context meta key of --show-steps
@@ -234,8 +234,8 @@ def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, ve
 
     A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in HEAD silences it.
     """
-    from patchlint.config import load
     from patchlint import git
+    from patchlint.config import load
     from patchlint.integrations.check import check_repo
 
     flags = _flags(select, extend_select, ignore)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from patchlint.api import Report
+from patchlint.findings import Report
 
 
 def _load() -> dict[str, Callable[..., str]]:

@@ -15,9 +15,8 @@ only these newlines, escaped as ``%0A``, separate them).
 
 from __future__ import annotations
 
-from patchlint.api import Report
-from patchlint.findings import Finding
 from patchlint.escape import printable
+from patchlint.findings import Finding, Report
 
 COMMANDS = {"error": "error", "warning": "warning", "info": "notice"}
 

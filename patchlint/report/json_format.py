@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from patchlint.api import Report
+from patchlint.findings import Report
 
 
 def as_dict(report: Report) -> dict:

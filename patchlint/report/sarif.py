@@ -13,9 +13,8 @@ import textwrap
 from urllib.parse import quote
 
 from patchlint import __version__
-from patchlint.api import Report
-from patchlint.findings import Finding
 from patchlint.escape import md_code, md_text
+from patchlint.findings import Finding, Report
 from patchlint.report.summary import diverging_index
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"

@@ -12,10 +12,9 @@ longer than any backtick run in them (``md_code``), literal text with Markdown p
 
 from __future__ import annotations
 
-from patchlint.api import Report
-from patchlint.findings import Finding
-from patchlint.model.program import Workflow, steps_of
 from patchlint.escape import md_code, md_text, printable
+from patchlint.findings import Finding, Report
+from patchlint.model.program import Workflow, steps_of
 
 SEVERITY_ICONS = {"error": ":x: error", "warning": ":warning: warning", "info": ":information_source: info"}
 

@@ -13,9 +13,8 @@ from itertools import groupby
 
 import click
 
-from patchlint.api import Report
-from patchlint.findings import Finding
 from patchlint.escape import printable, safe_lines
+from patchlint.findings import Finding, Report
 
 _COLOURS = {"error": "red", "warning": "yellow", "info": "cyan"}
 MAX_ROWS = 12
