@@ -6,6 +6,7 @@ source texts → extract (libcst) → model → diff → rules → findings.  Ne
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from patchlint.errors import InputError
 from patchlint.findings import Finding, Report
@@ -72,17 +73,27 @@ def analyze_revisions(
         deployments=deployments,
     )
     if verify:
-        from patchlint.verify import verify_report
-
-        report = verify_report(report, old_models, new_models)
-        # a break no open run meets under the deployment model is PAT112/PAT113's, not a missed one
-        report.findings = [f for f in report.findings
-                           if f.code != "PAT199" or deployments.get((f.engine, f.workflow)) is None
-                           or deployments[(f.engine, f.workflow)].replays]
+        report = verify_report(report, old_models, new_models, deployments)
     report.findings = [f for f in report.findings if config.rule_enabled_for(f.code, f.path)]
     if noqa:
         report.findings = drop_noqa(report.findings, _texts(new_files, context_files.get("new")))
     return report
+
+
+def verify_report(report: Report, old_models, new_models, deployments: Mapping | None = None) -> Report:
+    """``report`` checked by the reference runtime (``patchlint.verify``): witnesses and demotions,
+    and a PAT199 finding for each in-flight break no error finding covers, unless the deployment
+    model says no open run replays it (then it is PAT112/PAT113's, not a missed one)."""
+    from patchlint.rules.pat199_runtime_only import RuntimeOnlyBreak
+    from patchlint.verify import confirm, verdicts
+
+    findings, missed = confirm(report.findings, verdicts(old_models, new_models))
+    deployments = deployments or {}
+    missed = [v for v in missed
+              if deployments.get((v.engine, v.workflow)) is None or deployments[(v.engine, v.workflow)].replays]
+    findings += RuntimeOnlyBreak().findings(missed)
+    findings.sort(key=lambda f: f.sort_key())
+    return replace(report, findings=findings)
 
 
 def deployments_of(pairs, old_models, new_models, old_files, new_files, context_files, config) -> dict:

@@ -2,8 +2,9 @@
 
 ``verify_pair`` records the old workflow under every enumerated run (``choices``) and replays
 it with the new workflow under the same run, which decides every cut of that run at once.
-``verify_report`` then gives each error finding a witness (the cut, the event, the engine's
-message), demotes an error nothing confirms, and reports a break no error finding covers as PAT199.
+``confirm`` then gives each error finding a witness (the cut, the event, the engine's message),
+demotes an error nothing confirms, and hands back the breaks no error finding covers, which the
+PAT199 rule reports (``api.verify_report`` puts the two together).
 """
 
 from __future__ import annotations
@@ -155,12 +156,12 @@ def _verdict_of(finding: Finding, all_verdicts: list[Verdict]) -> Verdict | None
     return (here or same or [None])[0]
 
 
-def verify_report(report, old_models, new_models):
-    """The same report, with witnesses, demotions and PAT199 findings (see the module doc)."""
-    all_verdicts = verdicts(old_models, new_models)
-    findings: list[Finding] = []
+def confirm(findings: list[Finding], all_verdicts: list[Verdict]) -> tuple[list[Finding], list[Verdict]]:
+    """``findings`` with witnesses and demotions (an error nothing confirms becomes a warning), and the
+    verdicts whose in-flight break no error finding covers (PAT199 reports them)."""
+    confirmed: list[Finding] = []
     covered: set[int] = set()
-    for finding in report.findings:
+    for finding in findings:
         verdict = _verdict_of(finding, all_verdicts)
         if finding.severity is Severity.ERROR:
             if verdict is not None:
@@ -174,38 +175,9 @@ def verify_report(report, old_models, new_models):
             failure = verdict.first(in_flight=False)
             if failure is not None:
                 finding = finding.with_(witness=failure.witness())
-        findings.append(finding)
-    for verdict in all_verdicts:
-        if id(verdict) in covered or not verdict.breaks_in_flight:
-            continue
-        findings.append(_pat199(verdict, verdict.new, verdict.old))
-    findings.sort(key=lambda f: f.sort_key())
-    return replace(report, findings=findings)
-
-
-def _pat199(verdict: Verdict, new: Workflow | None, old: Workflow) -> Finding:
-    """At the new workflow's ``class``/``def`` line, or line 1 of the old file when it is gone."""
-    failure = verdict.first(in_flight=True)
-    span = new.span if new is not None else None
-    where = (span.line, span.column, span.end_line, span.end_column) if span else (1, 0, 1, 0)
-    from patchlint.rules.common import message as one_line
-
-    message = one_line(f"{verdict.workflow}: open runs {failure.cut} fail, but no rule reported it",
-                       "a patchlint bug, please report it")
-    return Finding(
-        code="PAT199",
-        severity=Severity.ERROR,
-        path=new.path if new is not None else old.path,
-        line=max(where[0], 1),
-        column=where[1],
-        end_line=max(where[2], 1),
-        end_column=where[3],
-        workflow=verdict.workflow,
-        engine=verdict.engine,
-        message=message,
-        witness=failure.witness(),
-        engine_message=failure.result.message,
-    )
+        confirmed.append(finding)
+    missed = [v for v in all_verdicts if id(v) not in covered and v.breaks_in_flight]
+    return confirmed, missed
 
 
 def witness_line(finding: Finding) -> str | None:
@@ -218,4 +190,4 @@ def witness_line(finding: Finding) -> str | None:
     )
 
 
-__all__ = ["CutFailure", "Verdict", "verify_pair", "verify_report", "verdicts", "witness_line"]
+__all__ = ["CutFailure", "Verdict", "confirm", "verify_pair", "verdicts", "witness_line"]

@@ -220,7 +220,7 @@ DBOS_NEW = DBOS_OLD.replace("    ship()", "    invoice()\n    ship()")
 
 
 def test_one_numbering_temporal_event_ids_in_message_witness_and_table():
-    from patchlint.verify import verify_report
+    from patchlint.api import verify_report
 
     report = analyze_texts((EXAMPLE / "old.py").read_text(), (EXAMPLE / "new.py").read_text(), "new.py")
     report = verify_report(report, report.old_models, report.new_models)
@@ -233,7 +233,7 @@ def test_one_numbering_temporal_event_ids_in_message_witness_and_table():
 
 
 def test_one_numbering_dbos_function_ids_in_message_witness_and_table():
-    from patchlint.verify import verify_report
+    from patchlint.api import verify_report
 
     report = analyze_texts(DBOS_OLD, DBOS_NEW, "workflow.py")
     report = verify_report(report, report.old_models, report.new_models)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from patchlint.api import verify_report
 from patchlint.findings import Finding, Report, Severity
-from patchlint.model.program import NOWHERE, If, Loop, ModuleModel, Seq, Span, Step, Try, Workflow
+from patchlint.model.program import (
+    NOWHERE,
+    If,
+    Loop,
+    ModuleModel,
+    Seq,
+    Span,
+    Step,
+    Try,
+    Workflow,
+)
 from patchlint.rules.pat199_runtime_only import RuntimeOnlyBreak
 from patchlint.semantics.choices import MAX_COMBINATIONS, enumerate_choices
-from patchlint.verify import NOT_CONFIRMED, verify_pair, verify_report, witness_line
+from patchlint.verify import NOT_CONFIRMED, verify_pair, witness_line
 
 
 def act(name):
@@ -155,3 +166,14 @@ def test_an_unconfirmed_error_stays_one_short_line():
     marked = unconfirmed("x" * MAX_MESSAGE)
     assert len(marked) == MAX_MESSAGE and marked.endswith(NOT_CONFIRMED)
     assert unconfirmed("step inserted") == "step inserted" + NOT_CONFIRMED
+
+
+def test_pat199_points_at_the_failing_step_when_the_model_knows_where_it_is():
+    old = wf(act("a"), act("b"))
+    new = wf(act("a"), Step("activity", "x", Span(10, 8, 10, 30)), act("b"))
+    (missed,) = verify_report(Report(findings=[]), module(old), module(new)).findings
+    assert missed.code == "PAT199" and (missed.line, missed.column, missed.end_column) == (10, 8, 30)
+    # the same label twice: which call failed is not known, so the workflow's line
+    twice = wf(act("a"), Step("activity", "x", Span(10, 8, 10, 30)), Step("activity", "x", Span(11, 8, 11, 30)))
+    (missed,) = verify_report(Report(findings=[]), module(old), module(twice)).findings
+    assert missed.line == 8
