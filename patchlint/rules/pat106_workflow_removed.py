@@ -113,7 +113,7 @@ def _now(ctx) -> datetime:
 def _successor_since(ctx, change, successor) -> tuple[datetime | None, datetime | None]:
     """When the successor was first committed (by the base revision), and when the old type's runs
     are all gone: that day plus ``max-workflow-lifetime`` (and Temporal ``retention``)."""
-    from patchlint.integrations.git import run_git
+    from patchlint.git import run_git
     from patchlint.lifecycle.stages import removal_wait
 
     if ctx.repo is None or not ctx.repo.base:
