@@ -80,7 +80,7 @@ class Tree:
         """The base commit; None in a repository without commits (every file is new). Raises
         ``InputError`` for a revision git does not know."""
         if self._resolved is None:
-            from patchlint.integrations import git
+            from patchlint import git
 
             try:
                 self._resolved = (git.resolve(self.root, self.rev), None)
@@ -109,7 +109,7 @@ class Tree:
         if self._base_paths is None:
             key = (self.root, self.commit, "ls-tree")
             if key not in self.memo:
-                from patchlint.integrations import git
+                from patchlint import git
 
                 out = git.run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", "--end-of-options",
                                   self.commit, "--", ".")
@@ -121,7 +121,7 @@ class Tree:
         """The file at the base commit; raises ``InputError`` (not there, not UTF-8)."""
         key = (self.root, self.commit, "show", rel)
         if key not in self.memo:
-            from patchlint.integrations import git
+            from patchlint import git
 
             self.memo[key] = git.show(self.root, self.commit, rel)
         return self.memo[key]
@@ -130,7 +130,7 @@ class Tree:
         """Tracked Python files that differ between the base and the working tree (either name of a
         rename). Untracked files are not in the base: no unchanged module can import them."""
         if self._changed is None:
-            from patchlint.integrations import git
+            from patchlint import git
 
             changes = git.changed_files(self.root, self.commit, None, untracked=False)
             self._changed = frozenset(p for c in changes for p in (c.old_path, c.new_path) if p)
@@ -163,7 +163,7 @@ class Tree:
         that names a seed's module, or the module of a file found so far, as a word (one ``git grep``
         per link of the chain). None: the chain did not end within ``MAX_IMPORT_ROUNDS`` links, or
         git failed: take it as reaching everything."""
-        from patchlint.integrations import git
+        from patchlint import git
 
         found: set[str] = set()
         searched: set[str] = set()
@@ -195,7 +195,7 @@ class Tree:
 
     def context(self) -> dict:
         if self._context is None:
-            from patchlint.integrations.git import RevisionFiles
+            from patchlint.git import RevisionFiles
 
             self._context = {"new": RevisionFiles(self.root, None)}
             if self.commit is not None:
@@ -242,7 +242,7 @@ class Run:
 
 
 def _git_toplevel(directory: str) -> Path | None:
-    from patchlint.integrations import git
+    from patchlint import git
 
     try:
         proc = git.spawn(directory, "rev-parse", "--show-toplevel")
