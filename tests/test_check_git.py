@@ -152,7 +152,7 @@ def test_an_untracked_symlink_loop_is_no_error(repo):
 
 def test_the_history_of_a_file_named_with_a_newline_is_read(repo):
     from patchlint.lifecycle import samples
-    from patchlint.lifecycle.history import History
+    from patchlint.lifecycle.gitlog import History
 
     name = "odd\nname.py"
     (repo / name).write_text(samples.TEMPORAL_PATCHED)

@@ -6,9 +6,8 @@ import subprocess
 from datetime import datetime, timezone
 
 from patchlint.lifecycle import samples
-from patchlint.lifecycle.calls import scan
-from patchlint.lifecycle.history import History, Revision, era_of
-from patchlint.lifecycle.calls import PatchCalls
+from patchlint.lifecycle.calls import PatchCalls, scan
+from patchlint.lifecycle.gitlog import History, PatchEdit, era_of
 from patchlint.testing import commit, init
 
 
@@ -26,8 +25,8 @@ def test_scan_counts_calls_and_ignores_comments_and_mock_patch():
     assert calls.deprecated == {"b": 1}
 
 
-def _rev(day: int, patched=None, deprecated=None) -> Revision:
-    return Revision(f"c{day}", datetime(2024, 1, day, tzinfo=timezone.utc), "w.py",
+def _rev(day: int, patched=None, deprecated=None) -> PatchEdit:
+    return PatchEdit(f"c{day}", datetime(2024, 1, day, tzinfo=timezone.utc), "w.py",
                     PatchCalls(patched or {}, deprecated or {}))
 
 

@@ -117,7 +117,7 @@ def test_a_boundary_older_than_the_lifetime_settles_the_verdict_without_a_date(t
 
 
 def test_a_shallow_clone_does_not_claim_an_id_was_never_patched(tmp_path):
-    from patchlint.lifecycle.history import History
+    from patchlint.lifecycle.gitlog import History
 
     src = origin(tmp_path, [(365, samples.TEMPORAL_PATCHED), (200, samples.TEMPORAL_DEPRECATED)])
     assert History(src).ever_patched("workflow.py", "HEAD", "my-patch")

@@ -14,6 +14,8 @@ import click
 from patchlint import __version__
 from patchlint.errors import InputError, read_input, write_output
 from patchlint.escape import printable
+from patchlint.integrations.patches_cmd import patches
+from patchlint.integrations.replay_cmd import replay
 from patchlint.report import FORMAT_NAMES, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -181,7 +183,7 @@ def _deployment_option(fn):
     return click.option(
         "--deployment", multiple=True, metavar="ENGINE=MODEL",
         help="How this rollout's workers are deployed, over [tool.patchlint] deployment: temporal=replace|"
-             "build-id-compatible|build-id-new-set|pinned|auto-upgrade, dbos=pinned-version|per-deploy-version|"
+             "build-id-compatible|build-id-new-set|pinned|auto-upgrade|new-task-queue, dbos=pinned-version|per-deploy-version|"
              "auto-upgrade. What the code declares still wins.")(fn)
 
 
@@ -312,12 +314,5 @@ def steps(rev, fmt, paths):
     click.echo(render(extract(paths, rev), fmt), nl=False)
 
 
-def _register_optional_commands() -> None:
-    from patchlint.integrations.patches_cmd import patches
-    from patchlint.integrations.replay_cmd import replay
-
-    main.add_command(replay)
-    main.add_command(patches)
-
-
-_register_optional_commands()
+main.add_command(replay)
+main.add_command(patches)

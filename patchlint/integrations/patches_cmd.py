@@ -24,7 +24,7 @@ def _relative(root: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _evidence(temporal_address, namespace, include_closed, dbos_url, timeout):
-    from patchlint.lifecycle.live import DbosEvidence, Evidence, TemporalEvidence
+    from patchlint.integrations.live_patches import DbosEvidence, Evidence, TemporalEvidence
 
     if include_closed and not temporal_address:
         raise InputError("--include-closed needs --temporal-address")

@@ -12,9 +12,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from patchlint.errors import decode
+from patchlint.extract import extract_revision
 from patchlint.git import is_regular, run_git
 from patchlint.lifecycle.calls import DEPRECATED, PATCHED, scan
-from patchlint.lifecycle.history import History
+from patchlint.lifecycle.gitlog import History
 from patchlint.lifecycle.stages import (
     KEEP,
     READY_TO_DEPRECATE,
@@ -78,13 +79,11 @@ def candidate_files(root: Path, paths: tuple[str, ...] = ()) -> dict[str, str]:
 
 
 def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | None = None, live=None) -> list[Entry]:
-    from patchlint.api import models_of
-
     now = now or datetime.now(timezone.utc)
     history = History(root, now)
     entries = []
     files = candidate_files(root, paths)
-    models = models_of(files, config)
+    models = extract_revision(files, config)
     deployments = _deployments(models, files, config)
     for workflow in workflows(models):
         seen: set[str] = set()

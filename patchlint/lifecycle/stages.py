@@ -15,7 +15,7 @@ from patchlint.diff.identity import python_name
 from patchlint.errors import warn
 from patchlint.git import SHALLOW_FIX, shallow_boundary
 from patchlint.lifecycle.calls import ABSENT, DEPRECATED, PATCHED, definition_block
-from patchlint.lifecycle.history import Era, History, commit_time
+from patchlint.lifecycle.gitlog import Era, History, commit_time
 from patchlint.lifecycle.identity import old_of
 from patchlint.model.program import (
     DeprecatePatch,

@@ -27,7 +27,7 @@ _RECORD = "\x1e"
 
 
 @dataclass(frozen=True)
-class Revision:
+class PatchEdit:
     """One revision of a file in which its patch calls changed (or the working tree)."""
 
     commit: str | None  # None: the working tree
@@ -54,11 +54,11 @@ class Era:
     """
 
     id: str
-    patched_since: Revision | None = None
-    deprecated_since: Revision | None = None
-    removed_at: Revision | None = None
-    grew_at: Revision | None = None
-    reused_after: Revision | None = None
+    patched_since: PatchEdit | None = None
+    deprecated_since: PatchEdit | None = None
+    removed_at: PatchEdit | None = None
+    grew_at: PatchEdit | None = None
+    reused_after: PatchEdit | None = None
     ever_patched: bool = False
     began_by: datetime | None = None
 
@@ -115,7 +115,7 @@ class History:
     def __init__(self, root: Path | str, now: datetime | None = None):
         self.root = Path(root)
         self.now = now or datetime.now(timezone.utc)
-        self._cache: dict[tuple[str, str | None, str | None], tuple[Revision, ...]] = {}
+        self._cache: dict[tuple[str, str | None, str | None], tuple[PatchEdit, ...]] = {}
         self._boundary: frozenset[str] | None = None
         self.undated: dict[tuple[str, str], datetime] = {}  # (path, id) whose era a shallow clone cut off
 
@@ -125,7 +125,7 @@ class History:
             self._boundary = shallow_boundary(self.root)
         return self._boundary
 
-    def revisions(self, path: str, rev: str | None, scope: str | None = None) -> tuple[Revision, ...]:
+    def revisions(self, path: str, rev: str | None, scope: str | None = None) -> tuple[PatchEdit, ...]:
         """The revisions of ``path`` up to ``rev`` (``None``: the working tree) where patch calls changed."""
         key = (path, rev, scope)
         if key not in self._cache:
@@ -137,13 +137,13 @@ class History:
         if start is not None:
             for commit, when, at_path in _log(self.root, path, start):
                 text = run_git(self.root, "show", f"{commit}:{at_path}", check=False)
-                yield Revision(commit, when, at_path, scan(_scoped(text, scope)), commit not in self.boundary)
+                yield PatchEdit(commit, when, at_path, scan(_scoped(text, scope)), commit not in self.boundary)
         if rev is None:
             try:
                 text = read_worktree(self.root, path)
             except InputError:
                 text = ""
-            yield Revision(None, self.now, path, scan(_scoped(text, scope)))
+            yield PatchEdit(None, self.now, path, scan(_scoped(text, scope)))
 
     def era(self, path: str, rev: str | None, patch_id: str, scope: str | None = None) -> Era | None:
         era = era_of(self.revisions(path, rev, scope), patch_id)
@@ -167,7 +167,7 @@ def _scoped(text: str, scope: str | None) -> str:
     return text if block is None else block[2]
 
 
-def era_of(revisions: tuple[Revision, ...] | list[Revision], patch_id: str) -> Era | None:
+def era_of(revisions: tuple[PatchEdit, ...] | list[PatchEdit], patch_id: str) -> Era | None:
     """Walk the revisions oldest first and keep the id's current era (None: never called)."""
     era: Era | None = None
     sites = 0
