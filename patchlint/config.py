@@ -168,7 +168,7 @@ KEYS = {
     "max-workflow-lifetime": "longest a workflow stays open, e.g. \"30d\" (lifecycle rules)",
     "retention": "Temporal namespace retention, e.g. \"7d\" (lifecycle rules)",
     "deployment": "table of engine → how its workers are deployed (temporal: replace, build-id-compatible, "
-    "build-id-new-set, pinned, auto-upgrade; dbos: pinned-version, per-deploy-version, auto-upgrade)",
+    "build-id-new-set, pinned, auto-upgrade, new-task-queue; dbos: pinned-version, per-deploy-version, auto-upgrade)",
     "per-path-deployment": "table of path glob → {engine = model}, over deployment",
     "per-workflow-deployment": "table of workflow type → model, over per-path-deployment",
 }

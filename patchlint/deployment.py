@@ -15,6 +15,8 @@ temporal pinned           Worker Deployments, ``VersioningBehavior.PINNED``: a  
                           run stays on the version it started on
 temporal auto-upgrade     ``VersioningBehavior.AUTO_UPGRADE``: open runs move to  PAT1xx errors
                           the current version on their next task
+temporal new-task-queue   the new workers poll another task queue: open runs'     PAT112 info
+                          tasks stay on the old queue, for its old workers
 dbos pinned-version       one ``application_version`` for every deploy: the new   PAT1xx errors
                           code recovers the old version's workflows
 dbos per-deploy-version   the version is a hash of the workflow source            PAT113 warning
@@ -69,6 +71,8 @@ MODELS: dict[tuple[str, str], Model] = {
         Model("temporal", "pinned", "PINNED versioning", False,
               "keep the old version's workers until its runs finish"),
         Model("temporal", "auto-upgrade", "AUTO_UPGRADE versioning", True),
+        Model("temporal", "new-task-queue", "a new task queue", False,
+              "keep a worker polling the old queue until its runs finish"),
         Model("dbos", "pinned-version", "a pinned application version", True),
         Model("dbos", "per-deploy-version", "a per-deploy application version", False,
               "keep an executor of the old version running until they finish, or pin "

@@ -285,3 +285,17 @@ def test_removing_the_old_type_in_the_change_that_adds_its_successor():
     (finding,) = analyze_texts(old, new).findings
     assert finding.code == "PAT106" and finding.severity.value == "error"
     assert finding.message.startswith("workflow type Order (temporal) removed in the change that adds OrderV2")
+
+
+def test_a_workflow_moved_to_a_new_task_queue():
+    """H3 measured it: a worker on `<queue>-v2` never sees the open run's task on the old queue."""
+    moved = temporal(extra=INSERT).replace('task_queue="q"', 'task_queue="q-v2"')
+    report = analyze_texts(temporal(), moved)
+    assert codes(report) == [("PAT112", "info")]
+    assert "keep a worker polling the old queue" in report.findings[0].message
+    assert "task_queue 'q' -> 'q-v2'" in report.findings[0].engine_message
+    # a new worker still polling the old queue takes the old runs' tasks and replays them
+    both = moved.replace("    await Worker(", "    await Worker(client, task_queue=\"q\", workflows=[Order]).run()\n"
+                                              "    await Worker(")
+    assert codes(analyze_texts(temporal(), both)) == [("PAT101", "error")]
+    assert codes(analyze_texts(temporal(), temporal(extra=INSERT))) == [("PAT101", "error")]

@@ -36,6 +36,7 @@ class RevisionFacts:
 
     own: dict[tuple[str, str], Fact] = field(default_factory=dict)  # (engine, workflow type) → Fact
     workers: dict[str, Fact] = field(default_factory=dict)  # Temporal workflow class name → Fact
+    queues: dict[str, dict[str, str]] = field(default_factory=dict)  # class name → {task_queue: where}
     dbos_app: Fact | None = None
     dbos_version: str | None = None  # application_version, when the source fixes it
 
@@ -191,6 +192,10 @@ def _dbos_config(entries: Mapping[str, cst.BaseExpression], node: cst.CSTNode, m
 
 
 def _worker(call: cst.Call, module: SourceModule, scope, facts: RevisionFacts) -> None:
+    queue = evaluate(argument(call, 1, "task_queue"), scope)
+    if isinstance(queue, str):
+        for name in _listed(argument(call, 99, "workflows"), scope):
+            facts.queues.setdefault(name, {})[queue] = _where(module, call)
     fact = None
     config = argument(call, 99, "deployment_config")
     if isinstance(config, cst.Name) and config.value in module.constants:
@@ -205,13 +210,19 @@ def _worker(call: cst.Call, module: SourceModule, scope, facts: RevisionFacts) -
                     " (compatible unless declared)", decided=False)
     if fact is None:
         return
-    listed = argument(call, 99, "workflows")
+    for name in _listed(argument(call, 99, "workflows"), scope):
+        facts.workers[name] = fact
+
+
+def _listed(listed: cst.BaseExpression | None, scope) -> list[str]:
+    """The class names a ``workflows=[...]`` list names."""
+    names = []
     if isinstance(listed, (cst.List, cst.Tuple)):
         for element in listed.elements:
             name = dotted(element.value)
             if name and evaluate(element.value, scope) is UNKNOWN:
-                facts.workers[name.rpartition(".")[2]] = fact
-
+                names.append(name.rpartition(".")[2])
+    return names
 
 def deployments(pairs, old: RevisionFacts, new: RevisionFacts, declared) -> dict:
     """``{(engine, workflow type): Deployment}`` for every compared workflow. Temporal: what the
@@ -228,11 +239,22 @@ def deployments(pairs, old: RevisionFacts, new: RevisionFacts, declared) -> dict
         if w.engine == "temporal":
             classes = [getattr(x.node, "value", None) for x in (o, n) if x is not None]
             app = next((f for side in (old, new) for c in classes if c in side.workers
-                        for f in (side.workers[c],)), None)
+                        for f in (side.workers[c],)), None) or _moved_queue(old, new, classes)
         else:
             app = _dbos_app(old, new, (n or o).path)
         out[key] = resolve(w.engine, w.name, (n or o).path, declared, own, app)
     return out
+
+
+def _moved_queue(old: RevisionFacts, new: RevisionFacts, classes) -> Fact | None:
+    """No worker of the new revision serves the workflow on a queue the old one did: open runs'
+    tasks stay on the old queues, for the old workers (a new worker still on an old queue replays)."""
+    for c in classes:
+        was, now = old.queues.get(c, {}), new.queues.get(c, {})
+        if was and now and not set(was) & set(now):
+            queue, where = min(now.items())
+            return Fact("new-task-queue", f"task_queue {min(was)!r} -> {queue!r} at {where}")
+    return None
 
 
 def _dbos_app(old: RevisionFacts, new: RevisionFacts, path: str) -> Fact | None:
