@@ -15,13 +15,13 @@ class SafeByDeployment(Rule):
     ## What it does
     Reports, once per workflow, changes that would break open runs if they replayed the new code,
     when the deployment model says they never will: Temporal Worker Deployments with
-    `VersioningBehavior.PINNED`, or a Build ID in a new version set. The replay rules (PAT101-PAT111)
-    stay silent for that workflow.
+    `VersioningBehavior.PINNED`, a Build ID in a new version set, or workers moved to a new task queue.
+    The replay rules (PAT101-PAT111) stay silent for that workflow.
 
     ## Why is this bad?
     It is not, as long as the old code keeps running: a pinned run is dispatched only to workers of
-    the deployment version it started on, and a new version set never receives tasks of runs started
-    on the old one. Those runs are stuck if the old version's workers are shut down before they
+    the deployment version it started on, a new version set never receives tasks of runs started
+    on the old one, and a run's tasks stay on its task queue. Those runs are stuck if the old version's workers are shut down before they
     finish. The model is read from `@workflow.defn(versioning_behavior=...)`,
     `Worker(deployment_config=WorkerDeploymentConfig(...))` or `[tool.patchlint] deployment` /
     `--deployment` (README: "Deployment models").
