@@ -72,7 +72,7 @@ MODELS: dict[tuple[str, str], Model] = {
               "keep the old version's workers until its runs finish"),
         Model("temporal", "auto-upgrade", "AUTO_UPGRADE versioning", True),
         Model("temporal", "new-task-queue", "a new task queue", False,
-              "keep a worker polling the old queue until its runs finish"),
+              "keep the old queue's workers until its runs finish"),
         Model("dbos", "pinned-version", "a pinned application version", True),
         Model("dbos", "per-deploy-version", "a per-deploy application version", False,
               "keep an executor of the old version running until they finish, or pin "

@@ -292,7 +292,7 @@ def test_a_workflow_moved_to_a_new_task_queue():
     moved = temporal(extra=INSERT).replace('task_queue="q"', 'task_queue="q-v2"')
     report = analyze_texts(temporal(), moved)
     assert codes(report) == [("PAT112", "info")]
-    assert "keep a worker polling the old queue" in report.findings[0].message
+    assert "keep the old queue's workers" in report.findings[0].message
     assert "task_queue 'q' -> 'q-v2'" in report.findings[0].engine_message
     # a new worker still polling the old queue takes the old runs' tasks and replays them
     both = moved.replace("    await Worker(", "    await Worker(client, task_queue=\"q\", workflows=[Order]).run()\n"

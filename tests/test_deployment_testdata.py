@@ -27,7 +27,7 @@ def _found(findings, rename: dict[str, str]):
 
 def test_every_model_has_a_case():
     names = {case.values[0].name for case in CASES}
-    for word in ("pinned", "auto-upgrade", "worker-default-pinned", "build-id-new-set", "build-id-compatible",
+    for word in ("pinned", "auto-upgrade", "worker-default-pinned", "build-id-new-set", "build-id-compatible", "new-task-queue",
                  "per-deploy", "pinned-version", "version-bump", "versioned-name"):
         assert any(word in name for name in names), word
 
