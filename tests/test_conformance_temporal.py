@@ -174,7 +174,7 @@ def test_static_message_quotes_the_engine(case):
     """A replay-break finding quotes what Replayer says at one of the cuts that really fail
     (programs with branches may quote another path's cut; only single-path programs are held)."""
     from patchlint.api import analyze_revisions
-    from patchlint.integrations.files import FolderFiles
+    from patchlint.files import FolderFiles
     from patchlint.model.program import If, Loop, Try, walk
 
     if per_revision(case):  # modules differ per revision: every module of each side is compared

@@ -132,7 +132,7 @@ def test_worktree_reads_refuse_fifos_and_symlink_loops_with_one_line(repo: Path)
 
 
 def test_sibling_modules_of_diff_skip_fifos_and_loops(tmp_path: Path):
-    from patchlint.integrations.files import FolderFiles
+    from patchlint.files import FolderFiles
 
     os.mkfifo(tmp_path / "helper.py")
     (tmp_path / "loop.py").symlink_to("loop.py")

@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "patchlint"
 # ``patchlint`` alone is the package's ``__init__`` (its version).
 LAYERS: list[tuple[str, ...]] = [
     ("patchlint", "patchlint.escape", "patchlint.errors", "patchlint.findings", "patchlint.model",
-     "patchlint.git", "patchlint.deployment"),  # data types, one-line errors, the one door to git
+     "patchlint.git", "patchlint.files", "patchlint.deployment"),  # data types, errors, file and git reads
     ("patchlint.extract",),  # libcst → model
     ("patchlint.semantics",),  # the one interpreter: runs, histories, replay
     ("patchlint.diff",),  # two models → changes, each judged by the interpreter
@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("patchlint.rules",),  # one module per rule; each builds its own findings
     ("patchlint.suppression",),  # selection of rule codes, # noqa
     ("patchlint.config",),  # [tool.patchlint]: selection, deployment models
-    ("patchlint.api", "patchlint.steps", "patchlint.testing"),  # the library's entry points
+    ("patchlint.api", "patchlint.replay", "patchlint.steps", "patchlint.testing"),  # the library's entry points
     ("patchlint.report",),  # text, json, sarif, github, summary
     ("patchlint.integrations", "patchlint.__main__"),  # cli, flake8, Action, live sources, history io
 ]

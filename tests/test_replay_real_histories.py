@@ -49,7 +49,7 @@ def cases() -> list[tuple[Path, str, str]]:
 @lru_cache(maxsize=None)
 def _workflows(source: Path):
     """The revision's workflows, as ``patchlint replay --source`` reads them."""
-    from patchlint.integrations.replay_cmd import head_workflows
+    from patchlint.replay import head_workflows
 
     return head_workflows((str(source),), None)
 
@@ -61,10 +61,11 @@ def _events(path: Path) -> list[dict]:
 
 def patchlint_verdict(source: Path, history: Path, cut: int | None) -> tuple[bool, str | None]:
     """What ``patchlint replay --source SOURCE`` says of ``history`` cut after event ``cut``."""
-    from patchlint.integrations.replay_cmd import replay_one
+    from patchlint.replay import replay_one
 
     events = [e for e in _events(history) if cut is None or int(e["eventId"]) <= cut]
-    result = replay_one(_workflows(source), temporal_history(events, str(history)))
+    loaded = temporal_history(events, str(history))
+    result = replay_one(_workflows(source), loaded.workflow_type, loaded.history)
     return result.ok, None if result.ok else result.message
 
 

@@ -264,7 +264,7 @@ def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summar
 
     texts = [decode(read_input(name), name) for name in (old_file, new_file)]
     from patchlint.api import analyze_revisions
-    from patchlint.integrations.files import FolderFiles
+    from patchlint.files import FolderFiles
 
     config = load(Path.cwd()).with_flags(_flags(select, extend_select, ignore)).with_deployment(deployment)
     report = analyze_revisions(

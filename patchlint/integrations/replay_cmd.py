@@ -1,11 +1,7 @@
 """``patchlint replay``: would these real histories replay on the head revision?
 
-Reads real histories (Temporal JSON files, DBOS exports or system databases, or a live Temporal
-cluster), extracts the head revision's step programs with libcst (user code is never imported or
-run) and replays each history with the reference runtime. A branch the code takes at run time is
-unknown here: a Temporal history is replayed on the path it proves, its signal and update handlers
-run where the history delivered them (``semantics.guided``); a DBOS history replays if *some*
-outcome of the code's branches replays it, and fails with the default outcome's failure.
+The command: it reads real histories (Temporal JSON files, DBOS exports or system databases, or a
+live Temporal cluster) and prints what ``patchlint.replay`` says of each.
 """
 
 from __future__ import annotations
@@ -14,11 +10,10 @@ import functools
 import json
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import click
 
-from patchlint.errors import InputError, read_input
+from patchlint.errors import InputError
 from patchlint.integrations.history_io import (
     LoadedHistory,
     load_dbos_url,
@@ -26,19 +21,14 @@ from patchlint.integrations.history_io import (
     temporal_history_document,
 )
 from patchlint.integrations.live_sources import timeout_option
-from patchlint.model.program import Workflow
-from patchlint.semantics import dbos as dbos_runtime
-from patchlint.semantics import guided
-from patchlint.semantics import temporal as temporal_runtime
-from patchlint.semantics.choices import enumerate_choices
-from patchlint.semantics.history import TemporalHistory
+from patchlint.replay import engine_of, head_workflows, replay_one
 from patchlint.semantics.result import ReplayResult
-
-_ENGINE_HINTS = ("temporalio", "dbos")
 
 
 @dataclass(frozen=True)
-class Verdict:
+class Replayed:
+    """One history and what its replay on the head revision gave."""
+
     loaded: LoadedHistory
     result: ReplayResult
 
@@ -61,124 +51,6 @@ class Verdict:
         if ids and position is not None and position < len(ids):
             return ids[position]
         return self.result.event_index
-
-
-def _engine_of(loaded: LoadedHistory) -> str:
-    return "temporal" if isinstance(loaded.history, TemporalHistory) else "dbos"
-
-
-def replay_one(workflows: dict[tuple[str, str], Workflow], loaded: LoadedHistory) -> ReplayResult:
-    """Replay one history on the head revision's workflow of its type: a real Temporal history on
-    the path it proves (``semantics.guided``), else under every branch outcome of the program
-    (ok if any outcome replays)."""
-    engine = _engine_of(loaded)
-    workflow = workflows.get((engine, loaded.workflow_type))
-    if workflow is None:
-        return ReplayResult(
-            ok=False,
-            message=f"workflow type {loaded.workflow_type!r} is not defined in the head revision "
-            "(removed or renamed): the engine cannot replay it",
-        )
-    if engine == "temporal" and loaded.history.activations:
-        return guided.replay(workflow, loaded.history)
-    runtime = temporal_runtime if engine == "temporal" else dbos_runtime
-    first = None
-    for choices in enumerate_choices(workflow.program, workflow.program):
-        result = runtime.replay(workflow, loaded.history, choices)
-        if result.ok:
-            return result
-        first = first or result
-    return first
-
-
-def head_workflows(
-    sources: tuple[str, ...], head: str | None, selector: str | None = None,
-    needed: set[tuple[str, str]] | None = None,
-) -> dict[tuple[str, str], Workflow]:
-    """The head revision's workflows by (engine, type name), from files or a git revision.
-
-    ``--source`` files are read with their folders' other modules as context, so helpers and
-    activities imported from siblings resolve as in ``check`` and ``diff``; only the given files'
-    workflows count. A type that several modules define is ambiguous: ``selector``
-    (``module:Name``) picks one; a type in ``needed`` still ambiguous is an input error naming
-    the modules."""
-    from patchlint.config import Config
-    from patchlint.extract import extract_revision
-
-    context = None
-    if sources:
-        from collections import ChainMap
-
-        from patchlint.integrations.files import FolderFiles
-        from patchlint.errors import decode
-
-        files = {source: decode(read_input(source), source) for source in sources}
-        folders = dict.fromkeys(Path(source).parent for source in sources)
-        context = ChainMap(*(FolderFiles(folder) for folder in folders))
-    else:
-        from patchlint.git import RevisionFiles, repo_root, resolve
-
-        root = repo_root(".")
-        revision = RevisionFiles(root, resolve(root, head) if head else None)
-        files = {}
-        for path in revision:
-            text = revision.get(path)
-            if text is not None and any(hint in text for hint in _ENGINE_HINTS):
-                files[path] = text
-    found: dict[tuple[str, str], list[Workflow]] = {}
-    for model in extract_revision(files, Config(), context):
-        for workflow in model.workflows:
-            found.setdefault((workflow.engine, workflow.name), []).append(workflow)
-    if selector is not None:
-        found = _select(found, selector)
-    picked = {}
-    for key, candidates in found.items():
-        if len(candidates) > 1 and needed is not None and key in needed:
-            places = ", ".join(sorted(f"{w.path}:{_defined_as(w)}" for w in candidates))
-            raise InputError(
-                f"workflow type {key[1]!r} is defined in several modules ({places}): "
-                "pick one with --workflow module:Name"
-            )
-        picked[key] = candidates[-1]
-    return picked
-
-
-def _defined_as(workflow: Workflow) -> str:
-    """The class or function name that defines the workflow (its type name may differ)."""
-    return getattr(workflow.node, "value", None) or workflow.name
-
-
-def _module_names(path: str) -> set[str]:
-    """``app/flows/order.py`` is named by any tail of its path, with or without ``.py``, in slashes
-    or dots: ``flows/order.py``, ``flows.order``, ``order``..."""
-    stem = path.removesuffix(".py")
-    parts = [p for p in stem.replace("\\", "/").split("/") if p not in ("", ".")]
-    names = {path}
-    for i in range(len(parts)):
-        names |= {".".join(parts[i:]), "/".join(parts[i:]), "/".join(parts[i:]) + ".py"}
-    return names
-
-
-def _select(found: dict[tuple[str, str], list[Workflow]], selector: str) -> dict:
-    """Keep, for the type ``selector`` (``module:Name``) names, only the workflow it names."""
-    module, sep, name = selector.rpartition(":")
-    if not sep or not module or not name:
-        raise InputError(f"--workflow {selector!r}: expected module:Name (e.g. app.workflows:OrderWorkflow)")
-    out = {}
-    hit = False
-    for key, candidates in found.items():
-        chosen = [
-            w for w in candidates
-            if name in (w.name, _defined_as(w)) and module in _module_names(w.path)
-        ]
-        if chosen:
-            hit = True
-            out[key] = chosen
-        else:
-            out[key] = candidates
-    if not hit:
-        raise InputError(f"--workflow {selector!r}: no such workflow in the head revision")
-    return out
 
 
 def fetch_temporal(address: str, namespace: str, query: str | None, timeout: float | None = None) -> list[LoadedHistory]:
@@ -213,7 +85,7 @@ def fetch_temporal(address: str, namespace: str, query: str | None, timeout: flo
     return live.run_temporal(fetch, address, timeout)
 
 
-def _text(verdict: Verdict) -> str:
+def _text(verdict: Replayed) -> str:
     head = f"{verdict.loaded.source}: {verdict.loaded.workflow_type} ({verdict.loaded.workflow_id})"
     if verdict.result.ok:
         return f"{head}: ok ({verdict.loaded.history.describe()})"
@@ -260,9 +132,9 @@ def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace,
         loaded += fetch_temporal(temporal_address, namespace, query, timeout)
     if not (histories or dbos_url or temporal_address):
         raise InputError("nothing to replay: give HISTORY files, --dbos-url or --temporal-address")
-    needed = {(_engine_of(item), item.workflow_type) for item in loaded}
+    needed = {(engine_of(item.history), item.workflow_type) for item in loaded}
     workflows = head_workflows(tuple(sources), head, selector, needed)
-    verdicts = [Verdict(item, replay_one(workflows, item)) for item in loaded]
+    verdicts = [Replayed(item, replay_one(workflows, item.workflow_type, item.history)) for item in loaded]
     if fmt == "json":
         click.echo(json.dumps({"results": [v.to_json() for v in verdicts]}, indent=2))
     else:
