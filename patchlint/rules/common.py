@@ -89,8 +89,10 @@ def message(*parts: str) -> str:
     return clip(text)
 
 
-def finding(change: Change, code: str, severity: Severity, text: str, fix: str = "",
-            engine_message: str | None = None) -> Finding:
+def change_finding(change: Change, code: str, severity: Severity, text: str, fix: str = "",
+                   engine_message: str | None = None) -> Finding:
+    """A finding about a diff ``Change``, at its span (``lifecycle.wording.finding`` is a rule's
+    finding at a model node)."""
     span = change.span
     return Finding(
         code=code,

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import INSERTED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
+from patchlint.rules.common import change_finding, guard_fix, message, quote, runs_failing
 from patchlint.rules.snippets import temporal
 
 _ORDER = temporal()
@@ -54,7 +54,7 @@ class StepInserted(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(INSERTED):
             where = f"before {change.before}" if change.before else "at the end"
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: {quote(change.new_focus)} inserted {where}", runs_failing(change)),
                 fix=guard_fix(change, "add", "around the inserted steps only"),

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, handler, handler_fix, message, quote, runs_failing
+from patchlint.rules.common import change_finding, guard_fix, handler, handler_fix, message, quote, runs_failing
 from patchlint.rules.snippets import dbos
 
 _ORDER = dbos("reserve", "notify", "charge")
@@ -45,7 +45,7 @@ class StepRemoved(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(REMOVED):
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: {quote(change.old_focus)} removed", runs_failing(change)),
                 fix=(handler_fix(*handler(change.old_focus[0])) + "  # keep a handler of the recorded name"

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REORDERED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, message, quote, runs_failing
+from patchlint.rules.common import change_finding, guard_fix, message, quote, runs_failing
 from patchlint.rules.snippets import dbos, temporal
 
 _ORDER = temporal(imports="from datetime import timedelta\nfrom temporalio import workflow")
@@ -61,7 +61,7 @@ class StepsReordered(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(REORDERED):
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: {quote(change.old_focus)} reordered to {quote(change.new_focus)}",
                         runs_failing(change)),

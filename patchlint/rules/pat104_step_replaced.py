@@ -1,7 +1,7 @@
 from patchlint.diff.changes import REPLACED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, handler, handler_fix, message, quote, runs_failing
+from patchlint.rules.common import change_finding, guard_fix, handler, handler_fix, message, quote, runs_failing
 from patchlint.rules.snippets import temporal
 
 
@@ -54,11 +54,11 @@ class StepReplaced(Rule):
             gone = handler(change.old_focus[0]) if len(change.old_focus) == 1 else None
             new = handler(change.new_focus[0]) if len(change.new_focus) == 1 else None
             if gone and new:  # a signal/update handler renamed: keep its recorded name
-                yield finding(change, self.code, self.severity,
-                              message(f"{change.workflow}: {gone[0]} handler {gone[1]} renamed to {new[1]}",
-                                      f"open runs that received the {gone[0]} fail"), fix=handler_fix(*gone))
+                text = message(f"{change.workflow}: {gone[0]} handler {gone[1]} renamed to {new[1]}",
+                               f"open runs that received the {gone[0]} fail")
+                yield change_finding(change, self.code, self.severity, text, fix=handler_fix(*gone))
                 continue
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: {quote(change.old_focus)} replaced by {quote(change.new_focus)}",
                         runs_failing(change)),

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import BAD_OLD_BRANCH
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, message, quote, runs_failing
+from patchlint.rules.common import change_finding, message, quote, runs_failing
 from patchlint.rules.snippets import temporal
 
 _ORDER = temporal()
@@ -56,7 +56,7 @@ class WrongOldBranch(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(BAD_OLD_BRANCH):
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: old branch of patch {change.patch_id!r} has {quote(change.new_focus)}, "
                         f"not {quote(change.old_focus)}", runs_failing(change)),

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 from patchlint.diff.changes import WORKFLOW_REMOVED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, message
+from patchlint.rules.common import change_finding, message
 from patchlint.rules.snippets import temporal
 
 _CHARGE = 'await workflow.execute_activity("charge")'
@@ -89,7 +89,7 @@ class WorkflowRemoved(Rule):
                     what = f"removed, {successor.name} since {since.date().isoformat()}"
                     if ready is not None:
                         runs = f"its open runs fail until {ready.date().isoformat()}"
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"workflow type {change.workflow} ({change.engine}) {what}", runs),
                 fix=fix, engine_message=engine_says,

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import PATCH_BEFORE_BLOCKED
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, message, patch_call, runs_failing
+from patchlint.rules.common import change_finding, message, patch_call, runs_failing
 from patchlint.rules.snippets import dbos
 
 _AUDITED = dbos("charge", "audit")
@@ -46,7 +46,7 @@ class PatchBeforeBlockedStep(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(PATCH_BEFORE_BLOCKED):
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f'{change.workflow}: DBOS.patch("{change.patch_id}") right before {change.before}',
                         runs_failing(change)),

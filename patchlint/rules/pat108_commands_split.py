@@ -1,7 +1,7 @@
 from patchlint.diff.changes import SPLIT_TASKS
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, message, runs_failing
+from patchlint.rules.common import change_finding, guard_fix, message, runs_failing
 from patchlint.rules.snippets import temporal
 
 _ORDER = temporal(imports="import asyncio\nfrom temporalio import workflow")
@@ -58,7 +58,7 @@ class CommandsSplit(Rule):
 
     def check(self, ctx):
         for change in ctx.changes_of(SPLIT_TASKS):
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: {change.old_focus[0]} now waits for the commands before it",
                         runs_failing(change)),

@@ -1,7 +1,7 @@
 from patchlint.diff.changes import COMPLETED_ONLY
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, message, quote
+from patchlint.rules.common import change_finding, guard_fix, message, quote
 from patchlint.rules.snippets import temporal
 
 _ORDER = temporal()
@@ -56,7 +56,7 @@ class BreaksCompletedReplay(Rule):
         for change in ctx.changes_of(COMPLETED_ONLY):
             what = quote(change.new_focus) + " added" if change.new_focus else quote(change.old_focus) + " removed"
             verb = "add" if change.new_focus else "remove"
-            yield finding(
+            yield change_finding(
                 change, self.code, self.severity,
                 message(f"{change.workflow}: {what}", "open runs replay it, completed runs fail replay (queries)"),
                 fix=guard_fix(change, verb, "if you query or replay closed runs"),

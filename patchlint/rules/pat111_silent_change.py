@@ -1,7 +1,7 @@
 from patchlint.diff.changes import SILENT
 from patchlint.findings import Severity
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding, guard_fix, message, quote
+from patchlint.rules.common import change_finding, guard_fix, message, quote
 from patchlint.rules.snippets import temporal
 
 _PAYOUT = temporal("Payout")
@@ -59,4 +59,4 @@ class SilentChange(Rule):
                 text = message(f"{change.workflow}: {quote(change.new_focus)} appended",
                                f"runs blocked in {last} will run {'it' if len(change.new_focus) == 1 else 'them'}")
                 fix = guard_fix(change, "add", "if blocked runs must not run the new steps")
-            yield finding(change, self.code, self.severity, text, fix=fix, engine_message="")
+            yield change_finding(change, self.code, self.severity, text, fix=fix, engine_message="")

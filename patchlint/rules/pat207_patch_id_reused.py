@@ -18,8 +18,7 @@ from patchlint.lifecycle.stages import (
 from patchlint.lifecycle.wording import finding, new_branch_engine
 from patchlint.model.program import Patched, walk
 from patchlint.rules.base import Example, Rule
-from patchlint.rules.common import finding as change_finding
-from patchlint.rules.common import message, patch_call, runs_failing
+from patchlint.rules.common import change_finding, message, patch_call, runs_failing
 
 _SECOND_SITE = s.temporal(
     'if workflow.patched("my-patch"):',
