@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from patchlint.integrations.history_io import temporal_history  # noqa: E402
-from patchlint.integrations.replay_cmd import replay_one  # noqa: E402
+from patchlint.replay import replay_one  # noqa: E402
 from tests.engines.cases import CASES, HISTORIES, case_dirs, revision_files  # noqa: E402
 from tests.engines.temporal_case import cut_history, load_meta  # noqa: E402
 
@@ -48,7 +48,7 @@ def runtime_seconds(case: Path, rounds: int) -> tuple[int, float]:
     start = time.perf_counter()
     for _ in range(rounds):
         for item in loaded:
-            replay_one(workflows, item)
+            replay_one(workflows, item.workflow_type, item.history)
     return rounds * len(loaded), time.perf_counter() - start
 
 
