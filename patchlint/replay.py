@@ -12,6 +12,7 @@ failure. Reading histories (files, databases, live clusters) is the command's bu
 from __future__ import annotations
 
 from collections import ChainMap
+from dataclasses import dataclass
 from pathlib import Path
 
 from patchlint.config import Config
@@ -137,3 +138,40 @@ def _select(found: dict[tuple[str, str], list[Workflow]], selector: str) -> dict
     if not hit:
         raise InputError(f"--workflow {selector!r}: no such workflow in the head revision")
     return out
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """One history and what its replay on the head revision gave."""
+
+    loaded: object  # integrations.history_io.LoadedHistory: source, workflow id and type, event ids
+    result: ReplayResult
+
+    def to_json(self) -> dict:
+        return {
+            "history": self.loaded.source,
+            "workflow_id": self.loaded.workflow_id,
+            "workflow_type": self.loaded.workflow_type,
+            "ok": self.result.ok,
+            "event_id": self.event_id(),
+            "error": None if self.result.ok else self.result.message,
+        }
+
+    def event_id(self) -> int | None:
+        """The real event id (Temporal) or function id (DBOS) where replay fails."""
+        if self.result.ok:
+            return None
+        ids = self.loaded.event_ids
+        position = self.result.position
+        if ids and position is not None and position < len(ids):
+            return ids[position]
+        return self.result.event_index
+
+    def text(self) -> str:
+        """One line: the history, its workflow, ok or where and why it fails."""
+        verdict = self
+        head = f"{verdict.loaded.source}: {verdict.loaded.workflow_type} ({verdict.loaded.workflow_id})"
+        if verdict.result.ok:
+            return f"{head}: ok ({verdict.loaded.history.describe()})"
+        where = f" at event {verdict.event_id()}" if verdict.event_id() is not None else ""
+        return f"{head}: FAILS{where} ({verdict.loaded.history.describe()}): {verdict.result.message}"

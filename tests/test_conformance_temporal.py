@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from patchlint.integrations.history_io import temporal_history
-from patchlint.integrations.replay_cmd import replay as replay_command
+from patchlint.integrations.cli import replay as replay_command
 from tests.engines import temporal_case
 from tests.engines.cases import (
     HISTORIES, case_dirs, expected_has_error, new_sources, per_revision, revision_files,

@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner
 
 from patchlint.integrations.live_sources import redact
-from patchlint.integrations.patches_cmd import patches
-from patchlint.integrations.replay_cmd import replay
+from patchlint.integrations.cli import patches
+from patchlint.integrations.cli import replay
 from patchlint.lifecycle import samples
 from patchlint.testing import commit, init
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from patchlint.integrations.patches_cmd import patches
+from patchlint.integrations.cli import patches
 from patchlint.lifecycle import samples
 from patchlint.testing import commit, init
 

@@ -15,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from patchlint.integrations.history_io import load_dbos_url, load_history_file
-from patchlint.integrations.replay_cmd import replay
+from patchlint.integrations.cli import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "testdata" / "cases"

@@ -12,7 +12,7 @@ import textwrap
 
 from click.testing import CliRunner
 
-from patchlint.integrations.replay_cmd import replay
+from patchlint.integrations.cli import replay
 
 ACTIVITIES = '''
 from temporalio import activity

@@ -1,9 +1,11 @@
-"""The ``patchlint`` command line (click). Thin: it parses options and hands off to ``api``."""
+"""The ``patchlint`` command line (click), every command in one place. Thin: each parses its options and
+hands off to a library module (``api``, ``check``, ``replay``, ``steps``, ``lifecycle.inventory``)."""
 
 from __future__ import annotations
 
 import errno
 import functools
+import json
 import os
 import signal
 import sys
@@ -14,8 +16,7 @@ import click
 from patchlint import __version__
 from patchlint.errors import InputError, read_input, write_output
 from patchlint.escape import printable
-from patchlint.integrations.patches_cmd import patches
-from patchlint.integrations.replay_cmd import replay
+from patchlint.integrations.live_sources import timeout_option
 from patchlint.report import FORMAT_NAMES, render
 
 EXIT_OK, EXIT_FINDINGS, EXIT_INPUT = 0, 1, 2
@@ -281,8 +282,6 @@ def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summar
 @one_line_errors
 def rules(code, fmt):
     """List the rules, or print one rule's documentation (e.g. `patchlint rules PAT101`)."""
-    import json
-
     from patchlint.rules import all_rules, rule_by_code
 
     if code:
@@ -314,5 +313,107 @@ def steps(rev, fmt, paths):
     click.echo(render(extract(paths, rev), fmt), nl=False)
 
 
-main.add_command(replay)
-main.add_command(patches)
+@main.command("replay")
+@click.argument("histories", nargs=-1, type=click.Path())
+@click.option("--head", "head", default=None, help="Git revision with the new code (default: working tree).")
+@click.option("--source", "sources", multiple=True, type=click.Path(),
+              help="Workflow source file(s) to replay against, instead of a git revision.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
+@click.option("--dbos-url", default=None, help="DBOS system database: sqlite:///… or postgresql://…")
+@click.option("--temporal-address", default=None, help="HOST:PORT of a Temporal frontend.")
+@click.option("--namespace", default="default", show_default=True)
+@click.option("--query", default=None, help="Visibility query selecting executions.")
+@timeout_option
+@click.option("--workflow", "selector", default=None, metavar="MODULE:NAME",
+              help="The workflow to replay against when several modules define the history's type.")
+@one_line_errors
+def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query, timeout, selector):
+    """Replay real HISTORY files (and/or live histories) against the head revision's step model."""
+    from patchlint.integrations.history_io import fetch_temporal, load_dbos_url, load_history_file
+    from patchlint.replay import Replayed, engine_of, head_workflows, replay_one
+
+    if head and sources:
+        raise InputError("give either --head or --source, not both")
+    loaded = []
+    for path in histories:
+        loaded += load_history_file(path)
+    if dbos_url:
+        loaded += load_dbos_url(dbos_url, timeout)
+    if temporal_address:
+        loaded += fetch_temporal(temporal_address, namespace, query, timeout)
+    if not (histories or dbos_url or temporal_address):
+        raise InputError("nothing to replay: give HISTORY files, --dbos-url or --temporal-address")
+    needed = {(engine_of(item.history), item.workflow_type) for item in loaded}
+    workflows = head_workflows(tuple(sources), head, selector, needed)
+    verdicts = [Replayed(item, replay_one(workflows, item.workflow_type, item.history)) for item in loaded]
+    if fmt == "json":
+        click.echo(json.dumps({"results": [v.to_json() for v in verdicts]}, indent=2))
+    else:
+        for verdict in verdicts:
+            click.echo(verdict.text())
+    sys.exit(1 if any(not v.result.ok for v in verdicts) else 0)
+
+
+def _relative(root: Path, paths: tuple[str, ...]) -> tuple[str, ...]:
+    out = []
+    for path in paths:
+        full = Path(path).resolve()
+        try:
+            out.append(str(full.relative_to(root.resolve())) or ".")
+        except ValueError:
+            raise InputError("path is outside the repository", path) from None
+    return tuple(out)
+
+
+def _evidence(temporal_address, namespace, include_closed, dbos_url, timeout):
+    from patchlint.integrations.live_patches import DbosEvidence, Evidence, TemporalEvidence
+
+    if include_closed and not temporal_address:
+        raise InputError("--include-closed needs --temporal-address")
+    if not (temporal_address or dbos_url):
+        return None
+    dbos = DbosEvidence(dbos_url, timeout) if dbos_url else None
+    try:
+        temporal = TemporalEvidence(temporal_address, namespace, include_closed, timeout) if temporal_address else None
+    except InputError:
+        if dbos is not None:
+            dbos.close()
+        raise
+    return Evidence(temporal, dbos)
+
+
+@main.command("patches")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--temporal-address", metavar="HOST:PORT",
+              help="count the runs a move would break on this Temporal server")
+@click.option("--namespace", default="default", show_default=True, help="Temporal namespace")
+@click.option("--include-closed", is_flag=True, help="also count closed Temporal runs still within retention")
+@click.option("--dbos-url", metavar="URL", help="DBOS system database (sqlite:///… or postgresql://…), read-only")
+@timeout_option
+@click.argument("paths", nargs=-1, type=click.Path())
+def patches(fmt, temporal_address, namespace, include_closed, dbos_url, timeout, paths):
+    """Inventory every patch: id, engine, workflow, stage, since when, and keep / ready-to-deprecate /
+    ready-to-remove (from git history and max-workflow-lifetime, or from the live engines), or
+    unknown when a shallow clone's history ends before the stage began, or unneeded when the
+    deployment model (MODEL) lets no older run replay the code (PINNED, new Build-ID set, per-deploy
+    DBOS version)."""
+    from patchlint.config import load
+    from patchlint.git import repo_root
+    from patchlint.lifecycle.inventory import inventory, render_table
+
+    evidence = None
+    try:
+        root = repo_root(".")
+        config = load(root)
+        evidence = _evidence(temporal_address, namespace, include_closed, dbos_url, timeout)
+        entries = inventory(root, config, _relative(root, paths), live=evidence)
+    except InputError as exc:
+        click.echo(f"patchlint: error: {printable(str(exc))}", err=True)
+        sys.exit(2)
+    finally:
+        if evidence is not None:
+            evidence.close()
+    if fmt == "json":
+        click.echo(json.dumps({"patches": [e.to_json() for e in entries]}, indent=2))
+    else:
+        click.echo(render_table(entries), nl=False)

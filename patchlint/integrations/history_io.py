@@ -598,3 +598,35 @@ def _load_stream(handle: BinaryIO, source: str) -> list[LoadedHistory]:
         except _NotOneDocument:
             handle.seek(0)
     return _Stream(handle, source).load()
+
+
+def fetch_temporal(address: str, namespace: str, query: str | None, timeout: float | None = None) -> list[LoadedHistory]:
+    """List executions on a live cluster and fetch each history (needs ``patchlint[temporal]``); every
+    wait is bounded by ``timeout`` seconds (``live_sources``)."""
+    from datetime import timedelta
+
+    from patchlint.integrations import live_sources as live
+
+    try:
+        import asyncio
+
+        from temporalio.client import Client
+    except ImportError:
+        raise InputError("--temporal-address needs temporalio (pip install 'patchlint[temporal]')") from None
+    timeout = live.DEFAULT_TIMEOUT if timeout is None else timeout
+    rpc = {"rpc_timeout": timedelta(seconds=timeout)}
+
+    async def fetch() -> list[LoadedHistory]:
+        client = await asyncio.wait_for(
+            Client.connect(address, namespace=namespace, **live.temporal_client_options(timeout)),
+            live.backstop(timeout),
+        )
+        loaded = []
+        async for execution in client.list_workflows(query, **rpc):
+            handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+            history = await asyncio.wait_for(handle.fetch_history(**rpc), live.backstop(timeout))
+            source = f"temporal://{address}/{namespace}/{execution.id}/{execution.run_id}"
+            loaded += temporal_history_document(json.loads(history.to_json()), source)
+        return loaded
+
+    return live.run_temporal(fetch, address, timeout)

@@ -143,3 +143,27 @@ UNNEEDED = "unneeded"
 
 
 STAGES = (PATCHED, DEPRECATED)
+
+
+def render_table(entries) -> str:
+    """The inventory as a table for people (``patchlint patches``), with what its verdicts rest on."""
+    if not entries:
+        return "no patches found\n"
+    header = ("ID", "ENGINE", "WORKFLOW", "WHERE", "STAGE", "SINCE", "AGE", "OPEN", "VERDICT", "MODEL")
+    rows = [header] + [
+        (
+            e.id, e.engine, e.workflow, f"{e.path}:{e.line}", e.stage,
+            f"{e.since} {e.commit[:10]}" if e.commit else "unknown" if "shallow clone" in e.evidence
+            else (e.since or "-") + " (uncommitted)",
+            "-" if e.age_days is None else f"{e.age_days:g}d",
+            "-" if e.open_executions is None else str(e.open_executions),
+            e.verdict,
+            e.deployment.partition(":")[2] or "-",
+        )
+        for e in entries
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    evidence = sorted({e.evidence for e in entries})
+    lines += ["", "verdicts rest on: " + "; ".join(evidence)]
+    return "\n".join(lines) + "\n"
