@@ -63,6 +63,17 @@ def run_git(root: Path | str, *args: str, check: bool = True, ok: tuple[int, ...
     return proc.stdout.decode("utf-8", "surrogateescape")
 
 
+def toplevel(start: Path | str) -> Path | None:
+    """The work tree's top folder, or ``None`` outside a repository or where git cannot run at all
+    (for callers that then just do less, like the flake8 plugin; ``repo_root`` says why instead)."""
+    try:
+        proc = spawn(start, "rev-parse", "--show-toplevel")
+    except (InputError, OSError):  # no git, git hung, no such directory
+        return None
+    out = proc.stdout.decode("utf-8", "surrogateescape").strip()
+    return Path(out) if proc.returncode == 0 and out else None
+
+
 def repo_root(start: Path | str = ".") -> Path:
     proc = spawn(start, "rev-parse", "--show-toplevel")
     if proc.returncode != 0:

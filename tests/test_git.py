@@ -140,3 +140,13 @@ def test_sibling_modules_of_diff_skip_fifos_and_loops(tmp_path: Path):
     folder = FolderFiles(tmp_path)
     assert folder.get(str(tmp_path / "helper.py")) is None and folder.get(str(tmp_path / "loop.py")) is None
     assert folder.get(str(tmp_path / "ok.py")) == "y = 1\n"
+
+
+def test_toplevel_is_the_work_tree_or_none(repo: Path, tmp_path: Path):
+    (repo / "sub").mkdir()
+    assert git.toplevel(repo / "sub").resolve() == repo.resolve()
+    outside = tmp_path / "plain"
+    outside.mkdir()
+    assert git.toplevel(outside) is None and git.toplevel(tmp_path / "missing") is None
+    with pytest.raises(InputError, match="not inside a git repository"):
+        git.repo_root(outside)
