@@ -244,12 +244,7 @@ class Run:
 def _git_toplevel(directory: str) -> Path | None:
     from patchlint import git
 
-    try:
-        proc = git.spawn(directory, "rev-parse", "--show-toplevel")
-    except Exception:  # noqa: BLE001 - no git, no such directory, git hung: no repository
-        return None
-    out = proc.stdout.decode("utf-8", "surrogateescape").strip()
-    return Path(out) if proc.returncode == 0 and out else None
+    return git.toplevel(directory)
 
 
 RUN = Run()
