@@ -273,3 +273,24 @@ def lifecycle(ctx) -> Lifecycle | None:
     if "lifecycle" not in ctx.extra:
         ctx.extra["lifecycle"] = Lifecycle(ctx.repo)
     return ctx.extra["lifecycle"]
+
+
+def ripe(ctx, call_type: type, stage: str):
+    """The head's patch calls of ``call_type`` whose id has stood in ``stage`` for a lifetime:
+    ``(workflow, call, patch_id, era, ready)``, once per workflow and id (nothing outside git)."""
+    lc = lifecycle(ctx)
+    if lc is None:
+        return
+    for workflow in workflows(ctx.new):
+        seen: set[str] = set()
+        for site in sites(workflow):
+            pid = site.node.id
+            if not isinstance(site.node, call_type) or pid is None or pid in seen:
+                continue
+            seen.add(pid)
+            if stage_in(workflow, pid) != stage:
+                continue
+            era = lc.at_head(ctx.new, workflow, pid)
+            ready = era and ready_at(stage, era, ctx.config, workflow.engine)
+            if ready is not None and ready <= lc.now:
+                yield workflow, site.node, pid, era, ready

@@ -5,14 +5,7 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import DEPRECATED
-from patchlint.lifecycle.stages import (
-    day,
-    lifecycle,
-    ready_at,
-    sites,
-    stage_in,
-    workflows,
-)
+from patchlint.lifecycle.stages import day, ripe
 from patchlint.lifecycle.wording import finding
 from patchlint.model.program import DeprecatePatch
 from patchlint.rules.base import Example, Rule
@@ -57,22 +50,7 @@ class StaleDeprecate(Rule):
     )
 
     def check(self, ctx):
-        lc = lifecycle(ctx)
-        if lc is None:
-            return
-        for workflow in workflows(ctx.new):
-            seen: set[str] = set()
-            for site in sites(workflow):
-                pid = site.node.id
-                if not isinstance(site.node, DeprecatePatch) or pid is None or pid in seen:
-                    continue
-                seen.add(pid)
-                if stage_in(workflow, pid) != DEPRECATED:
-                    continue
-                era = lc.at_head(ctx.new, workflow, pid)
-                ready = era and ready_at(DEPRECATED, era, ctx.config, workflow.engine)
-                if ready is None or ready > lc.now:
-                    continue
-                text = message(f"{workflow.name}: deprecate_patch({pid!r}) can go",
-                               f"no patched-era run can be open since {day(ready)}; remove the call")
-                yield finding(self, workflow, site.node, text)
+        for workflow, call, pid, _era, ready in ripe(ctx, DeprecatePatch, DEPRECATED):
+            text = message(f"{workflow.name}: deprecate_patch({pid!r}) can go",
+                           f"no patched-era run can be open since {day(ready)}; remove the call")
+            yield finding(self, workflow, call, text)

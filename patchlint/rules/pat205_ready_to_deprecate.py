@@ -5,7 +5,7 @@ from __future__ import annotations
 from patchlint.findings import Severity
 from patchlint.lifecycle import samples as s
 from patchlint.lifecycle.calls import PATCHED
-from patchlint.lifecycle.stages import day, lifecycle, ready_at, sites, workflows
+from patchlint.lifecycle.stages import day, ripe
 from patchlint.lifecycle.wording import finding
 from patchlint.model.program import Patched
 from patchlint.rules.base import Example, Rule
@@ -26,14 +26,11 @@ class ReadyToDeprecate(Rule):
     lifecycle short: `deprecate_patch(id)` now, removal one lifetime later.
 
     ## Known problems
-    Nothing is reported without `max-workflow-lifetime`. The dates are git's commit dates on the checked
-    history, not deploy dates, and "now" is the head commit's date: a change deployed long after it was
-    committed is younger in production than git says, so let `max-workflow-lifetime` cover the time from
-    commit to deploy too; a rebase or cherry-pick restamps a commit with its own date. In a shallow
-    clone a stage that began before the clone's boundary has no date: the rule skips it and one stderr
-    line says so (`git fetch --unshallow`, or `fetch-depth: 0`). Outside a git repository
-    (`patchlint diff` of two files) it reports nothing. `patchlint patches --temporal-address` (or
-    `--dbos-url`) asks the engine which runs are open instead.
+    The limits of PAT204 apply: nothing is reported without `max-workflow-lifetime`; the dates are
+    git's commit dates, not deploy dates ("now" is the head commit's), so let the lifetime cover the
+    time from commit to deploy; in a shallow clone a stage dated before the boundary is skipped with
+    one stderr line; outside a git repository nothing is reported. `patchlint patches
+    --temporal-address` (or `--dbos-url`) asks the engine which runs are open instead.
     """
 
     code = "PAT205"
@@ -51,22 +48,10 @@ class ReadyToDeprecate(Rule):
     )
 
     def check(self, ctx):
-        lc = lifecycle(ctx)
-        if lc is None:
-            return
-        for workflow in workflows(ctx.new):
-            seen: set[str] = set()
-            for site in sites(workflow):
-                pid = site.node.id
-                if not isinstance(site.node, Patched) or pid is None or pid in seen:
-                    continue
-                seen.add(pid)
-                era = lc.at_head(ctx.new, workflow, pid)
-                ready = era and ready_at(PATCHED, era, ctx.config, workflow.engine)
-                if ready is None or ready > lc.now or era.deprecated_since is not None:
-                    continue
-                text = message(f"{workflow.name}: patch {pid!r} is ready to deprecate",
-                               f"no pre-patch run can be open since {day(ready)}")
-                yield finding(self, workflow, site.node, text,
-                              fix=deprecate_fix(workflow.engine, pid, workflow.is_async)
-                              + "  # then only the new branch")
+        for workflow, call, pid, era, ready in ripe(ctx, Patched, PATCHED):
+            if era.deprecated_since is not None:
+                continue
+            text = message(f"{workflow.name}: patch {pid!r} is ready to deprecate",
+                           f"no pre-patch run can be open since {day(ready)}")
+            yield finding(self, workflow, call, text,
+                          fix=deprecate_fix(workflow.engine, pid, workflow.is_async) + "  # then only the new branch")
