@@ -11,6 +11,7 @@ from pathlib import Path
 from patchlint import deployment as deploy
 from patchlint import suppression
 from patchlint.errors import InputError
+from patchlint.files import glob_applies
 from patchlint.findings import Finding, Severity
 
 if sys.version_info >= (3, 11):
@@ -65,7 +66,7 @@ class Config:
             return False
         code = code.upper()
         return not any(
-            suppression.glob_applies(pattern, path) and any(suppression.matches(c, code) for c in codes)
+            glob_applies(pattern, path) and any(suppression.matches(c, code) for c in codes)
             for pattern, codes in self.per_file_ignores
         )
 

@@ -51,6 +51,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from patchlint.files import glob_applies
+
 
 @dataclass(frozen=True)
 class Model:
@@ -140,8 +142,6 @@ def resolve(engine: str, workflow: str, path: str, declared: Declared,
             own: Fact | None = None, app: Fact | None = None) -> Deployment:
     """The deployment of one workflow (see the module doc for the order). ``own`` is what its
     definition says, ``app`` what the worker / application configuration around it says."""
-    from patchlint.suppression import glob_applies
-
     def model(name: str) -> Model:
         return MODELS[(engine, name)]
 

@@ -3,7 +3,9 @@ helpers and activity definitions imported from next to it resolve as they would 
 
 from __future__ import annotations
 
+import fnmatch
 import os
+import posixpath
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -51,3 +53,17 @@ class FolderFiles(Mapping):
 
     def __len__(self):
         return len(self._paths())
+
+
+def path_forms(path: str) -> tuple[str, str]:
+    """The path as reported (``/`` separators, no ``./``) and its file name, the two forms a
+    ``per-file-ignores`` glob is matched against."""
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    return normal, posixpath.basename(normal)
+
+
+def glob_applies(pattern: str, path: str) -> bool:
+    negated = pattern.startswith("!")
+    pattern = pattern[1:] if negated else pattern
+    hit = any(fnmatch.fnmatchcase(form, pattern) for form in path_forms(path))
+    return hit != negated

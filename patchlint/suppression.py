@@ -14,9 +14,7 @@ over the whole statement when a string or a backslash continues it over several 
 
 from __future__ import annotations
 
-import fnmatch
 import io
-import posixpath
 import re
 import tokenize
 from collections.abc import Callable, Iterable
@@ -81,20 +79,6 @@ def selected(layers: Iterable[Layer], code: str) -> bool:
         if verdict is not None:
             enabled = verdict
     return enabled
-
-
-def path_forms(path: str) -> tuple[str, str]:
-    """The path as reported (``/`` separators, no ``./``) and its file name, the two forms a
-    ``per-file-ignores`` glob is matched against."""
-    normal = posixpath.normpath(path.replace("\\", "/"))
-    return normal, posixpath.basename(normal)
-
-
-def glob_applies(pattern: str, path: str) -> bool:
-    negated = pattern.startswith("!")
-    pattern = pattern[1:] if negated else pattern
-    hit = any(fnmatch.fnmatchcase(form, pattern) for form in path_forms(path))
-    return hit != negated
 
 
 # --- noqa comments ------------------------------------------------------------------------------------
