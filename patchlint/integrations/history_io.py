@@ -30,6 +30,7 @@ from patchlint.model import program as m
 from patchlint.semantics.history import (
     CANCEL_TIMER,
     MARKER,
+    PATCH_MARKER_NAME,
     UPDATE_ACCEPTED,
     UPDATE_COMPLETED,
     Activation,
@@ -158,7 +159,7 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
     if kind == "REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED":
         return TemporalEvent(m.CANCEL_EXTERNAL, "cancel")
     if kind == "WORKFLOW_EXECUTION_CONTINUED_AS_NEW":
-        return TemporalEvent(m.CONTINUE_AS_NEW, "continue_as_new")
+        return TemporalEvent(m.CONTINUE_AS_NEW, m.CONTINUE_AS_NEW)
     if kind == "UPSERT_WORKFLOW_SEARCH_ATTRIBUTES":
         fields = set(_get(attrs, "searchAttributes", "indexedFields") or {})
         if fields and fields <= _SDK_SEARCH_ATTRIBUTES:
@@ -178,7 +179,7 @@ def _command(kind: str, attrs: dict) -> TemporalEvent | None:
 def _marker(attrs: dict) -> TemporalEvent | None:
     details = _get(attrs, "details") or {}
     name = _str(attrs, "markerName")
-    if name == "core_patch":
+    if name == PATCH_MARKER_NAME:
         data = _payload_json(_get(details, "patch-data") or _get(details, "patch_data"))
         data = data if isinstance(data, dict) else {}
         patch_id = data.get("id") if isinstance(data.get("id"), str) else None

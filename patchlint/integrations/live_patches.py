@@ -21,8 +21,8 @@ from datetime import timedelta
 from patchlint.errors import InputError
 from patchlint.integrations import live_sources
 from patchlint.lifecycle.calls import PATCHED
+from patchlint.semantics.history import PATCH_MARKER_NAME, PATCH_ROW_PREFIX
 
-MARKER = "core_patch"
 MARKER_KEY = "patch-data"
 
 
@@ -99,7 +99,7 @@ def _live_marker(history, patch_id: str) -> bool:
         if not event.HasField("marker_recorded_event_attributes"):
             continue
         attrs = event.marker_recorded_event_attributes
-        if attrs.marker_name != MARKER or MARKER_KEY not in attrs.details:
+        if attrs.marker_name != PATCH_MARKER_NAME or MARKER_KEY not in attrs.details:
             continue
         for payload in attrs.details[MARKER_KEY].payloads:
             data = json.loads(payload.data or b"{}")
@@ -142,7 +142,7 @@ class DbosEvidence:
             f"AND s.status IN ('PENDING', 'ENQUEUED') AND {condition}"
         )
         try:
-            row = self.database.connection.execute(sql, (workflow, f"DBOS.patch-{patch_id}")).fetchone()
+            row = self.database.connection.execute(sql, (workflow, PATCH_ROW_PREFIX + patch_id)).fetchone()
         except live_sources.database_errors() as exc:
             raise live_sources.database_error(exc, self.url) from None
         return int(row["n"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from patchlint.findings import Finding, Severity
 from patchlint.model.program import Span, Workflow, locate
+from patchlint.semantics.history import PATCH_ROW_PREFIX
 
 
 def patched_call(engine: str, patch_id: str | None) -> str:
@@ -20,7 +21,7 @@ def marker_removed_engine(engine: str, patch_id: str) -> str:
     """The engine's own words to a run holding the id's marker when the code no longer calls it."""
     if engine == "dbos":
         return (f"DBOSUnexpectedStepError: During execution of workflow … step N, function "
-                f"DBOS.patch-{patch_id} was recorded when … was expected")
+                f"{PATCH_ROW_PREFIX}{patch_id} was recorded when … was expected")
     return (f"Non-deprecated patch marker encountered for change {patch_id}, "
             "but there is no corresponding change command!")
 

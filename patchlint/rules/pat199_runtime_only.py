@@ -82,4 +82,4 @@ def _where(new: Workflow, step: str | None) -> tuple[str, Span]:
     found = [s for p in programs for s in steps_of(p) if step is not None and step in (s.label(), s.name)]
     if len(found) == 1 and locate(found[0]) != NOWHERE:
         return found[0].path or new.path, locate(found[0])
-    return new.path, new.span
+    return new.path, locate(new)
