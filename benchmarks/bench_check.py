@@ -21,7 +21,7 @@ import libcst
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from patchlint.integrations.check import check_repo  # noqa: E402
+from patchlint.check import check_repo  # noqa: E402
 
 WORKFLOW = '''\
 from datetime import timedelta

@@ -28,7 +28,7 @@ import libcst
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from patchlint.integrations.check import check_repo  # noqa: E402
+from patchlint.check import check_repo  # noqa: E402
 
 PACKAGES = ("temporalio", "dbos", "sqlalchemy", "hypothesis")
 

@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from patchlint import git as git_mod
-from patchlint.integrations import check as check_mod
-from patchlint.integrations.check import check_repo
+from patchlint import check as check_mod
+from patchlint.check import check_repo
 from patchlint.integrations.cli import main
 
 WORKFLOW = """\

@@ -428,7 +428,7 @@ def test_a_changed_helper_that_mentions_no_engine_is_analysed_in_its_importers(t
 
 
 def check_findings(root: Path):
-    from patchlint.integrations.check import check_repo
+    from patchlint.check import check_repo
 
     cwd = os.getcwd()
     os.chdir(root)

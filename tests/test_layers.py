@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("patchlint.rules",),  # one module per rule; each builds its own findings
     ("patchlint.suppression",),  # selection of rule codes, # noqa
     ("patchlint.config",),  # [tool.patchlint]: selection, deployment models
-    ("patchlint.api", "patchlint.replay", "patchlint.steps", "patchlint.testing"),  # the library's entry points
+    ("patchlint.api", "patchlint.check", "patchlint.replay", "patchlint.steps", "patchlint.testing"),  # the library's entry points
     ("patchlint.report",),  # text, json, sarif, github, summary
     ("patchlint.integrations", "patchlint.__main__"),  # cli, flake8, Action, live sources, history io
 ]

@@ -13,7 +13,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from patchlint.integrations.check import check_repo
+from patchlint.check import check_repo
 
 LIFETIME = '[tool.patchlint]\nmax-workflow-lifetime = "30d"\n'
 

@@ -239,7 +239,7 @@ def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, ve
     """
     from patchlint import git
     from patchlint.config import load
-    from patchlint.integrations.check import check_repo
+    from patchlint.check import check_repo
 
     flags = _flags(select, extend_select, ignore)
     config = load(git.repo_root(".")).with_flags(flags).with_deployment(deployment)

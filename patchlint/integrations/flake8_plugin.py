@@ -36,7 +36,7 @@ ENGINE_MARKERS = ("temporalio", "dbos")
 PATCH_MARKER = "patch"
 # git's own repository discovery is used (one call per directory) when these change it.
 GIT_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
-MAX_IMPORT_ROUNDS = 16  # as patchlint.integrations.check: longer import chains count as reaching everything
+MAX_IMPORT_ROUNDS = 16  # as patchlint.check: longer import chains count as reaching everything
 DEFAULT_BASE = "HEAD"
 
 
@@ -328,7 +328,7 @@ def _analyse(tree: Tree, config, commit: str | None, rel: str, text: str) -> lis
     new_files = {rel: text}
     if has_base and base_text != text:
         # a changed helper or base class runs inside the workflows that import it (as `check`)
-        from patchlint.integrations.check import Revisions, _add_importers
+        from patchlint.check import Revisions, _add_importers
 
         _add_importers(tree.root, Revisions(tree.rev, None, commit, None), old_files, new_files, config)
     try:

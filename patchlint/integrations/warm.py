@@ -238,7 +238,8 @@ def preload() -> None:
     """Import and exercise what an analysis uses, so the first request is as fast as the next."""
     from patchlint import git  # noqa: F401
     from patchlint.api import analyze_texts
-    from patchlint.integrations import check, flake8_plugin  # noqa: F401
+    from patchlint import check  # noqa: F401
+    from patchlint.integrations import flake8_plugin  # noqa: F401
 
     sample = ("from temporalio import workflow\n\n\n@workflow.defn\nclass W:\n    @workflow.run\n"
               "    async def run(self) -> None:\n        if workflow.patched('p'):\n"
