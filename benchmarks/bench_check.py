@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from patchlint.check import check_repo  # noqa: E402
 
-WORKFLOW = '''\
+WORKFLOW = """\
 from datetime import timedelta
 from temporalio import activity, workflow
 
@@ -62,9 +62,9 @@ class Order{n}Workflow:
                 break
         await workflow.execute_activity(ship_{n}, order, start_to_close_timeout=timedelta(seconds=5))
         return "done"
-'''
+"""
 
-DBOS_WORKFLOW = '''\
+DBOS_WORKFLOW = """\
 from dbos import DBOS
 
 
@@ -84,7 +84,7 @@ def order_{n}(order: str) -> str:
     {inserted}DBOS.recv("approval", timeout_seconds=60)
     charge_{n}(order)
     return "done"
-'''
+"""
 
 PLAIN = '''\
 """Module {n}: ordinary application code."""
@@ -141,8 +141,11 @@ def make_repo(root: Path, files: int, changed: int = 10) -> list[str]:
     changed_paths = []
     for n, path in enumerate(paths[:changed]):
         template = WORKFLOW if n % 2 == 0 else DBOS_WORKFLOW
-        inserted = (f"await workflow.execute_activity(charge_{n}, order, start_to_close_timeout=timedelta(seconds=5))\n        "
-                    if template is WORKFLOW else f"charge_{n}(order)\n    ")
+        inserted = (
+            f"await workflow.execute_activity(charge_{n}, order, start_to_close_timeout=timedelta(seconds=5))\n        "
+            if template is WORKFLOW
+            else f"charge_{n}(order)\n    "
+        )
         path.write_text(template.format(n=n, inserted=inserted))
         changed_paths.append(str(path.relative_to(root)))
     return changed_paths
@@ -188,12 +191,16 @@ def main() -> None:
             finally:
                 os.chdir(cwd)
             texts = [(root / rel).read_text() for rel in changed]
-            texts += [subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, text=True).stdout
-                      for rel in changed]
+            texts += [
+                subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, text=True).stdout
+                for rel in changed
+            ]
             results[f"{label}-parse"] = best(lambda: bare_parse_only(texts), args.repeat)
             results[f"{label}-findings"] = len(report.findings)
-    print(f"check, 10 changed files in a {args.files}-file repo : {results['large'] * 1000:8.1f} ms "
-          f"({results['large-findings']} findings)")
+    print(
+        f"check, 10 changed files in a {args.files}-file repo : {results['large'] * 1000:8.1f} ms "
+        f"({results['large-findings']} findings)"
+    )
     print(f"check, 10 changed files in a 100-file repo     : {results['small'] * 1000:8.1f} ms")
     print(f"bare libcst.parse_module of both revisions     : {results['large-parse'] * 1000:8.1f} ms")
     print(f"ratio large repo / small repo                  : {results['large'] / results['small']:8.2f}x")

@@ -60,20 +60,37 @@ ENV = dict(os.environ)
 def flake8(root: Path, plugin: bool, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", RUN_FLAKE8, "with" if plugin else "alone", *args],
-        cwd=root, input=stdin, capture_output=True, text=True, check=False, env=ENV,
+        cwd=root,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=ENV,
     )
 
 
 def start_warm(root: Path, rel: str, runtime: Path) -> None:
     """The warm analyser, started as the plugin starts it, once it answers without libcst."""
-    probe = [sys.executable, "-X", "importtime", "-c", RUN_FLAKE8, "with", "--patchlint-warm",
-             "--stdin-display-name", rel, "-"]
+    probe = [
+        sys.executable,
+        "-X",
+        "importtime",
+        "-c",
+        RUN_FLAKE8,
+        "with",
+        "--patchlint-warm",
+        "--stdin-display-name",
+        rel,
+        "-",
+    ]
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        proc = subprocess.run(probe, cwd=root, input=(root / rel).read_text(), capture_output=True, text=True,
-                              env=ENV, check=False)
-        if "PAT1" in proc.stdout and not any(line.split("|")[-1].strip() == "libcst"
-                                             for line in proc.stderr.splitlines()):
+        proc = subprocess.run(
+            probe, cwd=root, input=(root / rel).read_text(), capture_output=True, text=True, env=ENV, check=False
+        )
+        if "PAT1" in proc.stdout and not any(
+            line.split("|")[-1].strip() == "libcst" for line in proc.stderr.splitlines()
+        ):
             return
         time.sleep(0.5)
     raise SystemExit(f"the warm analyser did not answer (runtime directory {runtime})")
@@ -110,8 +127,11 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--changed", type=int, default=4)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--no-bytecode-cache", action="store_true",
-                        help="keep PYTHONDONTWRITEBYTECODE as it is (compile patchlint in every run if it is set)")
+    parser.add_argument(
+        "--no-bytecode-cache",
+        action="store_true",
+        help="keep PYTHONDONTWRITEBYTECODE as it is (compile patchlint in every run if it is set)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
@@ -136,13 +156,21 @@ def main() -> None:
 
         for jobs in ("--jobs=1", "--jobs=auto"):
             compare(f"tree, {args.changed} changed, {jobs}", jobs, ".")
-        plain = next(p for p in sorted(root.rglob("mod*.py")) if "temporalio" not in p.read_text()
-                     and "dbos" not in p.read_text())
-        unchanged = next(p for p in sorted(root.rglob("mod*.py")) if "temporalio" in p.read_text()
-                         and str(p.relative_to(root)) not in changed)
-        buffers = (("changed workflow buffer", changed[0]),
-                   ("unchanged workflow buffer", str(unchanged.relative_to(root))),
-                   ("plain buffer", str(plain.relative_to(root))))
+        plain = next(
+            p
+            for p in sorted(root.rglob("mod*.py"))
+            if "temporalio" not in p.read_text() and "dbos" not in p.read_text()
+        )
+        unchanged = next(
+            p
+            for p in sorted(root.rglob("mod*.py"))
+            if "temporalio" in p.read_text() and str(p.relative_to(root)) not in changed
+        )
+        buffers = (
+            ("changed workflow buffer", changed[0]),
+            ("unchanged workflow buffer", str(unchanged.relative_to(root))),
+            ("plain buffer", str(plain.relative_to(root))),
+        )
         for label, rel in buffers:
             compare(label, "--stdin-display-name", rel, "-", stdin=(root / rel).read_text())
         start_warm(root, changed[0], runtime)
@@ -158,12 +186,16 @@ def main() -> None:
         for jobs in ("--jobs=1", "--jobs=auto"):
             compare(f"tree, clean, {jobs}", jobs, ".")
     print(f"{args.files} files, {args.files // 50} workflows; PAT findings with {args.changed} changed: {findings}")
-    print(f"{'':<28} {'flake8 alone':>14} {'with plugin':>14} {'ratio':>6} {'added':>8} | "
-          f"{'cpu alone':>9} {'cpu with':>9} {'ratio':>6} {'added':>8}")
+    print(
+        f"{'':<28} {'flake8 alone':>14} {'with plugin':>14} {'ratio':>6} {'added':>8} | "
+        f"{'cpu alone':>9} {'cpu with':>9} {'ratio':>6} {'added':>8}"
+    )
     for label, (alone, alone_cpu), (both, both_cpu) in rows:
-        print(f"{label:<28} {alone * 1000:11.0f} ms {both * 1000:11.0f} ms {both / alone:5.2f}x "
-              f"{(both - alone) * 1000:5.0f} ms | {alone_cpu * 1000:6.0f} ms {both_cpu * 1000:6.0f} ms "
-              f"{both_cpu / alone_cpu:5.2f}x {(both_cpu - alone_cpu) * 1000:5.0f} ms")
+        print(
+            f"{label:<28} {alone * 1000:11.0f} ms {both * 1000:11.0f} ms {both / alone:5.2f}x "
+            f"{(both - alone) * 1000:5.0f} ms | {alone_cpu * 1000:6.0f} ms {both_cpu * 1000:6.0f} ms "
+            f"{both_cpu / alone_cpu:5.2f}x {(both_cpu - alone_cpu) * 1000:5.0f} ms"
+        )
 
 
 if __name__ == "__main__":

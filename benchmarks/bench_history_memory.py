@@ -78,8 +78,9 @@ def main() -> None:
         path = Path(tmp) / "history.json"
         activities = write_history(path, args.mb)
         size = os.path.getsize(path)
-        proc = subprocess.run([sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True,
-                              check=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-c", MEASURE, str(path)], capture_output=True, text=True, check=True, cwd=ROOT
+        )
         peak_kib, seconds, commands = proc.stdout.split()
     peak = int(peak_kib) * 1024
     print(f"history: {size / 1e6:.1f} MB, {activities} activities, {commands} command events read")

@@ -100,8 +100,10 @@ def main() -> None:
         root = Path(tmp) / "repo"
         changed = make_repo(root, args.files)
         texts = [(root / rel).read_text("utf-8") for rel in changed]
-        texts += [subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, text=True).stdout
-                  for rel in changed]
+        texts += [
+            subprocess.run(["git", "show", f"HEAD:{rel}"], cwd=root, capture_output=True, text=True).stdout
+            for rel in changed
+        ]
         cwd = os.getcwd()
         os.chdir(root)
         try:
@@ -110,8 +112,7 @@ def main() -> None:
         finally:
             os.chdir(cwd)
         parse = best(lambda: [libcst.parse_module(t) for t in texts], args.repeat)
-    print(f"pull request: {len(changed)} changed files ({report.workflows} workflows, "
-          f"{len(report.findings)} findings)")
+    print(f"pull request: {len(changed)} changed files ({report.workflows} workflows, {len(report.findings)} findings)")
     print(f"check (best of {args.repeat})                       : {check * 1000:8.0f} ms")
     print(f"bare libcst.parse_module of both revisions  : {parse * 1000:8.0f} ms")
     print(f"ratio check / bare parse                    : {check / parse:8.2f}x")

@@ -28,9 +28,19 @@ from tests.engines.temporal_case import cut_history, load_meta  # noqa: E402
 
 def replayer_seconds(case: Path, rounds: int) -> tuple[int, float]:
     out = subprocess.run(
-        [sys.executable, "-m", "tests.engines.temporal_driver", "bench", str(case),
-         str(HISTORIES / case.name), str(rounds)],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "tests.engines.temporal_driver",
+            "bench",
+            str(case),
+            str(HISTORIES / case.name),
+            str(rounds),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     data = json.loads(out.strip().splitlines()[-1])
     return data["replays"], data["seconds"]
@@ -41,10 +51,7 @@ def runtime_seconds(case: Path, rounds: int) -> tuple[int, float]:
 
     workflows = {(w.engine, w.name): w for m in models_of(revision_files(case, "new")) for w in m.workflows}
     meta = load_meta(HISTORIES / case.name)
-    loaded = [
-        temporal_history(cut_history(HISTORIES / case.name, cut)["events"])
-        for cut in [*meta["cuts"], None]
-    ]
+    loaded = [temporal_history(cut_history(HISTORIES / case.name, cut)["events"]) for cut in [*meta["cuts"], None]]
     start = time.perf_counter()
     for _ in range(rounds):
         for item in loaded:

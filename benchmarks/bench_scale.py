@@ -39,7 +39,7 @@ from patchlint.integrations.cli import main as cli
 
 HEADER = "from datetime import timedelta\nfrom temporalio import activity, workflow\nfrom dbos import DBOS\n"
 STEP = "        await workflow.execute_activity({name}, x, start_to_close_timeout=timedelta(seconds=5))\n"
-LONG = '''from datetime import timedelta
+LONG = """from datetime import timedelta
 from temporalio import activity, workflow
 
 
@@ -58,7 +58,7 @@ class Long:
     @workflow.run
     async def run(self, x: str) -> str:
 {steps}        return x
-'''
+"""
 
 
 def workflow_source(n: int, changed: bool) -> str:
@@ -67,8 +67,11 @@ def workflow_source(n: int, changed: bool) -> str:
     template = WORKFLOW if n % 2 == 0 else DBOS_WORKFLOW
     inserted = ""
     if changed:
-        inserted = (f"await workflow.execute_activity(charge_{n}, order, start_to_close_timeout=timedelta(seconds=5))\n        "
-                    if template is WORKFLOW else f"charge_{n}(order)\n    ")
+        inserted = (
+            f"await workflow.execute_activity(charge_{n}, order, start_to_close_timeout=timedelta(seconds=5))\n        "
+            if template is WORKFLOW
+            else f"charge_{n}(order)\n    "
+        )
     return re.sub(r"^from .*\n", "", template.format(n=n, inserted=inserted), flags=re.MULTILINE)
 
 
@@ -123,11 +126,15 @@ def bench_single(tmp: Path, workflows: int, repeat: int) -> None:
     print(f"{workflows} workflows in one file ({len(new) / 1e6:.1f} MB), {len(changed)} changed:")
     parse = best(lambda: parse_all([old, new]), repeat)
     show("libcst.parse_module, both revisions", parse)
+
     def found_all(output: str) -> None:
         assert output.count("PAT101") >= len(changed), output
 
-    show("patchlint diff", best(lambda: run_cli(["diff", str(tmp / "old.py"), str(tmp / "new.py")]), repeat,
-                                found_all), parse)
+    show(
+        "patchlint diff",
+        best(lambda: run_cli(["diff", str(tmp / "old.py"), str(tmp / "new.py")]), repeat, found_all),
+        parse,
+    )
 
 
 def git(repo: Path, *args: str) -> None:
@@ -177,6 +184,7 @@ def bench_verify(tmp: Path, steps: int, repeat: int) -> None:
         plain, verified = ["diff", str(old), str(new)], ["diff", "--verify", str(old), str(new)]
         check = best(lambda args=plain: run_cli(args), repeat)
         show("patchlint diff", check)
+
         def confirmed(output: str) -> None:
             assert "not confirmed" not in output and "PAT199" not in output, output
 

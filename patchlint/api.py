@@ -52,7 +52,12 @@ def analyze_revisions(
     changes, pairs = diff_models(old_models, new_models, config)
     deployments = deployments_of(pairs, old_models, new_models, old_files, new_files, context_files, config)
     ctx = RuleContext(
-        changes=changes, old=old_models, new=new_models, config=config, has_base=has_base, repo=repo,
+        changes=changes,
+        old=old_models,
+        new=new_models,
+        config=config,
+        has_base=has_base,
+        repo=repo,
         deployments=deployments,
     )
     findings: list[Finding] = []
@@ -89,8 +94,11 @@ def verify_report(report: Report, old_models, new_models, deployments: Mapping |
 
     findings, missed = confirm(report.findings, verdicts(old_models, new_models))
     deployments = deployments or {}
-    missed = [v for v in missed
-              if deployments.get((v.engine, v.workflow)) is None or deployments[(v.engine, v.workflow)].replays]
+    missed = [
+        v
+        for v in missed
+        if deployments.get((v.engine, v.workflow)) is None or deployments[(v.engine, v.workflow)].replays
+    ]
     findings += RuntimeOnlyBreak().findings(missed)
     findings.sort(key=lambda f: f.sort_key())
     return replace(report, findings=findings)

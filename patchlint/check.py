@@ -73,8 +73,9 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
     size of the repository. Only modules that define no workflow are looked up: a changed
     workflow file is analysed itself."""
     changed = set(old_files) | set(new_files)
-    frontier = [p for p in changed if not any(_DEFINES_WORKFLOW.search(t) for t in
-                                              (old_files.get(p, ""), new_files.get(p, "")))]
+    frontier = [
+        p for p in changed if not any(_DEFINES_WORKFLOW.search(t) for t in (old_files.get(p, ""), new_files.get(p, "")))
+    ]
     searched: set[str] = set()
     visited: set[str] = set(changed)
     for _ in range(MAX_IMPORT_ROUNDS):
@@ -100,7 +101,7 @@ def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], co
     at = [revs.head_commit, "--"] if revs.head_commit else ["--"]
     out = git.run_git(root, *args, *at, "*.py", ok=(0, 1))  # 1: no file matched
     prefix = f"{revs.head_commit}:" if revs.head_commit else ""  # git grep REV names files REV:path
-    candidates = {name[len(prefix):] for name in out.split("\0") if name.startswith(prefix) and name != prefix}
+    candidates = {name[len(prefix) :] for name in out.split("\0") if name.startswith(prefix) and name != prefix}
     for path in sorted(candidates - skip):
         if config.excluded(path):
             continue
@@ -119,20 +120,32 @@ def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], co
 
 
 def _imports_any(text: str, names: list[str]) -> bool:
-    return any(re.search(rf"^\s*(from|import)\s+[\w.]*\b{re.escape(n)}\b|^\s*from\s+[\w.]+\s+import\s+.*\b{re.escape(n)}\b",
-                         text, re.MULTILINE) for n in names)
+    return any(
+        re.search(
+            rf"^\s*(from|import)\s+[\w.]*\b{re.escape(n)}\b|^\s*from\s+[\w.]+\s+import\s+.*\b{re.escape(n)}\b",
+            text,
+            re.MULTILINE,
+        )
+        for n in names
+    )
 
 
 def check_repo(
-    start: Path | str = ".", base: str | None = None, head: str | None = None, paths: tuple[str, ...] = (),
-    config=None, verify: bool = False,
+    start: Path | str = ".",
+    base: str | None = None,
+    head: str | None = None,
+    paths: tuple[str, ...] = (),
+    config=None,
+    verify: bool = False,
 ) -> tuple[Report, RepoRef]:
     root = git.repo_root(start)
     config = config or config_mod.load(root)
     revs = pick_revisions(root, base, head)
     wanted = _repo_relative(root, paths)
     for raw, rel in zip(paths, wanted):
-        exists = (root / rel).exists() or git.run_git(root, "ls-tree", "--name-only", "--end-of-options", revs.base_commit, "--", rel, check=False).strip()
+        exists = (root / rel).exists() or git.run_git(
+            root, "ls-tree", "--name-only", "--end-of-options", revs.base_commit, "--", rel, check=False
+        ).strip()
         if not exists:
             raise InputError("no such file or directory (in the working tree or the base revision)", raw)
     untracked = os.environ.get("PRE_COMMIT") != "1"  # pre-commit does not stash untracked files

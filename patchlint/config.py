@@ -28,10 +28,10 @@ MAX_DURATION_DAYS = 36525  # 100 years: longer is a typo, and dates that far ahe
 def parse_duration_days(text: str, key: str, where: str | None = None) -> float:
     """``"30d"``, ``"12h"``, ``"2w"`` → days (at most ``MAX_DURATION_DAYS``)."""
     if not isinstance(text, str):
-        raise InputError(f"[tool.patchlint] {key} = {text!r}: expected a string like \"30d\", \"12h\" or \"2w\"", where)
+        raise InputError(f'[tool.patchlint] {key} = {text!r}: expected a string like "30d", "12h" or "2w"', where)
     match = _DURATION.match(text)
     if not match:
-        raise InputError(f"[tool.patchlint] {key} = {text!r}: expected a duration like \"30d\", \"12h\" or \"2w\"", where)
+        raise InputError(f'[tool.patchlint] {key} = {text!r}: expected a duration like "30d", "12h" or "2w"', where)
     digits, unit = match.group(1), match.group(2)
     days = int(digits) * _UNIT_DAYS[unit] if len(digits) <= 12 else float("inf")
     if days > MAX_DURATION_DAYS:
@@ -137,16 +137,21 @@ def _deployment(table: dict, where: str) -> deploy.Declared:
         value = table["per-path-deployment"]
         if not isinstance(value, dict):
             raise InputError("[tool.patchlint] per-path-deployment must be a table of glob = {engine = model}", where)
-        declared = replace(declared, per_path=tuple(
-            (glob, engines(models, f"per-path-deployment.{glob!r}")) for glob, models in value.items()))
+        declared = replace(
+            declared,
+            per_path=tuple((glob, engines(models, f"per-path-deployment.{glob!r}")) for glob, models in value.items()),
+        )
     if "per-workflow-deployment" in table:
         value = table["per-workflow-deployment"]
         if not isinstance(value, dict):
             raise InputError("[tool.patchlint] per-workflow-deployment must be a table of workflow type = model", where)
         for name, model in value.items():
             if model not in deploy.NAMES:
-                raise InputError(f"[tool.patchlint] per-workflow-deployment.{name} = {model!r}: expected one of "
-                                 f"{', '.join(deploy.NAMES)}", where)
+                raise InputError(
+                    f"[tool.patchlint] per-workflow-deployment.{name} = {model!r}: expected one of "
+                    f"{', '.join(deploy.NAMES)}",
+                    where,
+                )
         declared = replace(declared, per_workflow=dict(value))
     return declared
 
@@ -157,17 +162,17 @@ def _flag_codes(values, flag: str) -> tuple[str, ...]:
 
 
 KEYS = {
-    "engines": "list of engines to analyse: \"temporal\", \"dbos\"",
+    "engines": 'list of engines to analyse: "temporal", "dbos"',
     "step-decorators": "extra decorators (dotted, as written) that make a function a DBOS step",
-    "severity": "table of rule code (or prefix) → \"error\" | \"warning\" | \"info\"",
+    "severity": 'table of rule code (or prefix) → "error" | "warning" | "info"',
     "exclude": "glob patterns of repo-relative paths to skip",
-    "select": "rule codes or prefixes to check, instead of every rule (\"ALL\": every rule)",
+    "select": 'rule codes or prefixes to check, instead of every rule ("ALL": every rule)',
     "extend-select": "rule codes or prefixes to check on top of the selection",
     "ignore": "rule codes or prefixes not to check",
     "disable": "the same as ignore (an older name)",
     "per-file-ignores": "table of path glob → rule codes or prefixes not to report in matching files",
-    "max-workflow-lifetime": "longest a workflow stays open, e.g. \"30d\" (lifecycle rules)",
-    "retention": "Temporal namespace retention, e.g. \"7d\" (lifecycle rules)",
+    "max-workflow-lifetime": 'longest a workflow stays open, e.g. "30d" (lifecycle rules)',
+    "retention": 'Temporal namespace retention, e.g. "7d" (lifecycle rules)',
     "deployment": "table of engine → how its workers are deployed (temporal: replace, build-id-compatible, "
     "build-id-new-set, pinned, auto-upgrade, new-task-queue; dbos: pinned-version, per-deploy-version, auto-upgrade)",
     "per-path-deployment": "table of path glob → {engine = model}, over deployment",
@@ -193,9 +198,7 @@ def _codes(table: dict, key: str, where: str, label: str | None = None) -> tuple
 def from_table(table: dict, where: str = "pyproject.toml") -> Config:
     unknown = sorted(set(table) - set(KEYS))
     if unknown:
-        raise InputError(
-            f"unknown key {unknown[0]!r} in [tool.patchlint] (known: {', '.join(KEYS)})", where
-        )
+        raise InputError(f"unknown key {unknown[0]!r} in [tool.patchlint] (known: {', '.join(KEYS)})", where)
     config = Config(source=where)
     if "engines" in table:
         config.engines = _string_list(table, "engines", where)

@@ -68,17 +68,30 @@ MODELS: dict[tuple[str, str], Model] = {
     for m in (
         Model("temporal", "replace", "plain worker replacement", True),
         Model("temporal", "build-id-compatible", "a compatible Build ID", True),
-        Model("temporal", "build-id-new-set", "a new Build-ID set", False,
-              "keep the old set's workers until its runs finish"),
-        Model("temporal", "pinned", "PINNED versioning", False,
-              "keep the old version's workers until its runs finish"),
+        Model(
+            "temporal",
+            "build-id-new-set",
+            "a new Build-ID set",
+            False,
+            "keep the old set's workers until its runs finish",
+        ),
+        Model("temporal", "pinned", "PINNED versioning", False, "keep the old version's workers until its runs finish"),
         Model("temporal", "auto-upgrade", "AUTO_UPGRADE versioning", True),
-        Model("temporal", "new-task-queue", "a new task queue", False,
-              "keep the old queue's workers until its runs finish"),
+        Model(
+            "temporal",
+            "new-task-queue",
+            "a new task queue",
+            False,
+            "keep the old queue's workers until its runs finish",
+        ),
         Model("dbos", "pinned-version", "a pinned application version", True),
-        Model("dbos", "per-deploy-version", "a per-deploy application version", False,
-              "keep an executor of the old version running until they finish, or pin "
-              "application_version and patch"),
+        Model(
+            "dbos",
+            "per-deploy-version",
+            "a per-deploy application version",
+            False,
+            "keep an executor of the old version running until they finish, or pin application_version and patch",
+        ),
         Model("dbos", "auto-upgrade", "DBOS auto-upgrade", True),
     )
 }
@@ -92,7 +105,7 @@ MODELS: dict[tuple[str, str], Model] = {
 DEFAULTS = {"temporal": "replace", "dbos": "pinned-version"}
 DEFAULT_SOURCES = {
     "temporal": "the engine's default",
-    "dbos": "assumed: nothing read says (declare [tool.patchlint] deployment = {dbos = \"per-deploy-version\"} "
+    "dbos": 'assumed: nothing read says (declare [tool.patchlint] deployment = {dbos = "per-deploy-version"} '
     "if the version is not pinned)",
 }
 NAMES = tuple(dict.fromkeys(name for _, name in MODELS))
@@ -138,10 +151,12 @@ class Fact:
     decided: bool = True
 
 
-def resolve(engine: str, workflow: str, path: str, declared: Declared,
-            own: Fact | None = None, app: Fact | None = None) -> Deployment:
+def resolve(
+    engine: str, workflow: str, path: str, declared: Declared, own: Fact | None = None, app: Fact | None = None
+) -> Deployment:
     """The deployment of one workflow (see the module doc for the order). ``own`` is what its
     definition says, ``app`` what the worker / application configuration around it says."""
+
     def model(name: str) -> Model:
         return MODELS[(engine, name)]
 

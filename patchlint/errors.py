@@ -44,8 +44,9 @@ def decode(data: bytes, where: str) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Undecodable(f"not valid UTF-8 (byte {exc.start}): patchlint reads Python source as UTF-8",
-                          printable(where), data) from None
+        raise Undecodable(
+            f"not valid UTF-8 (byte {exc.start}): patchlint reads Python source as UTF-8", printable(where), data
+        ) from None
 
 
 def warn(message: str) -> None:

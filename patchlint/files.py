@@ -10,8 +10,7 @@ import stat
 from collections.abc import Mapping
 from pathlib import Path
 
-from patchlint.errors import InputError
-from patchlint.errors import decode
+from patchlint.errors import InputError, decode
 
 
 class FolderFiles(Mapping):
@@ -25,8 +24,11 @@ class FolderFiles(Mapping):
                 entries = sorted(os.listdir(self.folder or "."))
             except OSError:
                 entries = []
-            self._names = [os.path.join(str(self.folder), e) if str(self.folder) not in ("", ".") else e
-                           for e in entries if e.endswith(".py")]
+            self._names = [
+                os.path.join(str(self.folder), e) if str(self.folder) not in ("", ".") else e
+                for e in entries
+                if e.endswith(".py")
+            ]
         return self._names
 
     def __contains__(self, path) -> bool:

@@ -40,12 +40,18 @@ def check_revision(rev: str) -> str:
     return rev
 
 
-def spawn(root: Path | str, *args: str, input: bytes | None = None,
-          timeout: float = GIT_TIMEOUT_S) -> subprocess.CompletedProcess:
+def spawn(
+    root: Path | str, *args: str, input: bytes | None = None, timeout: float = GIT_TIMEOUT_S
+) -> subprocess.CompletedProcess:
     """``git ARGS`` in ``root``, bytes in and out; a missing git or a hang is one line (exit 2)."""
     try:
         return subprocess.run(
-            ["git", *args], cwd=root, input=input, capture_output=True, check=False, env=git_env(),
+            ["git", *args],
+            cwd=root,
+            input=input,
+            capture_output=True,
+            check=False,
+            env=git_env(),
             timeout=timeout,
         )
     except FileNotFoundError:
@@ -77,7 +83,9 @@ def toplevel(start: Path | str) -> Path | None:
 def repo_root(start: Path | str = ".") -> Path:
     proc = spawn(start, "rev-parse", "--show-toplevel")
     if proc.returncode != 0:
-        raise InputError(f"not inside a git repository: {Path(start).resolve()} (use `patchlint diff OLD NEW` for two files)")
+        raise InputError(
+            f"not inside a git repository: {Path(start).resolve()} (use `patchlint diff OLD NEW` for two files)"
+        )
     return Path(proc.stdout.decode("utf-8", "surrogateescape").strip())
 
 
@@ -131,8 +139,17 @@ def changed_files(root: Path, base: str, head: str | None, untracked: bool = Tru
 
     Read with ``git diff --raw -z``: NUL-separated, so any file name is one field, and with the modes,
     so a side that is a symlink or a submodule named ``x.py`` counts as no file at all."""
-    args = ["diff", "--raw", "-M", "--no-abbrev", "--no-color", "--no-ext-diff", "-z", "--end-of-options",
-            check_revision(base)]
+    args = [
+        "diff",
+        "--raw",
+        "-M",
+        "--no-abbrev",
+        "--no-color",
+        "--no-ext-diff",
+        "-z",
+        "--end-of-options",
+        check_revision(base),
+    ]
     if head is not None:
         args.append(check_revision(head))
     args += ["--", "*.py"]

@@ -35,8 +35,9 @@ def engine_of(history: TemporalHistory | DbosHistory) -> str:
     return "temporal" if isinstance(history, TemporalHistory) else "dbos"
 
 
-def replay_one(workflows: dict[tuple[str, str], Workflow], workflow_type: str,
-               history: TemporalHistory | DbosHistory) -> ReplayResult:
+def replay_one(
+    workflows: dict[tuple[str, str], Workflow], workflow_type: str, history: TemporalHistory | DbosHistory
+) -> ReplayResult:
     """Replay one history of ``workflow_type`` on the head revision's workflow of that type: a real
     Temporal history on the path it proves (``semantics.guided``), else under every branch outcome
     of the program (ok if any outcome replays)."""
@@ -61,7 +62,9 @@ def replay_one(workflows: dict[tuple[str, str], Workflow], workflow_type: str,
 
 
 def head_workflows(
-    sources: tuple[str, ...], head: str | None, selector: str | None = None,
+    sources: tuple[str, ...],
+    head: str | None,
+    selector: str | None = None,
     needed: set[tuple[str, str]] | None = None,
 ) -> dict[tuple[str, str], Workflow]:
     """The head revision's workflows by (engine, type name), from files or a git revision.
@@ -126,10 +129,7 @@ def _select(found: dict[tuple[str, str], list[Workflow]], selector: str) -> dict
     out = {}
     hit = False
     for key, candidates in found.items():
-        chosen = [
-            w for w in candidates
-            if name in (w.name, _defined_as(w)) and module in _module_names(w.path)
-        ]
+        chosen = [w for w in candidates if name in (w.name, _defined_as(w)) and module in _module_names(w.path)]
         if chosen:
             hit = True
             out[key] = chosen

@@ -97,8 +97,11 @@ class _Tree(Mapping):
 def _walk(folder: Path, root: Path):
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS
-                             and not (here / d / "pyvenv.cfg").exists())
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not d.startswith(".") and d not in _SKIP_DIRS and not (here / d / "pyvenv.cfg").exists()
+        )
         for name in sorted(filenames):
             if name.endswith(".py"):
                 yield (here / name).relative_to(root).as_posix()
@@ -135,8 +138,9 @@ def _select(listing: list[str], wanted: str, raw: str) -> list[str]:
     return inside
 
 
-def read_paths(paths: tuple[str, ...] | list[str], rev: str | None = None, cwd: Path | str = ".",
-               config=None) -> tuple[dict[str, str], Mapping[str, str], Path | None, str | None, object]:
+def read_paths(
+    paths: tuple[str, ...] | list[str], rev: str | None = None, cwd: Path | str = ".", config=None
+) -> tuple[dict[str, str], Mapping[str, str], Path | None, str | None, object]:
     """``(files, context, repo root or None, commit or None, config)`` for PATHS at ``rev``.
 
     Inside a git repository paths are repo-relative (so imports resolve as in ``check``) and the
@@ -175,7 +179,11 @@ def read_paths(paths: tuple[str, ...] | list[str], rev: str | None = None, cwd: 
         listing = git.run_git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
         listing = [p for p in listing if p and (root / p).is_file()]
     else:
-        listing = [p for p in git.run_git(root, "ls-tree", "-r", "-z", "--name-only", "--end-of-options", commit).split("\0") if p]
+        listing = [
+            p
+            for p in git.run_git(root, "ls-tree", "-r", "-z", "--name-only", "--end-of-options", commit).split("\0")
+            if p
+        ]
     chosen: list[str] = []
     for raw in paths:
         wanted = _in_repo(root, raw, cwd)
@@ -283,7 +291,8 @@ def _numbering(workflow: Workflow, program: Seq) -> dict[int, list[list[int]]]:
 
     seq(program, frozenset({0}))
     return {key: ([] if key in unknowns else sorted(value)) for key, value in out.items()} | {
-        key: [] for key in unknowns if key not in out}
+        key: [] for key in unknowns if key not in out
+    }
 
 
 def _merge(a, b):
@@ -323,24 +332,53 @@ def _node(node, path: str, ids: dict[int, list[list[int]]], dbos: bool) -> dict:
         return [_node(n, where or path, ids, dbos) for n in _flat(s)]
 
     if isinstance(node, Step):
-        return {"type": "step", **base, "kind": node.kind, "name": node.name, "label": node.label(),
-                "awaited": node.awaited, "slots": node.slots,
-                "function_ids": ids.get(id(node), []) if dbos else None}
+        return {
+            "type": "step",
+            **base,
+            "kind": node.kind,
+            "name": node.name,
+            "label": node.label(),
+            "awaited": node.awaited,
+            "slots": node.slots,
+            "function_ids": ids.get(id(node), []) if dbos else None,
+        }
     if isinstance(node, If):
         return {"type": "if", **base, "cond": node.cond, "then": items(node.then), "else": items(node.orelse)}
     if isinstance(node, Patched):
-        return {"type": "patch", **base, "id": node.id, "negated": node.negated,
-                "function_ids": ids.get(id(node), []) if dbos else None,
-                "new": items(node.new), "old": items(node.old)}
+        return {
+            "type": "patch",
+            **base,
+            "id": node.id,
+            "negated": node.negated,
+            "function_ids": ids.get(id(node), []) if dbos else None,
+            "new": items(node.new),
+            "old": items(node.old),
+        }
     if isinstance(node, DeprecatePatch):
-        return {"type": "deprecate_patch", **base, "id": node.id,
-                "function_ids": ids.get(id(node), []) if dbos else None}
+        return {
+            "type": "deprecate_patch",
+            **base,
+            "id": node.id,
+            "function_ids": ids.get(id(node), []) if dbos else None,
+        }
     if isinstance(node, Loop):
-        return {"type": "loop", **base, "header": node.cond, "count": node.count,
-                "body": items(node.body), "else": items(node.orelse)}
+        return {
+            "type": "loop",
+            **base,
+            "header": node.cond,
+            "count": node.count,
+            "body": items(node.body),
+            "else": items(node.orelse),
+        }
     if isinstance(node, Try):
-        return {"type": "try", **base, "body": items(node.body), "handlers": [items(h) for h in node.handlers],
-                "else": items(node.orelse), "finally": items(node.final)}
+        return {
+            "type": "try",
+            **base,
+            "body": items(node.body),
+            "handlers": [items(h) for h in node.handlers],
+            "else": items(node.orelse),
+            "finally": items(node.final),
+        }
     if isinstance(node, Parallel):
         return {"type": "parallel", **base, "branches": [items(b) for b in node.branches]}
     if isinstance(node, Return):
@@ -361,11 +399,15 @@ def workflow_dict(workflow: Workflow) -> dict:
     unclassified = []
     for call in workflow.unclassified:
         where, line, column = _where(call, workflow.path)
-        unclassified.append({"text": call.text, "path": where or call.path or workflow.path,
-                             "line": line, "column": column})
+        unclassified.append(
+            {"text": call.text, "path": where or call.path or workflow.path, "line": line, "column": column}
+        )
     return {
-        "engine": workflow.engine, "name": workflow.name, "path": workflow.path,
-        "line": span.line if span.line > 0 else None, "column": span.column if span.line > 0 else None,
+        "engine": workflow.engine,
+        "name": workflow.name,
+        "path": workflow.path,
+        "line": span.line if span.line > 0 else None,
+        "column": span.column if span.line > 0 else None,
         "is_async": workflow.is_async,
         "program": [_node(n, workflow.path, ids, dbos) for n in _flat(workflow.program)],
         "handlers": handlers,
@@ -374,8 +416,12 @@ def workflow_dict(workflow: Workflow) -> dict:
 
 
 def as_json(program: Program) -> dict:
-    return {"schema": SCHEMA, "revision": program.revision, "files": program.files,
-            "workflows": [workflow_dict(w) for w in _ordered(program.workflows)]}
+    return {
+        "schema": SCHEMA,
+        "revision": program.revision,
+        "files": program.files,
+        "workflows": [workflow_dict(w) for w in _ordered(program.workflows)],
+    }
 
 
 def _ordered(workflows):
@@ -446,8 +492,10 @@ def _children(node: dict) -> list[tuple[str, list[dict]]]:
     if kind == "if":
         return [("then", node["then"]), ("else", node["else"])]
     if kind == "patch":
-        return [("new  (patched: runs started on this code)", node["new"]),
-                ("old  (runs started before the patch)", node["old"])]
+        return [
+            ("new  (patched: runs started on this code)", node["new"]),
+            ("old  (runs started before the patch)", node["old"]),
+        ]
     if kind == "loop":
         return [("body", node["body"])] + ([("else", node["else"])] if node["else"] else [])
     if kind == "try":
@@ -488,8 +536,9 @@ def workflow_rows(data: dict) -> list[tuple[str, str]]:
     groups: list[tuple[str, list[dict] | list]] = [("run" if data["engine"] == "temporal" else "body", data["program"])]
     groups += [(f"handler {h['name']}", h["program"]) for h in data["handlers"]]
     if data["unclassified"]:
-        groups.append(("not modelled: calls reaching an engine object that patchlint does not classify",
-                       data["unclassified"]))
+        groups.append(
+            ("not modelled: calls reaching an engine object that patchlint does not classify", data["unclassified"])
+        )
     for i, (title, items) in enumerate(groups):
         last = i == len(groups) - 1
         rows.append(((_ELBOW if last else _TEE) + title, ""))
@@ -513,8 +562,11 @@ def render_text(program: Program) -> str:
         blocks.append("\n".join(lines))
     count = len(data["workflows"])
     where = f"revision {program.revision[:10]}" if program.revision else "the working tree"
-    tail = (f"{count} workflow(s) in {len(program.files)} file(s) at {where}" if count else
-            f"no workflow found in {len(program.files)} Python file(s) at {where}")
+    tail = (
+        f"{count} workflow(s) in {len(program.files)} file(s) at {where}"
+        if count
+        else f"no workflow found in {len(program.files)} Python file(s) at {where}"
+    )
     return "\n\n".join(blocks + [tail]) + "\n"
 
 

@@ -106,7 +106,7 @@ def noqa_lines(text: str) -> dict[int, str]:
             continue
         low, high = min(low, start), max(high, end)
         if kind in (tokenize.NL, tokenize.NEWLINE):
-            joined = "".join(lines[low - 1:high])
+            joined = "".join(lines[low - 1 : high])
             mapping.update(dict.fromkeys(range(low, high + 1), joined))
             low, high = len(lines) + 2, -1
     for number, line in enumerate(lines, 1):

@@ -56,12 +56,23 @@ class DatedRepo:
     def git(self, *args: str, date: str | None = None) -> str:
         """``git ARGS`` in the repository (``git_env()``, a fixed identity, ``date`` if given); its output."""
         name, email = AUTHOR
-        env = {**git_env(), "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-               "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
+        env = {
+            **git_env(),
+            "GIT_AUTHOR_NAME": name,
+            "GIT_AUTHOR_EMAIL": email,
+            "GIT_COMMITTER_NAME": name,
+            "GIT_COMMITTER_EMAIL": email,
+        }
         if date is not None:
             env["GIT_AUTHOR_DATE"] = env["GIT_COMMITTER_DATE"] = git_date(date)
-        return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=self.root, env=env,
-                              check=True, capture_output=True, text=True).stdout
+        return subprocess.run(
+            ["git", "-c", "commit.gpgsign=false", *args],
+            cwd=self.root,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
 
     def write(self, files: Mapping[str, str | None]) -> None:
         """Write each ``{path: text}`` (``None``: delete the file) into the working tree."""
@@ -107,8 +118,11 @@ def run_example(example: Example, workdir: Path | None = None) -> Report:
         head = repo.commit({PATH: example.new}, new_date, "new")
         old_files = {PATH: example.old} if example.old is not None else {}
         return analyze_revisions(
-            old_files, {PATH: example.new}, config=from_table(dict(options.get("config", {}))),
-            has_base=example.old is not None, repo=RepoRef(repo.root, base, head),
+            old_files,
+            {PATH: example.new},
+            config=from_table(dict(options.get("config", {}))),
+            has_base=example.old is not None,
+            repo=RepoRef(repo.root, base, head),
         )
 
 

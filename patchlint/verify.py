@@ -96,7 +96,8 @@ def verify_pair(old: Workflow, new: Workflow) -> Verdict:
     new_handlers = dict(new.handlers)
     programs = [(old, new)] + [
         (replace(old, program=program), replace(new, program=new_handlers[key]))
-        for key, program in old.handlers if key in new_handlers
+        for key, program in old.handlers
+        if key in new_handlers
     ]
     for old_program, new_program in programs:
         for choices in enumerate_choices(old_program.program, new_program.program):
@@ -114,8 +115,9 @@ def verify_pair(old: Workflow, new: Workflow) -> Verdict:
         if key not in new_handlers:
             kind, _, name = key.partition(" ")
             history = TemporalHistory(old.name, (), False, ())
-            result = ReplayResult(ok=False, event_index=1, step=None, position=0,
-                                  message=f"the recorded {kind} {name!r} has no handler")
+            result = ReplayResult(
+                ok=False, event_index=1, step=None, position=0, message=f"the recorded {kind} {name!r} has no handler"
+            )
             failures.append(CutFailure({}, f"received the {kind} `{name}`", history, result))
     return Verdict(old.name, old.engine, tuple(failures), checked, old, new)
 
@@ -124,9 +126,7 @@ def verify_removed(old: Workflow) -> Verdict:
     """The workflow type is gone in the new revision: every in-flight run of it fails, even one
     that has not run a step yet (the worker / recovery cannot find the workflow at all)."""
     if old.engine == "temporal":
-        message = (
-            f"Workflow class {old.name} is not registered on this worker, available workflows: ..."
-        )
+        message = f"Workflow class {old.name} is not registered on this worker, available workflows: ..."
         history = TemporalHistory(old.name, (), False, ())
     else:
         message = (
@@ -184,10 +184,7 @@ def witness_line(finding: Finding) -> str | None:
     """The text-output line for a witnessed finding."""
     if not finding.witness:
         return None
-    return (
-        f"a workflow started on BASE and {finding.witness['cut']} fails on HEAD: "
-        f"{finding.witness['engine_message']}"
-    )
+    return f"a workflow started on BASE and {finding.witness['cut']} fails on HEAD: {finding.witness['engine_message']}"
 
 
 __all__ = ["CutFailure", "Verdict", "confirm", "verify_pair", "verdicts", "witness_line"]

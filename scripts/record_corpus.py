@@ -28,7 +28,10 @@ TIMEOUT = 600
 def driver(*args: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "tests.engines.corpus_driver", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=TIMEOUT,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"corpus driver {args[0]} failed:\n{proc.stderr[-4000:]}")

@@ -19,7 +19,6 @@ remove a patch (no deprecation), or deprecate a patch.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Union
 
 from hypothesis import strategies as st
 
@@ -70,7 +69,7 @@ class GDeprecate:
     pid: str
 
 
-GNode = Union[GStep, GIf, GLoop, GGather, GHelper, GPatch, GDeprecate]
+GNode = GStep | GIf | GLoop | GGather | GHelper | GPatch | GDeprecate
 _SEQ_FIELDS = {GIf: ("then", "orelse"), GLoop: ("body",), GHelper: ("body",), GPatch: ("new", "old")}
 
 
@@ -444,8 +443,15 @@ class _TemporalRenderer(_Renderer):
             *helpers,
         ]
         for child in CHILDREN:
-            lines += ["", "", "@workflow.defn", f"class {child}:", "    @workflow.run",
-                      "    async def run(self) -> None:", "        pass"]
+            lines += [
+                "",
+                "",
+                "@workflow.defn",
+                f"class {child}:",
+                "    @workflow.run",
+                "    async def run(self) -> None:",
+                "        pass",
+            ]
         return "\n".join(lines) + "\n"
 
 

@@ -38,12 +38,27 @@ COMMAND = re.compile(r"^::(error|warning|notice) ((?:[A-Za-z]+=[^,:]*)(?:,[A-Za-
 
 # --- a GitHub-like origin with a pull request merge commit ----------------------------------------
 
+
 def git(cwd: Path, *args: str, check: bool = True) -> str:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
     proc = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
-         "-c", "protocol.file.allow=always", *args],
-        cwd=cwd, capture_output=True, text=True, env=env, check=False,
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-c",
+            "protocol.file.allow=always",
+            *args,
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if check:
         assert proc.returncode == 0, proc.stderr
@@ -59,7 +74,9 @@ def commit(repo: Path, files: dict[str, str], message: str) -> str:
     return git(repo, "rev-parse", "HEAD")
 
 
-def origin_with_pull_request(tmp: Path, new_text: str, extra: dict[str, str] | None = None) -> tuple[Path, dict[str, str]]:
+def origin_with_pull_request(
+    tmp: Path, new_text: str, extra: dict[str, str] | None = None
+) -> tuple[Path, dict[str, str]]:
     """main: A → A2 (unrelated); feature: A → B (``new_text``, and the ``extra`` files); M = merge of B
     into A2 (``pr-merge``)."""
     origin = tmp / "origin"
@@ -87,7 +104,8 @@ def clone(origin: Path, dest: Path, ref: str, shallow: bool) -> Path:
 
 def pull_request_event(tmp: Path, shas: dict[str, str]) -> Path:
     event = {
-        "action": "synchronize", "number": 1,
+        "action": "synchronize",
+        "number": 1,
         "pull_request": {
             "number": 1,
             "base": {"ref": "main", "sha": shas["A2"]},
@@ -104,8 +122,15 @@ def action_run_script() -> str:
     return yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"][-1]["run"]
 
 
-def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, env_extra: dict[str, str] | None = None,
-               command: list[str] | None = None, **inputs: str):
+def run_action(
+    workdir: Path,
+    tmp: Path,
+    event_name: str,
+    event_path: Path,
+    env_extra: dict[str, str] | None = None,
+    command: list[str] | None = None,
+    **inputs: str,
+):
     """Run the Action's step exactly as action.yml does (bash, the checkout as working directory; or
     ``command``) with the environment a runner sets (and ``env_extra``); returns (process, summary
     file, outputs)."""
@@ -113,17 +138,31 @@ def run_action(workdir: Path, tmp: Path, event_name: str, event_path: Path, env_
     summary.write_text("")
     output.write_text("")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PRE_COMMIT", "GITHUB_", "PATCHLINT_"))}
-    env.update({
-        "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": event_name, "GITHUB_EVENT_PATH": str(event_path),
-        "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output), "GITHUB_WORKSPACE": str(workdir),
-        "RUNNER_TEMP": str(tmp), "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-        "GIT_ALLOW_PROTOCOL": "file",
-    })
+    env.update(
+        {
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_EVENT_NAME": event_name,
+            "GITHUB_EVENT_PATH": str(event_path),
+            "GITHUB_STEP_SUMMARY": str(summary),
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_WORKSPACE": str(workdir),
+            "RUNNER_TEMP": str(tmp),
+            "GIT_CONFIG_GLOBAL": os.devnull,
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_ALLOW_PROTOCOL": "file",
+        }
+    )
     env.update({f"PATCHLINT_{k.upper()}": v for k, v in inputs.items()})
     env["PATCHLINT_PY"] = sys.executable  # what the install step outputs: the Action's own interpreter
     env.update(env_extra or {})
-    proc = subprocess.run(command or ["bash", "-c", action_run_script()], cwd=workdir, capture_output=True,
-                          text=True, env=env, check=False)
+    proc = subprocess.run(
+        command or ["bash", "-c", action_run_script()],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
     outputs = dict(line.split("=", 1) for line in output.read_text().splitlines() if "=" in line)
     return proc, summary, outputs
 
@@ -143,9 +182,24 @@ def annotations(stdout: str) -> list[tuple[str, dict[str, str], str]]:
 
 
 def json_findings(workdir: Path, base: str) -> list[dict]:
-    proc = subprocess.run([sys.executable, "-c", "from patchlint.integrations.cli import main; main()",
-                           "check", "--base", base, "--head", "HEAD", "--format", "json"],
-                          cwd=workdir, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from patchlint.integrations.cli import main; main()",
+            "check",
+            "--base",
+            base,
+            "--head",
+            "HEAD",
+            "--format",
+            "json",
+        ],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode in (0, 1), proc.stderr
     return json.loads(proc.stdout)["findings"]
 
@@ -154,10 +208,12 @@ def assert_breaking_pr_reported(workdir: Path, tmp: Path, shas: dict[str, str], 
     assert proc.returncode == 1, proc.stdout + proc.stderr
     found = annotations(proc.stdout)
     assert [(kind, props["title"], props["file"], props["line"]) for kind, props, _ in found] == [
-        ("error", "PAT101", "app/workflow.py", str(INSERTED_LINE))]
+        ("error", "PAT101", "app/workflow.py", str(INSERTED_LINE))
+    ]
     # Escaping round-trips: what GitHub decodes is exactly the finding's message (then engine:/fix: lines).
     assert [message.split("\n")[0] for *_, message in found] == [
-        f["message"] for f in json_findings(workdir, shas["A2"])]
+        f["message"] for f in json_findings(workdir, shas["A2"])
+    ]
     text = summary.read_text()
     assert "| Severity |" in text and "PAT101" in text and "```mermaid" in text
     assert "class old1 diverge" in text and "class new1 diverge" in text
@@ -172,11 +228,13 @@ def assert_breaking_pr_reported(workdir: Path, tmp: Path, shas: dict[str, str], 
 
 # --- pull requests ---------------------------------------------------------------------------------
 
+
 def test_pull_request_full_clone_base_is_first_parent_of_merge(tmp_path: Path):
     origin, shas = origin_with_pull_request(tmp_path, NEW)
     work = clone(origin, tmp_path / "work", "pr-merge", shallow=False)
-    proc, summary, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
-                                        sarif_file="patchlint.sarif")
+    proc, summary, outputs = run_action(
+        work, tmp_path, "pull_request", pull_request_event(tmp_path, shas), sarif_file="patchlint.sarif"
+    )
     assert_breaking_pr_reported(work, tmp_path, shas, proc, summary, outputs)
 
 
@@ -185,8 +243,9 @@ def test_pull_request_shallow_clone_fetches_the_base(tmp_path: Path):
     work = clone(origin, tmp_path / "work", "pr-merge", shallow=True)
     assert git(work, "rev-parse", "--is-shallow-repository") == "true"
     assert subprocess.run(["git", "cat-file", "-e", shas["A2"]], cwd=work, check=False).returncode != 0
-    proc, summary, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
-                                        sarif_file="patchlint.sarif")
+    proc, summary, outputs = run_action(
+        work, tmp_path, "pull_request", pull_request_event(tmp_path, shas), sarif_file="patchlint.sarif"
+    )
     assert subprocess.run(["git", "cat-file", "-e", shas["A2"]], cwd=work, check=False).returncode == 0
     assert_breaking_pr_reported(work, tmp_path, shas, proc, summary, outputs)
 
@@ -240,6 +299,7 @@ def test_explicit_base_branch_name_is_fetched_in_a_shallow_clone(tmp_path: Path)
 
 # --- push ------------------------------------------------------------------------------------------
 
+
 def push_event(tmp: Path, before: str, after: str) -> Path:
     path = tmp / "push.json"
     path.write_text(json.dumps({"ref": "refs/heads/feature", "before": before, "after": after}))
@@ -275,6 +335,7 @@ def test_push_of_a_new_branch_compares_with_the_parent(tmp_path: Path):
 
 # --- base finding, unit level ----------------------------------------------------------------------
 
+
 def test_automatic_base_for_other_events(tmp_path: Path):
     origin, shas = origin_with_pull_request(tmp_path, NEW)
     assert action_base.automatic_base("merge_group", {"merge_group": {"base_sha": shas["A"]}}, origin)[0] == shas["A"]
@@ -292,8 +353,20 @@ def test_automatic_base_for_other_events(tmp_path: Path):
 def test_check_args_pass_inputs_as_arguments_never_through_a_shell():
     env = {"PATCHLINT_PATHS": "app/workflow.py 'dir with space/x.py' $(rm -rf ~)", "PATCHLINT_VERIFY": "true"}
     assert check_args(env, "abc123", "github") == [
-        "check", "--base", "abc123", "--head", "HEAD", "--format", "github", "--verify",
-        "--", "app/workflow.py", "dir with space/x.py", "$(rm", "-rf", "~)",
+        "check",
+        "--base",
+        "abc123",
+        "--head",
+        "HEAD",
+        "--format",
+        "github",
+        "--verify",
+        "--",
+        "app/workflow.py",
+        "dir with space/x.py",
+        "$(rm",
+        "-rf",
+        "~)",
     ]
     assert "--verify" not in check_args({"PATCHLINT_VERIFY": "false"}, "abc123", "sarif")
 
@@ -314,10 +387,24 @@ def test_action_yml_passes_inputs_through_env():
 
 # --- the job summary, unit level -------------------------------------------------------------------
 
-def _finding(code="PAT101", severity=Severity.ERROR, workflow="Order", old=("a", "b"), new=("a", "x", "b"),
-             message="m"):
-    return Finding(code=code, severity=severity, path="app/w.py", line=3, column=0, end_line=3, end_column=5,
-                   workflow=workflow, engine="temporal", message=message, old_steps=old, new_steps=new)
+
+def _finding(
+    code="PAT101", severity=Severity.ERROR, workflow="Order", old=("a", "b"), new=("a", "x", "b"), message="m"
+):
+    return Finding(
+        code=code,
+        severity=severity,
+        path="app/w.py",
+        line=3,
+        column=0,
+        end_line=3,
+        end_column=5,
+        workflow=workflow,
+        engine="temporal",
+        message=message,
+        old_steps=old,
+        new_steps=new,
+    )
 
 
 def test_diverging_index():
@@ -328,10 +415,14 @@ def test_diverging_index():
 
 
 def test_summary_tables_every_finding_and_draws_only_broken_workflows():
-    report = Report(findings=[
-        _finding(message="first | line\nsecond line"),
-        _finding(code="PAT110", severity=Severity.WARNING, workflow="Shipping", old=("a",), new=("a", "b")),
-    ], files=1, workflows=2)
+    report = Report(
+        findings=[
+            _finding(message="first | line\nsecond line"),
+            _finding(code="PAT110", severity=Severity.WARNING, workflow="Shipping", old=("a",), new=("a", "b")),
+        ],
+        files=1,
+        workflows=2,
+    )
     text = render_summary(report)
     rows = [ln for ln in text.splitlines() if ln.startswith("| ") and "`PAT" in ln]
     assert len(rows) == 2 and "first \\| line" in rows[0] and "second line" not in text
@@ -342,8 +433,10 @@ def test_summary_tables_every_finding_and_draws_only_broken_workflows():
 
 def test_summary_draws_from_report_pairs_when_a_finding_has_no_sequences():
     def wf(*names):
-        return Workflow("temporal", "Order", "app/w.py", Span(1, 0, 1, 5),
-                        Seq(tuple(Step("activity", n) for n in names)))
+        return Workflow(
+            "temporal", "Order", "app/w.py", Span(1, 0, 1, 5), Seq(tuple(Step("activity", n) for n in names))
+        )
+
     report = Report(findings=[_finding(old=(), new=())], pairs=[(wf("charge", "ship"), wf("charge", "ship", "refund"))])
     text = render_summary(report)
     assert 'new2["3. activity refund"]' in text and "class new2 diverge" in text and "class old2" not in text
@@ -359,6 +452,7 @@ def test_summary_without_findings():
 
 
 # --- shallow clones and the lifecycle --------------------------------------------------------------
+
 
 def dated_commit(repo: Path, files: dict[str, str], message: str, days_ago: int) -> str:
     from datetime import datetime, timedelta, timezone

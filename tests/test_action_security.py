@@ -22,13 +22,12 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from patchlint.integrations.action import revisions as action_base
-from test_action import (ROOT, annotations, clone, origin_with_pull_request, pull_request_event, push_event,
-                         run_action)
+from test_action import ROOT, annotations, clone, origin_with_pull_request, pull_request_event, push_event, run_action
 from test_flake8_plugin import INSERTED_LINE, NEW
 
-HOSTILE_CODE = '''\
+from patchlint.integrations.action import revisions as action_base
+
+HOSTILE_CODE = """\
 import pathlib
 import sys
 
@@ -36,7 +35,7 @@ with open({marker!r}, "a") as fh:
     fh.write("ran " + __file__ + "\\n")
 print("::notice::PASS: patchlint found nothing")
 sys.exit(0)
-'''
+"""
 
 LAYOUTS = {
     # the package itself, and what it imports: a dependency and a standard-library module
@@ -64,12 +63,19 @@ def test_a_pull_request_that_ships_its_own_patchlint_runs_none_of_it(tmp_path: P
     assert proc.returncode == 1, proc.stdout + proc.stderr
     found = annotations(proc.stdout)
     assert [(kind, props["title"], props["file"], props["line"]) for kind, props, _ in found] == [
-        ("error", "PAT101", "app/workflow.py", str(INSERTED_LINE))]
+        ("error", "PAT101", "app/workflow.py", str(INSERTED_LINE))
+    ]
     assert outputs["errors"] == "1" and "PAT101" in summary.read_text()
 
     # Control: the same checkout does run its own code under a plain `python -m` (what action.yml ran).
-    proc, _, _ = run_action(work, tmp_path, "pull_request", event, env_extra=env,
-                            command=[sys.executable, "-m", "patchlint.integrations.action.run"])
+    proc, _, _ = run_action(
+        work,
+        tmp_path,
+        "pull_request",
+        event,
+        env_extra=env,
+        command=[sys.executable, "-m", "patchlint.integrations.action.run"],
+    )
     assert marker.exists() and "PASS" in proc.stdout
 
 
@@ -91,7 +97,9 @@ def _wheel(tmp: Path) -> Path:
     with zipfile.ZipFile(path, "w") as zf:
         for name, text in files.items():
             zf.writestr(name, text)
-        zf.writestr("probe_pkg-0.1.dist-info/RECORD", "".join(f"{n},,\n" for n in [*files, "probe_pkg-0.1.dist-info/RECORD"]))
+        zf.writestr(
+            "probe_pkg-0.1.dist-info/RECORD", "".join(f"{n},,\n" for n in [*files, "probe_pkg-0.1.dist-info/RECORD"])
+        )
     return path
 
 
@@ -101,8 +109,14 @@ def test_install_step_runs_no_repository_code(tmp_path: Path):
     of the checkout (its working directory, or PYTHONPATH)."""
     marker = tmp_path / "hostile-code-ran"
     work = tmp_path / "work"
-    for name in ("venv/__init__.py", "venv/__main__.py", "pip/__init__.py", "pip/__main__.py",
-                 "ensurepip/__init__.py", "ensurepip/__main__.py"):
+    for name in (
+        "venv/__init__.py",
+        "venv/__main__.py",
+        "pip/__init__.py",
+        "pip/__main__.py",
+        "ensurepip/__init__.py",
+        "ensurepip/__main__.py",
+    ):
         (work / name).parent.mkdir(parents=True, exist_ok=True)
         (work / name).write_text(HOSTILE_CODE.format(marker=str(marker)))
     runner_temp, output = tmp_path / "runner", tmp_path / "github_output"
@@ -110,15 +124,24 @@ def test_install_step_runs_no_repository_code(tmp_path: Path):
     output.write_text("")
     step = yaml.safe_load((ROOT / "action.yml").read_text())["runs"]["steps"][0]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "PATCHLINT_", "PIP_", "VIRTUAL_ENV"))}
-    env.update({"RUNNER_TEMP": str(runner_temp), "RUNNER_OS": "Linux", "GITHUB_OUTPUT": str(output),
-                "PATCHLINT_PYTHON": sys.executable, "PATCHLINT_ACTION_PATH": str(_wheel(tmp_path)),
-                "PYTHONPATH": str(work), "PIP_NO_INDEX": "1"})
+    env.update(
+        {
+            "RUNNER_TEMP": str(runner_temp),
+            "RUNNER_OS": "Linux",
+            "GITHUB_OUTPUT": str(output),
+            "PATCHLINT_PYTHON": sys.executable,
+            "PATCHLINT_ACTION_PATH": str(_wheel(tmp_path)),
+            "PYTHONPATH": str(work),
+            "PIP_NO_INDEX": "1",
+        }
+    )
     proc = subprocess.run(["bash", "-c", step["run"]], cwd=work, capture_output=True, text=True, env=env)
     assert not marker.exists(), marker.read_text()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     python = dict(line.split("=", 1) for line in output.read_text().splitlines())["python"]
-    probe = subprocess.run([python, "-I", "-c", "import probe_pkg; print(probe_pkg.VALUE)"],
-                           capture_output=True, text=True)
+    probe = subprocess.run(
+        [python, "-I", "-c", "import probe_pkg; print(probe_pkg.VALUE)"], capture_output=True, text=True
+    )
     assert probe.stdout.strip() == "42", probe.stderr
 
     # Control: in that directory a plain `python -m venv` runs the checkout's code.
@@ -127,6 +150,7 @@ def test_install_step_runs_no_repository_code(tmp_path: Path):
 
 
 # --- git option injection --------------------------------------------------------------------------
+
 
 def _injected(marker: Path) -> str:
     return f"--upload-pack=touch {marker}"
@@ -144,8 +168,9 @@ def test_base_input_that_looks_like_an_option_is_refused(tmp_path: Path):
     marker = tmp_path / "pwned"
     origin, shas = origin_with_pull_request(tmp_path, NEW)
     work = clone(origin, tmp_path / "work", "pr-merge", shallow=True)  # a missing base is fetched
-    proc, summary, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
-                                        base=_injected(marker))
+    proc, summary, outputs = run_action(
+        work, tmp_path, "pull_request", pull_request_event(tmp_path, shas), base=_injected(marker)
+    )
     _assert_refused(proc, marker)
     assert summary.read_text() == "" and outputs == {}
 
@@ -182,8 +207,9 @@ def test_paths_input_that_looks_like_an_option_stays_a_path(tmp_path: Path):
     marker = tmp_path / "written"
     origin, shas = origin_with_pull_request(tmp_path, NEW)
     work = clone(origin, tmp_path / "work", "pr-merge", shallow=True)
-    proc, _, _ = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
-                            paths=f"--output={marker} app/workflow.py")
+    proc, _, _ = run_action(
+        work, tmp_path, "pull_request", pull_request_event(tmp_path, shas), paths=f"--output={marker} app/workflow.py"
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "no such file or directory" in proc.stdout and not marker.exists()
 
@@ -191,7 +217,8 @@ def test_paths_input_that_looks_like_an_option_stays_a_path(tmp_path: Path):
 def test_sarif_file_input_cannot_add_step_outputs(tmp_path: Path):
     origin, shas = origin_with_pull_request(tmp_path, NEW)
     work = clone(origin, tmp_path / "work", "pr-merge", shallow=True)
-    proc, _, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
-                                  sarif_file="x.sarif\nerrors=0")
+    proc, _, outputs = run_action(
+        work, tmp_path, "pull_request", pull_request_event(tmp_path, shas), sarif_file="x.sarif\nerrors=0"
+    )
     assert proc.returncode == 2 and "sarif-file" in proc.stdout
     assert outputs == {}

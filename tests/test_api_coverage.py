@@ -23,26 +23,63 @@ from patchlint.model import program as m
 # engine), or that only run outside workflows (clients). A new exported class must be added here or
 # to ``apis.SDK_CLASSES``.
 TEMPORAL_DATA_CLASSES = {
-    "ActivityCancellationType", "ActivityConfig", "ChildWorkflowCancellationType",
-    "ChildWorkflowConfig", "ContinueAsNewError", "ContinueAsNewVersioningBehavior",
-    "DynamicWorkflowConfig", "HandlerUnfinishedPolicy", "Info", "LocalActivityConfig",
-    "LoggerAdapter", "NexusOperationCancellationType", "NondeterminismError", "ParentClosePolicy",
-    "ParentInfo", "ReadOnlyContextError", "RootInfo", "SandboxImportNotificationPolicy",
-    "UnfinishedSignalHandlersWarning", "UnfinishedUpdateHandlersWarning", "UpdateInfo",
-    "UpdateMethodMultiParam", "VersioningIntent",
+    "ActivityCancellationType",
+    "ActivityConfig",
+    "ChildWorkflowCancellationType",
+    "ChildWorkflowConfig",
+    "ContinueAsNewError",
+    "ContinueAsNewVersioningBehavior",
+    "DynamicWorkflowConfig",
+    "HandlerUnfinishedPolicy",
+    "Info",
+    "LocalActivityConfig",
+    "LoggerAdapter",
+    "NexusOperationCancellationType",
+    "NondeterminismError",
+    "ParentClosePolicy",
+    "ParentInfo",
+    "ReadOnlyContextError",
+    "RootInfo",
+    "SandboxImportNotificationPolicy",
+    "UnfinishedSignalHandlersWarning",
+    "UnfinishedUpdateHandlersWarning",
+    "UpdateInfo",
+    "UpdateMethodMultiParam",
+    "VersioningIntent",
     "unsafe",  # a namespace of sandbox helpers: a row of its own (SILENT)
 }
 DBOS_OTHER_CLASSES = {
     # clients used from outside workflows
-    "DBOSClient", "DebouncerClient",
+    "DBOSClient",
+    "DebouncerClient",
     # configuration, options, results, errors
-    "ClientScheduleInput", "DBOSConfig", "DBOSPortableJSONSerializer", "DuplicationPolicy",
-    "EnqueueOptions", "KafkaMessage", "PortableWorkflowError", "ScheduleInput", "SendMessage",
-    "Serializer", "StepInfo", "StepOptions", "VersionInfo", "WorkflowIDReusePolicy",
-    "WorkflowSchedule", "WorkflowSerializationFormat", "WorkflowStatus", "WorkflowStatusString",
+    "ClientScheduleInput",
+    "DBOSConfig",
+    "DBOSPortableJSONSerializer",
+    "DuplicationPolicy",
+    "EnqueueOptions",
+    "KafkaMessage",
+    "PortableWorkflowError",
+    "ScheduleInput",
+    "SendMessage",
+    "Serializer",
+    "StepInfo",
+    "StepOptions",
+    "VersionInfo",
+    "WorkflowIDReusePolicy",
+    "WorkflowSchedule",
+    "WorkflowSerializationFormat",
+    "WorkflowStatus",
+    "WorkflowStatusString",
     # context managers that set options of the next start/enqueue (no row of their own)
-    "DBOSContextEnsure", "DBOSContextSetAuth", "PropagateOtelContext", "SetEnqueueOptions",
-    "SetShardKey", "SetWorkflowAttributes", "SetWorkflowID", "SetWorkflowTimeout",
+    "DBOSContextEnsure",
+    "DBOSContextSetAuth",
+    "PropagateOtelContext",
+    "SetEnqueueOptions",
+    "SetShardKey",
+    "SetWorkflowAttributes",
+    "SetWorkflowID",
+    "SetWorkflowTimeout",
     # a base class for user classes with ``@DBOS.dbos_class``
     "DBOSConfiguredInstance",
 }
@@ -56,9 +93,12 @@ def _load(spec: str):
 def _is_typing_only(value) -> bool:
     import typing
 
-    return isinstance(value, (typing.TypeVar, typing.ParamSpec)) or type(value).__name__ in (
-        "_ProtocolMeta",
-    ) and getattr(value, "_is_protocol", False) and value.__module__ == "temporalio.types"
+    return (
+        isinstance(value, (typing.TypeVar, typing.ParamSpec))
+        or type(value).__name__ in ("_ProtocolMeta",)
+        and getattr(value, "_is_protocol", False)
+        and value.__module__ == "temporalio.types"
+    )
 
 
 def temporal_workflow_surface() -> set[str]:
@@ -96,10 +136,13 @@ def test_every_exported_temporal_workflow_class_is_a_handle_or_plain_data():
     workflow = importlib.import_module("temporalio.workflow")
     handles = {spec.partition(":")[2] for spec in apis.SDK_CLASSES.values() if spec.startswith("temporalio.")}
     unknown = sorted(
-        name for name in workflow.__all__
-        if not name.startswith("_") and inspect.isclass(getattr(workflow, name))
+        name
+        for name in workflow.__all__
+        if not name.startswith("_")
+        and inspect.isclass(getattr(workflow, name))
         and getattr(workflow, name).__module__.startswith("temporalio.workflow")
-        and name not in handles and name not in TEMPORAL_DATA_CLASSES
+        and name not in handles
+        and name not in TEMPORAL_DATA_CLASSES
     )
     assert not unknown, f"new temporalio.workflow classes: list their methods in apis.py or here: {unknown}"
 
@@ -146,12 +189,26 @@ def test_every_row_names_an_api_the_installed_sdk_has():
 
 
 # The model's step kinds (model/program.py): Temporal commands, then DBOS operations.
-KINDS = {m.ACTIVITY, m.LOCAL_ACTIVITY, m.TIMER, m.CHILD_WORKFLOW, m.SIGNAL_EXTERNAL, m.CANCEL_EXTERNAL,
-         m.CONTINUE_AS_NEW, m.UPSERT_SEARCH_ATTRIBUTES, m.UPSERT_MEMO, m.NEXUS_OPERATION, m.DBOS_STEP}
+KINDS = {
+    m.ACTIVITY,
+    m.LOCAL_ACTIVITY,
+    m.TIMER,
+    m.CHILD_WORKFLOW,
+    m.SIGNAL_EXTERNAL,
+    m.CANCEL_EXTERNAL,
+    m.CONTINUE_AS_NEW,
+    m.UPSERT_SEARCH_ATTRIBUTES,
+    m.UPSERT_MEMO,
+    m.NEXUS_OPERATION,
+    m.DBOS_STEP,
+}
 
 
-@pytest.mark.parametrize("row", [r for r in apis.APIS if r.effect in (apis.STEP, apis.DECORATOR)],
-                         ids=lambda r: f"{r.engine}-{r.owner}.{r.name}")
+@pytest.mark.parametrize(
+    "row",
+    [r for r in apis.APIS if r.effect in (apis.STEP, apis.DECORATOR)],
+    ids=lambda r: f"{r.engine}-{r.owner}.{r.name}",
+)
 def test_every_step_row_has_a_kind_and_a_name_rule(row):
     assert row.kind in KINDS
     if row.effect == apis.STEP:
@@ -191,61 +248,82 @@ def wf():
 
 
 def test_datasource_run_tx_step_records_the_options_name_else_the_qualname():
-    steps, _ = _steps(DBOS_HEADER + """
+    steps, _ = _steps(
+        DBOS_HEADER
+        + """
     ds.run_tx_step({"name": "create_order_tx"}, create_order)
     ds.run_tx_step(None, create_order)
     ds.run_tx_step({"isolation_level": "SERIALIZABLE"}, create_order)
-""")
-    assert steps == [("dbos_step", "create_order_tx", 1), ("dbos_step", "create_order", 1),
-                     ("dbos_step", "create_order", 1)]
+"""
+    )
+    assert steps == [
+        ("dbos_step", "create_order_tx", 1),
+        ("dbos_step", "create_order", 1),
+        ("dbos_step", "create_order", 1),
+    ]
 
 
 def test_dbos_run_step_enqueue_workflow_and_queue_enqueue_record_their_names():
-    steps, _ = _steps(DBOS_HEADER + """
+    steps, _ = _steps(
+        DBOS_HEADER
+        + """
     DBOS.run_step({"name": "fetch"}, create_order)
     DBOS.run_step(None, create_order)
     DBOS.enqueue_workflow("q", child, 1)
     queue.enqueue(child, 2)
-""")
+"""
+    )
     assert [s[1] for s in steps] == ["fetch", "create_order", "child", "child"]
 
 
 def test_zero_length_dbos_sleep_records_nothing_even_through_a_constant():
-    steps, _ = _steps(DBOS_HEADER + """
+    steps, _ = _steps(
+        DBOS_HEADER
+        + """
     DBOS.sleep(0)
     DBOS.sleep(ZERO)
     DBOS.sleep(-1)
     DBOS.sleep(1)
-""")
+"""
+    )
     assert steps == [("dbos_step", "DBOS.sleep", 1)]
 
 
 def test_recv_and_get_event_take_two_ids():
-    steps, _ = _steps(DBOS_HEADER + """
+    steps, _ = _steps(
+        DBOS_HEADER
+        + """
     DBOS.recv("t", 0)
     DBOS.get_event("id", "k")
-""")
+"""
+    )
     assert steps == [("dbos_step", "DBOS.recv", 2), ("dbos_step", "DBOS.getEvent", 2)]
 
 
 def test_retrieve_workflow_of_a_workflow_not_yet_existing_records_no_status_row():
-    steps, _ = _steps(DBOS_HEADER + """
+    steps, _ = _steps(
+        DBOS_HEADER
+        + """
     h = DBOS.retrieve_workflow("x", existing_workflow=False)
     h.get_status()
     g = DBOS.retrieve_workflow("x")
-""")
+"""
+    )
     assert [s[1] for s in steps] == ["DBOS.getStatus", "DBOS.getStatus"]
 
 
 def test_unmodelled_and_unknown_dbos_engine_calls_are_listed_silent_ones_are_not():
-    steps, unclassified = _steps(DBOS_HEADER + """
+    steps, unclassified = _steps(
+        DBOS_HEADER
+        + """
     DBOS.logger.info("x")
     DBOS.workflow_id
     ds.sql_session()
     DBOS.reserve_step()
     ds.frobnicate()
     DBOS.no_such_api()
-""")
+"""
+    )
     assert steps == []
     assert unclassified == ["DBOS.reserve_step", "ds.frobnicate", "DBOS.no_such_api"]
 
@@ -264,25 +342,33 @@ class W:
 
 
 def test_upsert_memo_is_a_command_of_its_own():
-    steps, _ = _steps(TEMPORAL_HEADER + """
+    steps, _ = _steps(
+        TEMPORAL_HEADER
+        + """
         workflow.upsert_memo({"a": 1})
         workflow.upsert_search_attributes([])
-""")
+"""
+    )
     assert [s[0] for s in steps] == [m.UPSERT_MEMO, m.UPSERT_SEARCH_ATTRIBUTES]
 
 
 def test_zero_length_temporal_sleeps_follow_the_engine():
-    steps, _ = _steps(TEMPORAL_HEADER + """
+    steps, _ = _steps(
+        TEMPORAL_HEADER
+        + """
         await workflow.sleep(NO_TIME)
         await asyncio.sleep(0)
         await workflow.wait_condition(lambda: True, timeout=0)
         await asyncio.sleep(1)
-""")
+"""
+    )
     assert steps == [("timer", "timer", 1), ("timer", "timer", 1)]
 
 
 def test_temporal_handles_and_unknown_workflow_functions():
-    steps, unclassified = _steps(TEMPORAL_HEADER + """
+    steps, unclassified = _steps(
+        TEMPORAL_HEADER
+        + """
         h = workflow.get_external_workflow_handle("other")
         await h.signal("s")
         await h.cancel()
@@ -293,6 +379,7 @@ def test_temporal_handles_and_unknown_workflow_functions():
         a.cancel()
         workflow.logger.info("x")
         workflow.no_such_api()
-""")
+"""
+    )
     assert [s[0] for s in steps] == [m.SIGNAL_EXTERNAL, m.CANCEL_EXTERNAL, m.SIGNAL_EXTERNAL, m.ACTIVITY, m.TIMER]
     assert unclassified == ["a.cancel", "workflow.no_such_api"]

@@ -31,8 +31,15 @@ def git(repo: Path, *args: str) -> str:
 
 
 def patchlint(cwd: Path, *args: str, **options) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True,
-                          check=False, timeout=120, **options)
+    return subprocess.run(
+        [sys.executable, "-m", "patchlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+        **options,
+    )
 
 
 @pytest.fixture
@@ -115,9 +122,9 @@ def test_not_a_git_repo(tmp_path):
     "toml, needle",
     [
         ("[tool.patchlint]\ncolour = true\n", "unknown key 'colour'"),
-        ("[tool.patchlint]\nseverity = { PAT101 = \"fatal\" }\n", "expected error, warning or info"),
-        ("[tool.patchlint]\nengines = [\"cadence\"]\n", "unknown engine 'cadence'"),
-        ("[tool.patchlint]\nmax-workflow-lifetime = \"soon\"\n", "expected a duration"),
+        ('[tool.patchlint]\nseverity = { PAT101 = "fatal" }\n', "expected error, warning or info"),
+        ('[tool.patchlint]\nengines = ["cadence"]\n', "unknown engine 'cadence'"),
+        ('[tool.patchlint]\nmax-workflow-lifetime = "soon"\n', "expected a duration"),
         ("[tool.patchlint\n", "invalid TOML"),
     ],
 )
@@ -168,6 +175,7 @@ def _export(edit) -> str:
 def _set(index: int, key: str, value):
     def edit(events):
         events[index][key] = value
+
     return edit
 
 
@@ -175,17 +183,25 @@ def _set_attr(index: int, key: str, value):
     def edit(events):
         attrs = next(k for k in events[index] if k.endswith("EventAttributes"))
         events[index][attrs][key] = value
+
     return edit
 
 
 def _update_first(events):
-    events.insert(1, {"eventId": "99", "eventType": "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
-                      "workflowExecutionUpdateAcceptedEventAttributes": {}})
+    events.insert(
+        1,
+        {
+            "eventId": "99",
+            "eventType": "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+            "workflowExecutionUpdateAcceptedEventAttributes": {},
+        },
+    )
 
 
 def _drop(table: str, column: str):
     def edit(tables):
         del tables[table][0][column]
+
     return edit
 
 
@@ -200,29 +216,51 @@ BAD_FILES = {
     "eventId not a number": ("replay", _recorded(_set(2, "eventId", "abc")), ["events[2]: eventId", '"abc"']),
     "eventType not a string": ("replay", _recorded(_set(4, "eventType", 5)), ["events[4]: eventType"]),
     "attributes not an object": (
-        "replay", _recorded(_set(4, "activityTaskScheduledEventAttributes", [])), ["events[4]: activityTask"]),
+        "replay",
+        _recorded(_set(4, "activityTaskScheduledEventAttributes", [])),
+        ["events[4]: activityTask"],
+    ),
     "activity type a string": (
-        "replay", _recorded(_set_attr(4, "activityType", "charge")), ["events[4]: activityType: expected an object"]),
+        "replay",
+        _recorded(_set_attr(4, "activityType", "charge")),
+        ["events[4]: activityType: expected an object"],
+    ),
     "scheduledEventId not an id": (
-        "replay", _recorded(_set_attr(6, "scheduledEventId", {"id": 5})), ["events[6]: scheduledEventId"]),
+        "replay",
+        _recorded(_set_attr(6, "scheduledEventId", {"id": 5})),
+        ["events[6]: scheduledEventId"],
+    ),
     "update before any task": ("replay", _recorded(_update_first), ["events[1]: an update accepted before"]),
     "no events at all": ("replay", '{"events": []}', ["input", "no events"]),
     "JSON lines, second bad": (
-        "replay", RECORDED.read_text().replace("\n", "") + "\n" + '{"events": [true]}\n',
-        ["document 2: events[0]: expected an event object, got a boolean"]),
+        "replay",
+        RECORDED.read_text().replace("\n", "") + "\n" + '{"events": [true]}\n',
+        ["document 2: events[0]: expected an event object, got a boolean"],
+    ),
     "not JSON": ("replay", '{"events": [', ["input", "not JSON"]),
     "empty file": ("replay", "", ["input", "empty"]),
     "only blanks": ("replay", "  \n\n", ["input", "empty"]),
     "DBOS tables a list": ("replay", '{"tables": []}', ["input", "tables: expected an object"]),
     "DBOS no workflow_uuid": (
-        "replay", _export(_drop("workflow_status", "workflow_uuid")), ["workflow_status[0]: no workflow_uuid"]),
+        "replay",
+        _export(_drop("workflow_status", "workflow_uuid")),
+        ["workflow_status[0]: no workflow_uuid"],
+    ),
     "DBOS no function_id": (
-        "replay", _export(_drop("operation_outputs", "function_id")), ["operation_outputs[0]: no function_id"]),
+        "replay",
+        _export(_drop("operation_outputs", "function_id")),
+        ["operation_outputs[0]: no function_id"],
+    ),
     "DBOS function_id text": (
-        "replay", _export(lambda t: t["operation_outputs"][1].update(function_id="two")),
-        ["operation_outputs[1]: function_id: expected an integer"]),
+        "replay",
+        _export(lambda t: t["operation_outputs"][1].update(function_id="two")),
+        ["operation_outputs[1]: function_id: expected an integer"],
+    ),
     "DBOS row not an object": (
-        "replay", _export(lambda t: t["workflow_status"].append(7)), ["workflow_status[1]: expected a row object"]),
+        "replay",
+        _export(lambda t: t["workflow_status"].append(7)),
+        ["workflow_status[1]: expected a row object"],
+    ),
     "replay a FIFO": ("replay", _mkfifo, ["input", "is a FIFO, not a file"]),
     "diff a FIFO": ("diff", _mkfifo, ["input", "is a FIFO, not a file"]),
     "replay a directory": ("replay", Path.mkdir, ["input", "is a directory, not a file"]),
@@ -292,14 +330,27 @@ def test_stdout_full(pair):
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full")
     with open("/dev/full", "w") as full:
-        proc = subprocess.run([sys.executable, "-m", "patchlint", "diff", "old.py", "new.py"], cwd=pair,
-                              stdout=full, stderr=subprocess.PIPE, text=True, check=False, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "patchlint", "diff", "old.py", "new.py"],
+            cwd=pair,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
     assert_one_line_error(proc, "cannot write the output (no space left on device)")
 
 
 def test_stdout_closed(pair):
-    proc = subprocess.run(["sh", "-c", f"exec '{sys.executable}' -m patchlint diff old.py new.py >&-"], cwd=pair,
-                          capture_output=True, text=True, check=False, timeout=120)
+    proc = subprocess.run(
+        ["sh", "-c", f"exec '{sys.executable}' -m patchlint diff old.py new.py >&-"],
+        cwd=pair,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
     assert_one_line_error(proc, "standard output is closed")
 
 
@@ -309,8 +360,15 @@ def test_broken_pipe_exits_quietly(pair, args):
     read, write = os.pipe()
     os.close(read)
     try:
-        proc = subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=pair, stdout=write,
-                              stderr=subprocess.PIPE, text=True, check=False, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "patchlint", *args],
+            cwd=pair,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
     finally:
         os.close(write)
     assert (proc.returncode, proc.stderr) == (141, "")
@@ -339,8 +397,14 @@ def test_ctrl_c_exits_130_quietly(repo, tmp_path):
     """SIGINT while patchlint waits for git (blocked writing its trace into a FIFO nobody reads)."""
     fifo = tmp_path / "trace"
     os.mkfifo(fifo)
-    proc = subprocess.Popen([sys.executable, "-m", "patchlint", "check"], cwd=repo, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "GIT_TRACE": str(fifo)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "patchlint", "check"],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "GIT_TRACE": str(fifo)},
+    )
     children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
     deadline = time.monotonic() + 60
     while not children.read_text().strip():  # git started: the command is running

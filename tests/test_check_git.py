@@ -37,8 +37,14 @@ def git(repo: Path, *args: str) -> str:
 def check(repo: Path, *args: str, env: dict | None = None) -> tuple[int, dict]:
     import os
 
-    proc = subprocess.run([sys.executable, "-m", "patchlint", "check", "--format", "json", *args], check=False,
-                          cwd=repo, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    proc = subprocess.run(
+        [sys.executable, "-m", "patchlint", "check", "--format", "json", *args],
+        check=False,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+    )
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, json.loads(proc.stdout)
 
@@ -67,7 +73,12 @@ def test_change_in_a_helper_module_breaks_the_unchanged_workflow(repo):
     code, data = check(repo)
     assert code == 1
     [finding] = data["findings"]
-    assert (finding["code"], finding["path"], finding["line"], finding["workflow"]) == ("PAT104", "helpers.py", 4, "Order")
+    assert (finding["code"], finding["path"], finding["line"], finding["workflow"]) == (
+        "PAT104",
+        "helpers.py",
+        4,
+        "Order",
+    )
 
 
 def test_moving_a_workflow_to_another_file_is_not_a_change(repo):
@@ -83,8 +94,10 @@ def test_revisions_and_paths(repo):
     code, data = check(repo, "--base", "HEAD~1", "--head", "HEAD")
     assert code == 1 and [f["code"] for f in data["findings"]] == ["PAT101"]
     assert check(repo, "--base", "HEAD~1", "--head", "HEAD", "helpers.py")[1]["findings"] == []
-    env = {"PRE_COMMIT_FROM_REF": git(repo, "rev-parse", "HEAD~1").strip(),
-           "PRE_COMMIT_TO_REF": git(repo, "rev-parse", "HEAD").strip()}
+    env = {
+        "PRE_COMMIT_FROM_REF": git(repo, "rev-parse", "HEAD~1").strip(),
+        "PRE_COMMIT_TO_REF": git(repo, "rev-parse", "HEAD").strip(),
+    }
     code, data = check(repo, env=env)
     assert code == 1 and [f["code"] for f in data["findings"]] == ["PAT101"]
 
@@ -112,8 +125,14 @@ INSERTED = WORKFLOW.replace('"ship"', '"audit")\n        await workflow.execute_
 def run_cli(repo: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     import os
 
-    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=repo, capture_output=True, text=True,
-                          check=False, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "patchlint", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def test_a_committed_symlink_named_like_python_is_not_parsed(repo):

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from patchlint import git as git_mod
 from patchlint import check as check_mod
+from patchlint import git as git_mod
 from patchlint.check import check_repo
 from patchlint.integrations.cli import main
 

@@ -68,11 +68,18 @@ def test_bad_value_is_one_line_naming_it(table, words):
 
 
 def test_good_values():
-    config = from_table({
-        "select": ["pat1", "ALL"], "extend-select": ["PAT2"], "ignore": ["PAT111"], "disable": ["PAT110"],
-        "per-file-ignores": {"tests/*": ["PAT"]}, "severity": {"PAT1": "warning", "pat101": "info"},
-        "max-workflow-lifetime": f"{MAX_DURATION_DAYS}d", "retention": "12h",
-    })
+    config = from_table(
+        {
+            "select": ["pat1", "ALL"],
+            "extend-select": ["PAT2"],
+            "ignore": ["PAT111"],
+            "disable": ["PAT110"],
+            "per-file-ignores": {"tests/*": ["PAT"]},
+            "severity": {"PAT1": "warning", "pat101": "info"},
+            "max-workflow-lifetime": f"{MAX_DURATION_DAYS}d",
+            "retention": "12h",
+        }
+    )
     assert config.max_workflow_lifetime_days == MAX_DURATION_DAYS and config.retention_days == 0.5
     assert config.rule_enabled("PAT101") and config.rule_enabled("PAT201")
     assert not config.rule_enabled("PAT111") and not config.rule_enabled("PAT110")  # disable: an alias of ignore
@@ -133,8 +140,9 @@ def test_bad_config_at_the_cli_is_exit_2(tmp_path: Path, toml, needle):
     (repo / "pyproject.toml").write_text(toml)
     (repo / "a.py").write_text("x = 1\n")
     for args in (("check",), ("diff", "a.py", "a.py")):
-        proc = subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=repo, capture_output=True, text=True,
-                              check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "patchlint", *args], cwd=repo, capture_output=True, text=True, check=False
+        )
         assert proc.returncode == 2, (args, proc.stdout, proc.stderr)
         lines = proc.stderr.splitlines()
         assert len(lines) == 1 and lines[0].startswith("patchlint: error: ") and needle in lines[0], proc.stderr

@@ -98,7 +98,7 @@ def _body(probes_: list[tuple[str, str]], mark: str, indent: str) -> str:
     return textwrap.indent("\n".join(lines), indent)
 
 
-TEMPORAL_MODULE = '''
+TEMPORAL_MODULE = """
 import asyncio
 from datetime import timedelta
 
@@ -176,9 +176,9 @@ class ApiChild:
         if x < 0:
             await workflow.wait_condition(lambda: self.poked)
         return x
-'''
+"""
 
-DBOS_MODULE = '''
+DBOS_MODULE = """
 import asyncio
 import os
 
@@ -230,23 +230,23 @@ def api_other():
 async def api_other_async():
     await DBOS.set_event_async("k", 1)
     return 0
-'''
+"""
 
-DBOS_SYNC = '''@DBOS.workflow()
+DBOS_SYNC = """@DBOS.workflow()
 def wf():
     with SetWorkflowID(OTHER):
         other = DBOS.start_workflow(api_other)
     other.get_result()
 {body}
-    return 0'''
+    return 0"""
 
-DBOS_ASYNC = '''@DBOS.workflow()
+DBOS_ASYNC = """@DBOS.workflow()
 async def wf():
     with SetWorkflowID(OTHER):
         other = await DBOS.start_workflow_async(api_other_async)
     await other.get_result()
 {body}
-    return 0'''
+    return 0"""
 
 
 def temporal_source(probes_):
@@ -292,7 +292,7 @@ def compare(labels: list[str], engine: list[list], model: list[list]) -> list[st
 def _event_type(event: dict) -> str:
     raw = str(event.get("eventType", ""))
     if raw.startswith("EVENT_TYPE_"):
-        return raw[len("EVENT_TYPE_"):]
+        return raw[len("EVENT_TYPE_") :]
     import re
 
     return re.sub(r"(?<!^)(?=[A-Z])", "_", raw).upper()
@@ -368,7 +368,9 @@ def test_temporal_records_what_the_api_table_predicts_for_every_api(temporal_add
     temporal_case.record(case, temporal_address, tmp_path / "history")
     history = json.loads((tmp_path / "history" / "history.json").read_text())
 
-    is_mark = lambda item: item == (m.ACTIVITY, MARK)
+    def is_mark(item):
+        return item == (m.ACTIVITY, MARK)
+
     engine = segments(temporal_commands(history), is_mark)
     model = segments([(s.kind, s.name) for s in predicted_steps(source, "W")], is_mark)
     problems = compare([label for label, _ in probes_], engine, model)
@@ -382,14 +384,27 @@ def test_temporal_records_what_the_api_table_predicts_for_nexus_operations(tempo
     case.mkdir()
     (case / "old.py").write_text(source)
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.engines.api_nexus_driver", "record", str(case), temporal_address,
-         str(tmp_path / "history.json")],
-        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False,
+        [
+            sys.executable,
+            "-m",
+            "tests.engines.api_nexus_driver",
+            "record",
+            str(case),
+            temporal_address,
+            str(tmp_path / "history.json"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     history = json.loads((tmp_path / "history.json").read_text())
 
-    is_mark = lambda item: item == (m.ACTIVITY, MARK)
+    def is_mark(item):
+        return item == (m.ACTIVITY, MARK)
+
     engine = segments(temporal_commands(history), is_mark)
     model = segments([(s.kind, s.name) for s in predicted_steps(source, "W")], is_mark)
     problems = compare([label for label, _ in probes_], engine, model)

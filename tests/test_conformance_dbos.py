@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import json
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from patchlint.integrations.history_io import dbos_history
 from patchlint.integrations.cli import replay as replay_command
+from patchlint.integrations.history_io import dbos_history
 from tests.engines import dbos_case
 from tests.engines.cases import (
-    HISTORIES, case_dirs, expected_has_error, new_sources, static_has_error, workflow_model,
+    HISTORIES,
+    case_dirs,
+    expected_has_error,
+    new_sources,
+    static_has_error,
+    workflow_model,
 )
 from tests.engines.dbos_cuts import cuts_of
 from tests.engines.runtime_side import verdicts
@@ -39,15 +44,11 @@ def _cuts(case: Path) -> list[dict]:
     return [] if export is None else cuts_of(export["tables"]["operation_outputs"], export["root"])
 
 
-CUTS = [
-    pytest.param(case, cut["label"], id=f"{case.name}-{cut['label']}")
-    for case in CASES
-    for cut in _cuts(case)
-]
+CUTS = [pytest.param(case, cut["label"], id=f"{case.name}-{cut['label']}") for case in CASES for cut in _cuts(case)]
 BY_CASE = [pytest.param(case, id=case.name) for case in CASES]
 
 
-@lru_cache(maxsize=None)
+@cache
 def engine_verdicts(case: Path) -> dict:
     """DBOS recovery under ``new.py`` of every cut of the cached recording: {label: verdict}."""
     with tempfile.TemporaryDirectory() as tmp:

@@ -47,11 +47,14 @@ NONDETERMINISM = (
     "activity type of activity command 'charge'"
 )
 PINNED, AUTO_UPGRADE, UNSPECIFIED = (
-    VersioningBehavior.PINNED, VersioningBehavior.AUTO_UPGRADE, VersioningBehavior.UNSPECIFIED,
+    VersioningBehavior.PINNED,
+    VersioningBehavior.AUTO_UPGRADE,
+    VersioningBehavior.UNSPECIFIED,
 )
 
 
 # --- Temporal: Worker Deployments (the dev server as it starts, no dynamic config) ---------------
+
 
 def _deploys(behavior: VersioningBehavior, declared_on: str) -> tuple[Deploy, Deploy]:
     if declared_on == "workflow":
@@ -107,6 +110,7 @@ def test_versioned_worker_refuses_a_workflow_without_behaviour(temporal_address)
 
 # --- Temporal: Build-ID version sets (worker versioning v0.1, deprecated) ------------------------
 
+
 def test_version_sets_are_disabled_on_the_default_dev_server(temporal_address):
     async def add() -> None:
         client = await Client.connect(temporal_address)
@@ -155,6 +159,7 @@ def test_build_id_in_a_new_set_never_replays_old_runs(version_sets_address):
 
 
 # --- Temporal without worker versioning: one task queue, or versioned names / queues ------------
+
 
 def _plain() -> tuple[type, type]:
     return order_workflows(UNSPECIFIED)
@@ -221,9 +226,20 @@ UNEXPECTED_STEP = (
 
 def _driver(command: str, app: str, workdir: Path, config: dict, env: dict | None = None) -> dict:
     proc = subprocess.run(
-        [sys.executable, "-m", "tests.engines.deploy_dbos_driver", command, str(APPS / app),
-         str(workdir), json.dumps(config)],
-        cwd=ROOT, capture_output=True, text=True, timeout=DRIVER_TIMEOUT, check=False,
+        [
+            sys.executable,
+            "-m",
+            "tests.engines.deploy_dbos_driver",
+            command,
+            str(APPS / app),
+            str(workdir),
+            json.dumps(config),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=DRIVER_TIMEOUT,
+        check=False,
         env={**{k: v for k, v in os.environ.items() if k != "DBOS__APPVERSION"}, **(env or {})},
     )
     if proc.returncode != 0:
@@ -255,14 +271,14 @@ def test_dbos_unpinned_version_strands_old_runs(tmp_path, second_app):
 
     assert HASH.fullmatch(first["app_version"]) and HASH.fullmatch(second["app_version"])
     assert first["app_version"] != second["app_version"]
-    assert second["recovery_log"][0] == (
-        f"No workflows to recover from application version {second['app_version']}"
-    )
+    assert second["recovery_log"][0] == (f"No workflows to recover from application version {second['app_version']}")
     assert second["recovered_on_request"] == []
     assert second["outcome"] is None
     assert second["status"] == {
-        "status": "PENDING", "application_version": first["app_version"],
-        "recovery_attempts": 1, "executor_id": "local",
+        "status": "PENDING",
+        "application_version": first["app_version"],
+        "recovery_attempts": 1,
+        "executor_id": "local",
     }
     assert second["steps"] == [{"function_id": 1, "function_name": "reserve"}]
     assert ran == ["start:reserve", "start:hold"]  # deploy 2 ran none of it
@@ -272,9 +288,7 @@ def test_dbos_same_workflow_source_same_version_recovers(tmp_path):
     first, second, ran = _two_deploys(tmp_path, "dbos_v1.py", {})
 
     assert second["app_version"] == first["app_version"]
-    assert second["recovery_log"][0] == (
-        f"Recovering 1 workflows from application version {first['app_version']}"
-    )
+    assert second["recovery_log"][0] == (f"Recovering 1 workflows from application version {first['app_version']}")
     assert second["outcome"] == {"ok": True, "result": "v1:reserved:held"}
     assert ran == ["start:reserve", "start:hold", "recover:hold"]
 
@@ -315,7 +329,8 @@ def test_dbos_pinned_version_and_patch_replays_old_runs(tmp_path):
     assert second["outcome"] == {"ok": True, "result": "v2:reserved:held"}
     assert second["status"]["status"] == "SUCCESS"
     assert second["steps"] == [
-        {"function_id": 1, "function_name": "reserve"}, {"function_id": 2, "function_name": "hold"},
+        {"function_id": 1, "function_name": "reserve"},
+        {"function_id": 2, "function_name": "hold"},
     ]
     assert ran == ["start:reserve", "start:hold", "recover:hold"]
 
@@ -334,19 +349,29 @@ def test_dbos_patch_without_enable_patching_marks_new_runs(tmp_path):
 
 VERSIONS = [
     pytest.param({}, {"DBOS__APPVERSION": "from-env"}, "from-env", id="env"),
-    pytest.param({"enable_patching": True}, {"DBOS__APPVERSION": "from-env"}, "PATCHING_ENABLED",
-                 id="enable_patching-over-env"),
-    pytest.param({"enable_patching": True, "application_version": "from-config"}, None,
-                 "from-config", id="application_version-over-enable_patching"),
-    pytest.param({"application_version": "from-config"}, {"DBOS__APPVERSION": "from-env"},
-                 "from-config", id="application_version-over-env"),
+    pytest.param(
+        {"enable_patching": True}, {"DBOS__APPVERSION": "from-env"}, "PATCHING_ENABLED", id="enable_patching-over-env"
+    ),
+    pytest.param(
+        {"enable_patching": True, "application_version": "from-config"},
+        None,
+        "from-config",
+        id="application_version-over-enable_patching",
+    ),
+    pytest.param(
+        {"application_version": "from-config"},
+        {"DBOS__APPVERSION": "from-env"},
+        "from-config",
+        id="application_version-over-env",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("config", "env", "version"), VERSIONS)
 def test_dbos_which_setting_names_the_version(tmp_path, config, env, version):
     assert _driver("version", "dbos_v1.py", tmp_path, config, env) == {
-        "app_version": version, "error": None,
+        "app_version": version,
+        "error": None,
     }
 
 
@@ -358,6 +383,6 @@ def test_dbos_auto_upgrade_needs_transact_enterprise(tmp_path):
     assert refused == {
         "app_version": None,
         "error": "DBOSInitializationError: DBOS Error 3: Error initializing DBOS Transact: "
-                 "Auto-upgrading workflows requires a DBOS key. Set transact_enterprise_key in your DBOS configuration, or pass a "
-                 "conductor_key to DBOS.",
+        "Auto-upgrading workflows requires a DBOS key. Set transact_enterprise_key in your DBOS configuration, or pass a "
+        "conductor_key to DBOS.",
     }

@@ -10,18 +10,24 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
-from patchlint.integrations.history_io import temporal_history
 from patchlint.integrations.cli import replay as replay_command
+from patchlint.integrations.history_io import temporal_history
 from tests.engines import temporal_case
 from tests.engines.cases import (
-    HISTORIES, case_dirs, expected_has_error, new_sources, per_revision, revision_files,
-    static_has_error, workflow_model,
+    HISTORIES,
+    case_dirs,
+    expected_has_error,
+    new_sources,
+    per_revision,
+    revision_files,
+    static_has_error,
+    workflow_model,
 )
 from tests.engines.runtime_side import verdicts
 
@@ -36,9 +42,7 @@ def _cuts(case: Path) -> list[int | None]:
 
 
 CUTS = [
-    pytest.param(case, cut, id=f"{case.name}-{temporal_case.cut_label(cut)}")
-    for case in CASES
-    for cut in _cuts(case)
+    pytest.param(case, cut, id=f"{case.name}-{temporal_case.cut_label(cut)}") for case in CASES for cut in _cuts(case)
 ]
 BY_CASE = [pytest.param(case, id=case.name) for case in CASES]
 
@@ -47,13 +51,16 @@ BY_CASE = [pytest.param(case, id=case.name) for case in CASES]
 # Known gaps, held strictly: the day the static message quotes the engine here, these fail.
 UNQUOTABLE = {"temporal-signal-handler-renamed", "temporal-update-handler-renamed"}
 BY_CASE_QUOTED = [
-    pytest.param(case, id=case.name, marks=pytest.mark.xfail(strict=True, reason="handler events are not recorded statically"))
-    if case.name in UNQUOTABLE else pytest.param(case, id=case.name)
+    pytest.param(
+        case, id=case.name, marks=pytest.mark.xfail(strict=True, reason="handler events are not recorded statically")
+    )
+    if case.name in UNQUOTABLE
+    else pytest.param(case, id=case.name)
     for case in CASES
 ]
 
 
-@lru_cache(maxsize=None)
+@cache
 def engine_verdicts(case: Path) -> dict:
     """Replayer on ``new.py`` for every cut of the cached recording: {cut: verdict}."""
     results = temporal_case.replay(case, HISTORIES / case.name)
@@ -96,8 +103,7 @@ def test_runtime_agrees_with_replayer(case, cut):
     runtime = verdicts(old, new, recorded.history, _loaded(case, cut).history)
     assert runtime.matching_runs, "no run of the runtime records what the real engine recorded"
     assert real["ok"] in runtime.oks(), (
-        f"Replayer: {temporal_case.engine_message(real['error']) or 'ok'}; "
-        f"runtime: {runtime.messages() or 'ok'}"
+        f"Replayer: {temporal_case.engine_message(real['error']) or 'ok'}; runtime: {runtime.messages() or 'ok'}"
     )
 
 
@@ -139,8 +145,7 @@ def test_replay_command_agrees_with_replayer(case, cut, tmp_path, monkeypatch):
     assert result.exit_code in (0, 1), result.output
     [verdict] = json.loads(result.output)["results"]
     assert verdict["ok"] == real["ok"], (
-        f"Replayer: {temporal_case.engine_message(real['error']) or 'ok'}; "
-        f"patchlint replay: {verdict['error'] or 'ok'}"
+        f"Replayer: {temporal_case.engine_message(real['error']) or 'ok'}; patchlint replay: {verdict['error'] or 'ok'}"
     )
     assert result.exit_code == (0 if real["ok"] else 1)
 
@@ -161,9 +166,7 @@ def test_label_is_the_engines_verdict(case):
 def test_static_error_iff_an_open_cut_fails(case):
     results = engine_verdicts(case)
     failing = [cut for cut, item in results.items() if cut is not None and not item["ok"]]
-    assert static_has_error(case) == bool(failing), (
-        f"open cuts failing on the real engine: {failing or 'none'}"
-    )
+    assert static_has_error(case) == bool(failing), f"open cuts failing on the real engine: {failing or 'none'}"
 
 
 STATIC_WORDED = ("PAT101", "PAT102", "PAT103", "PAT104", "PAT105", "PAT108")
@@ -181,13 +184,17 @@ def test_static_message_quotes_the_engine(case):
         report = analyze_revisions(revision_files(case, "old"), revision_files(case, "new"))
     else:
         files = {"old": FolderFiles(case), "new": FolderFiles(case)}
-        report = analyze_revisions({str(case / "old.py"): (case / "old.py").read_text()},
-                                   {str(case / "new.py"): (case / "new.py").read_text()}, context_files=files)
+        report = analyze_revisions(
+            {str(case / "old.py"): (case / "old.py").read_text()},
+            {str(case / "new.py"): (case / "new.py").read_text()},
+            context_files=files,
+        )
     worded = [f for f in report.findings if f.code in STATIC_WORDED and f.severity.value == "error"]
     old = workflow_model(case, "old", "temporal", temporal_case.load_meta(HISTORIES / case.name)["workflow_type"])
     if not worded or old is None or any(isinstance(n, (If, Loop, Try)) for n in walk(old.program)):
         return
-    real = {_comparable(temporal_case.engine_message(v["error"]))
-            for v in engine_verdicts(case).values() if not v["ok"]}
+    real = {
+        _comparable(temporal_case.engine_message(v["error"])) for v in engine_verdicts(case).values() if not v["ok"]
+    }
     quoted = {_comparable(f.engine_message) for f in worded}
     assert real & quoted, f"Replayer: {sorted(real)}\npatchlint: {sorted(quoted)}"

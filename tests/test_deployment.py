@@ -14,7 +14,7 @@ from patchlint.config import from_table
 from patchlint.deployment import MODELS, Declared, Fact, resolve
 from patchlint.integrations.cli import main
 
-TEMPORAL = '''from temporalio import workflow
+TEMPORAL = """from temporalio import workflow
 from temporalio.common import VersioningBehavior as VB, WorkerDeploymentVersion
 from temporalio.worker import Worker, WorkerDeploymentConfig
 
@@ -27,10 +27,12 @@ class Order:
 
 async def main(client):
     await Worker(client, task_queue="q", workflows=[Order]{worker}).run()
-'''
+"""
 INSERT = '        await workflow.execute_activity("check_fraud")\n'
-PINNED_WORKER = (", deployment_config=WorkerDeploymentConfig(version=WorkerDeploymentVersion('orders', '1'), "
-                 "use_worker_versioning=True, default_versioning_behavior=VB.PINNED)")
+PINNED_WORKER = (
+    ", deployment_config=WorkerDeploymentConfig(version=WorkerDeploymentVersion('orders', '1'), "
+    "use_worker_versioning=True, default_versioning_behavior=VB.PINNED)"
+)
 
 
 def temporal(defn="", worker="", extra=""):
@@ -46,24 +48,37 @@ def change(defn="", worker="", config=None, old_defn=None):
     return analyze_texts(old, temporal(defn, worker, INSERT), config=config)
 
 
-@pytest.mark.parametrize("defn, worker, config, expected, model", [
-    ("", "", None, [("PAT101", "error")], "temporal:replace"),
-    ("(versioning_behavior=VB.PINNED)", "", None, [("PAT112", "info")], "temporal:pinned"),
-    ("(versioning_behavior=VB.AUTO_UPGRADE)", "", None, [("PAT101", "error")], "temporal:auto-upgrade"),
-    ("", PINNED_WORKER, None, [("PAT112", "info")], "temporal:pinned"),
-    # the workflow's own behaviour wins over the worker's default
-    ("(versioning_behavior=VB.AUTO_UPGRADE)", PINNED_WORKER, None, [("PAT101", "error")], "temporal:auto-upgrade"),
-    # a Build ID: the code cannot say which set; compatible unless the configuration says
-    ("", ", build_id='1', use_worker_versioning=True", None, [("PAT101", "error")], "temporal:build-id-compatible"),
-    ("", ", build_id='1', use_worker_versioning=True", {"deployment": {"temporal": "build-id-new-set"}},
-     [("PAT112", "info")], "temporal:build-id-new-set"),
-    ("", "", {"deployment": {"temporal": "pinned"}}, [("PAT112", "info")], "temporal:pinned"),
-    ("", "", {"per-workflow-deployment": {"Order": "pinned"}}, [("PAT112", "info")], "temporal:pinned"),
-    ("", "", {"per-path-deployment": {"*.py": {"temporal": "pinned"}}}, [("PAT112", "info")], "temporal:pinned"),
-    # what the code declares wins over the configuration
-    ("(versioning_behavior=VB.AUTO_UPGRADE)", "", {"deployment": {"temporal": "pinned"}},
-     [("PAT101", "error")], "temporal:auto-upgrade"),
-])
+@pytest.mark.parametrize(
+    "defn, worker, config, expected, model",
+    [
+        ("", "", None, [("PAT101", "error")], "temporal:replace"),
+        ("(versioning_behavior=VB.PINNED)", "", None, [("PAT112", "info")], "temporal:pinned"),
+        ("(versioning_behavior=VB.AUTO_UPGRADE)", "", None, [("PAT101", "error")], "temporal:auto-upgrade"),
+        ("", PINNED_WORKER, None, [("PAT112", "info")], "temporal:pinned"),
+        # the workflow's own behaviour wins over the worker's default
+        ("(versioning_behavior=VB.AUTO_UPGRADE)", PINNED_WORKER, None, [("PAT101", "error")], "temporal:auto-upgrade"),
+        # a Build ID: the code cannot say which set; compatible unless the configuration says
+        ("", ", build_id='1', use_worker_versioning=True", None, [("PAT101", "error")], "temporal:build-id-compatible"),
+        (
+            "",
+            ", build_id='1', use_worker_versioning=True",
+            {"deployment": {"temporal": "build-id-new-set"}},
+            [("PAT112", "info")],
+            "temporal:build-id-new-set",
+        ),
+        ("", "", {"deployment": {"temporal": "pinned"}}, [("PAT112", "info")], "temporal:pinned"),
+        ("", "", {"per-workflow-deployment": {"Order": "pinned"}}, [("PAT112", "info")], "temporal:pinned"),
+        ("", "", {"per-path-deployment": {"*.py": {"temporal": "pinned"}}}, [("PAT112", "info")], "temporal:pinned"),
+        # what the code declares wins over the configuration
+        (
+            "(versioning_behavior=VB.AUTO_UPGRADE)",
+            "",
+            {"deployment": {"temporal": "pinned"}},
+            [("PAT101", "error")],
+            "temporal:auto-upgrade",
+        ),
+    ],
+)
 def test_temporal_models(defn, worker, config, expected, model):
     report = change(defn, worker, from_table(config) if config else None)
     assert codes(report) == expected
@@ -86,7 +101,8 @@ def test_pat112_names_the_model_and_what_must_stay_true():
 
 def test_behaviour_through_a_module_constant():
     source = temporal("(versioning_behavior=BEHAVIOR)").replace(
-        "from temporalio.worker", "BEHAVIOR = VB.PINNED\nfrom temporalio.worker")
+        "from temporalio.worker", "BEHAVIOR = VB.PINNED\nfrom temporalio.worker"
+    )
     report = analyze_texts(source, source.replace('execute_activity("charge")', 'execute_activity("pay")'))
     assert codes(report) == [("PAT112", "info")]
 
@@ -98,7 +114,7 @@ def test_a_removed_pinned_workflow_is_safe_too():
     assert codes(report) == [("PAT112", "info")]
 
 
-DBOS = '''from dbos import DBOS, DBOSConfig
+DBOS = """from dbos import DBOS, DBOSConfig
 
 {config}
 
@@ -112,22 +128,36 @@ def charge(): ...
 def order():
     reserve()
 {extra}    charge()
-'''
+"""
 
 
 def dbos(config="", extra=""):
     return DBOS.format(config=config, extra=extra)
 
 
-@pytest.mark.parametrize("config, expected, model", [
-    ("", [("PAT101", "error")], "dbos:pinned-version"),  # nothing read says: assumed pinned, and said so
-    ('config: DBOSConfig = {"name": "app"}\nDBOS(config=config)', [("PAT113", "warning")], "dbos:per-deploy-version"),
-    ('DBOS(config={"name": "app", "application_version": "2026.12"})', [("PAT101", "error")], "dbos:pinned-version"),
-    ('config = DBOSConfig(name="app", enable_patching=True)', [("PAT101", "error")], "dbos:pinned-version"),
-    ('config: DBOSConfig = {"name": "app", "auto_upgrade": True}', [("PAT101", "error")], "dbos:auto-upgrade"),
-    ('VERSION = "1." + "2"\nconfig: DBOSConfig = {"name": "app", "application_version": VERSION}',
-     [("PAT101", "error")], "dbos:pinned-version"),
-])
+@pytest.mark.parametrize(
+    "config, expected, model",
+    [
+        ("", [("PAT101", "error")], "dbos:pinned-version"),  # nothing read says: assumed pinned, and said so
+        (
+            'config: DBOSConfig = {"name": "app"}\nDBOS(config=config)',
+            [("PAT113", "warning")],
+            "dbos:per-deploy-version",
+        ),
+        (
+            'DBOS(config={"name": "app", "application_version": "2026.12"})',
+            [("PAT101", "error")],
+            "dbos:pinned-version",
+        ),
+        ('config = DBOSConfig(name="app", enable_patching=True)', [("PAT101", "error")], "dbos:pinned-version"),
+        ('config: DBOSConfig = {"name": "app", "auto_upgrade": True}', [("PAT101", "error")], "dbos:auto-upgrade"),
+        (
+            'VERSION = "1." + "2"\nconfig: DBOSConfig = {"name": "app", "application_version": VERSION}',
+            [("PAT101", "error")],
+            "dbos:pinned-version",
+        ),
+    ],
+)
 def test_dbos_models(config, expected, model):
     report = analyze_texts(dbos(config), dbos(config, "    reserve()\n"))
     assert codes(report) == expected
@@ -154,32 +184,49 @@ def test_version_imported_from_another_module_of_the_repository(tmp_path):
     """Constants resolve through the repository (extract/values.py), never by importing it."""
     settings = 'VERSION = "2026.12"\nraise SystemExit("never imported")\n'
     text = dbos('from settings import VERSION\nconfig: DBOSConfig = {"name": "app", "application_version": VERSION}')
-    report = analyze_revisions({"workflow.py": text}, {"workflow.py": text.replace("    charge()", "    reserve()\n    charge()")},
-                               context_files={"old": {"settings.py": settings}, "new": {"settings.py": settings}})
+    report = analyze_revisions(
+        {"workflow.py": text},
+        {"workflow.py": text.replace("    charge()", "    reserve()\n    charge()")},
+        context_files={"old": {"settings.py": settings}, "new": {"settings.py": settings}},
+    )
     assert codes(report) == [("PAT101", "error")]
 
 
 def test_a_worker_module_that_the_change_touches_sets_the_model():
     workflow = temporal().split("\nasync def main")[0]
-    worker = ("from temporalio.worker import Worker, WorkerDeploymentConfig\nfrom temporalio.common import "
-              "VersioningBehavior, WorkerDeploymentVersion\nfrom workflow import Order\n\nasync def main(client):\n"
-              "    await Worker(client, task_queue='q', workflows=[Order], deployment_config=WorkerDeploymentConfig("
-              "WorkerDeploymentVersion('d', '1'), True, VersioningBehavior.PINNED)).run()\n")
-    new = workflow.replace('        await workflow.execute_activity("charge")', INSERT + '        await workflow.execute_activity("charge")')
-    report = analyze_revisions({"workflow.py": workflow, "worker.py": worker}, {"workflow.py": new, "worker.py": worker + "\n"})
+    worker = (
+        "from temporalio.worker import Worker, WorkerDeploymentConfig\nfrom temporalio.common import "
+        "VersioningBehavior, WorkerDeploymentVersion\nfrom workflow import Order\n\nasync def main(client):\n"
+        "    await Worker(client, task_queue='q', workflows=[Order], deployment_config=WorkerDeploymentConfig("
+        "WorkerDeploymentVersion('d', '1'), True, VersioningBehavior.PINNED)).run()\n"
+    )
+    new = workflow.replace(
+        '        await workflow.execute_activity("charge")',
+        INSERT + '        await workflow.execute_activity("charge")',
+    )
+    report = analyze_revisions(
+        {"workflow.py": workflow, "worker.py": worker}, {"workflow.py": new, "worker.py": worker + "\n"}
+    )
     assert codes(report) == [("PAT112", "info")]
 
 
 def test_resolution_order():
-    declared = Declared(engines={"temporal": "replace"}, per_path=(("svc/*", {"temporal": "build-id-new-set"}),),
-                        per_workflow={"A": "pinned"}, flags={"temporal": "auto-upgrade"})
+    declared = Declared(
+        engines={"temporal": "replace"},
+        per_path=(("svc/*", {"temporal": "build-id-new-set"}),),
+        per_workflow={"A": "pinned"},
+        flags={"temporal": "auto-upgrade"},
+    )
     own, app, weak = Fact("auto-upgrade", "defn"), Fact("pinned", "worker"), Fact("build-id-compatible", "w", False)
     assert resolve("temporal", "A", "svc/a.py", declared, own, app).source == "defn"
     assert resolve("temporal", "A", "svc/a.py", declared, None, app).source == "worker"
     assert resolve("temporal", "A", "svc/a.py", declared, None, weak).model.name == "pinned"
     assert resolve("temporal", "B", "svc/a.py", declared, None, weak).model.name == "build-id-new-set"
     assert resolve("temporal", "B", "app/a.py", declared, None, weak).model.name == "auto-upgrade"
-    assert resolve("temporal", "B", "app/a.py", Declared(engines={"temporal": "replace"}), None, weak).model.name == "replace"
+    assert (
+        resolve("temporal", "B", "app/a.py", Declared(engines={"temporal": "replace"}), None, weak).model.name
+        == "replace"
+    )
     assert resolve("temporal", "B", "app/a.py", Declared(), None, weak).model.name == "build-id-compatible"
     assert resolve("temporal", "B", "app/a.py", Declared()).model.name == "replace"
     # a per-workflow model of the other engine does not apply
@@ -219,12 +266,15 @@ def test_cli_deployment_option(tmp_path, monkeypatch):
     assert runner.invoke(main, ["diff", "--deployment", "temporal=replace", "old.py", "new.py"]).exit_code == 1
 
 
-@pytest.mark.parametrize("value, words", [
-    ("temporal", "expected ENGINE=MODEL"),
-    ("temporal=pin", "--deployment temporal = 'pin': expected one of replace,"),
-    ("cadence=replace", "unknown engine 'cadence'"),
-    ("dbos=pinned", "expected one of pinned-version, per-deploy-version, auto-upgrade"),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("temporal", "expected ENGINE=MODEL"),
+        ("temporal=pin", "--deployment temporal = 'pin': expected one of replace,"),
+        ("cadence=replace", "unknown engine 'cadence'"),
+        ("dbos=pinned", "expected one of pinned-version, per-deploy-version, auto-upgrade"),
+    ],
+)
 def test_cli_bad_deployment_is_one_line_exit_2(tmp_path, monkeypatch, value, words):
     _write(tmp_path, temporal(), temporal(extra=INSERT))
     monkeypatch.chdir(tmp_path)
@@ -253,14 +303,20 @@ def test_patches_shows_the_model_each_verdict_assumes(tmp_path, monkeypatch):
 
     guarded = temporal("(versioning_behavior=VB.PINNED)").replace(
         '        await workflow.execute_activity("charge")',
-        '        if workflow.patched("add-charge"):\n            await workflow.execute_activity("charge")')
-    plain = guarded.replace("(versioning_behavior=VB.PINNED)", "").replace("class Order", "class Refund").replace(
-        "workflows=[Order]", "workflows=[Refund]")
+        '        if workflow.patched("add-charge"):\n            await workflow.execute_activity("charge")',
+    )
+    plain = (
+        guarded.replace("(versioning_behavior=VB.PINNED)", "")
+        .replace("class Order", "class Refund")
+        .replace("workflows=[Order]", "workflows=[Refund]")
+    )
     repo = DatedRepo.init(tmp_path / "repo")
     repo.commit({"pinned.py": guarded, "plain.py": plain}, "2025-01-01", "base")
     monkeypatch.chdir(repo.root)
     runner = CliRunner()
-    entries = {e["workflow"]: e for e in json.loads(runner.invoke(main, ["patches", "--format", "json"]).output)["patches"]}
+    entries = {
+        e["workflow"]: e for e in json.loads(runner.invoke(main, ["patches", "--format", "json"]).output)["patches"]
+    }
     assert entries["Order"]["deployment"] == "temporal:pinned" and entries["Order"]["verdict"] == "unneeded"
     assert "versioning_behavior=PINNED" in entries["Order"]["evidence"]
     assert entries["Refund"]["deployment"] == "temporal:replace" and entries["Refund"]["verdict"] != "unneeded"
@@ -272,7 +328,8 @@ def test_patches_shows_the_model_each_verdict_assumes(tmp_path, monkeypatch):
 def test_pat114_reports_a_patch_in_a_pinned_workflow_in_check():
     guarded = temporal("(versioning_behavior=VB.PINNED)").replace(
         '        await workflow.execute_activity("charge")',
-        '        if workflow.patched("add-charge"):\n            await workflow.execute_activity("charge")')
+        '        if workflow.patched("add-charge"):\n            await workflow.execute_activity("charge")',
+    )
     report = analyze_texts(None, guarded)
     assert [(f.code, f.severity.value, f.line) for f in report.findings] == [("PAT114", "info", 10)]
     assert analyze_texts(None, guarded.replace("(versioning_behavior=VB.PINNED)", "")).findings == []
@@ -280,8 +337,14 @@ def test_pat114_reports_a_patch_in_a_pinned_workflow_in_check():
 
 def test_removing_the_old_type_in_the_change_that_adds_its_successor():
     old = temporal()
-    new = old.replace("class Order:", "class OrderV2:").replace("workflows=[Order]", "workflows=[OrderV2]").replace(
-        '        await workflow.execute_activity("charge")', INSERT + '        await workflow.execute_activity("charge")')
+    new = (
+        old.replace("class Order:", "class OrderV2:")
+        .replace("workflows=[Order]", "workflows=[OrderV2]")
+        .replace(
+            '        await workflow.execute_activity("charge")',
+            INSERT + '        await workflow.execute_activity("charge")',
+        )
+    )
     (finding,) = analyze_texts(old, new).findings
     assert finding.code == "PAT106" and finding.severity.value == "error"
     assert finding.message.startswith("workflow type Order (temporal) removed in the change that adds OrderV2")
@@ -295,7 +358,8 @@ def test_a_workflow_moved_to_a_new_task_queue():
     assert "keep the old queue's workers" in report.findings[0].message
     assert "task_queue 'q' -> 'q-v2'" in report.findings[0].engine_message
     # a new worker still polling the old queue takes the old runs' tasks and replays them
-    both = moved.replace("    await Worker(", "    await Worker(client, task_queue=\"q\", workflows=[Order]).run()\n"
-                                              "    await Worker(")
+    both = moved.replace(
+        "    await Worker(", '    await Worker(client, task_queue="q", workflows=[Order]).run()\n    await Worker('
+    )
     assert codes(analyze_texts(temporal(), both)) == [("PAT101", "error")]
     assert codes(analyze_texts(temporal(), temporal(extra=INSERT))) == [("PAT101", "error")]

@@ -15,7 +15,9 @@ from patchlint.integrations.cli import main
 from patchlint.testing import DatedRepo
 
 DEPLOYMENTS = ROOT / "testdata" / "deployments"
-CASES = [pytest.param(Case(p.name, p), id=p.name) for p in sorted(DEPLOYMENTS.iterdir()) if (p / "expected.txt").is_file()]
+CASES = [
+    pytest.param(Case(p.name, p), id=p.name) for p in sorted(DEPLOYMENTS.iterdir()) if (p / "expected.txt").is_file()
+]
 
 
 def _found(findings, rename: dict[str, str]):
@@ -27,8 +29,18 @@ def _found(findings, rename: dict[str, str]):
 
 def test_every_model_has_a_case():
     names = {case.values[0].name for case in CASES}
-    for word in ("pinned", "auto-upgrade", "worker-default-pinned", "build-id-new-set", "build-id-compatible", "new-task-queue",
-                 "per-deploy", "pinned-version", "version-bump", "versioned-name"):
+    for word in (
+        "pinned",
+        "auto-upgrade",
+        "worker-default-pinned",
+        "build-id-new-set",
+        "build-id-compatible",
+        "new-task-queue",
+        "per-deploy",
+        "pinned-version",
+        "version-bump",
+        "versioned-name",
+    ):
         assert any(word in name for name in names), word
 
 
@@ -59,7 +71,7 @@ def test_the_flag_replaces_the_declared_set(tmp_path, monkeypatch):
     """The deploy pipeline knows this rollout is compatible: --deployment over pyproject.toml."""
     case = Case("temporal-build-id-new-set", DEPLOYMENTS / "temporal-build-id-new-set")
     monkeypatch.chdir(shutil.copytree(case.folder, tmp_path / case.name))
-    result = CliRunner().invoke(main, ["diff", "--format", "json", "--deployment", "temporal=build-id-compatible",
-                                       "old.py", "new.py"])
+    result = CliRunner().invoke(
+        main, ["diff", "--format", "json", "--deployment", "temporal=build-id-compatible", "old.py", "new.py"]
+    )
     assert result.exit_code == 1 and [f["code"] for f in json.loads(result.output)["findings"]] == ["PAT101"]
-

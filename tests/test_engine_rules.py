@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -21,7 +21,7 @@ from tests.engines.cases import CASES, HISTORIES
 pytestmark = pytest.mark.engine
 
 
-@lru_cache(maxsize=None)
+@cache
 def temporal_verdicts(name: str) -> dict:
     """``{cut: (ok, sdk-core's message)}`` of Replayer on ``new.py`` (cut None: completed)."""
     results = temporal_case.replay(CASES / name, HISTORIES / name)
@@ -37,7 +37,7 @@ def temporal_event_types(name: str) -> list[str]:
     return [e["eventType"].removeprefix("EVENT_TYPE_") for e in history["events"]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def dbos_verdicts(name: str) -> dict:
     """``{cut label: (ok, DBOS's error text)}`` of DBOS recovery under ``new.py``."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -57,6 +57,7 @@ def all_ok(verdicts: dict) -> bool:
 
 
 # --- Temporal -------------------------------------------------------------------------------------
+
 
 def test_temporal_matches_same_type_commands_across_tasks():
     """sdk-core matches each command to the next recorded command event by type and order, not by
@@ -79,7 +80,9 @@ def test_temporal_workflow_sleep_of_zero_records_a_timer():
     assert "TIMER_STARTED" in temporal_event_types("temporal-workflow-sleep-zero-removed")
     timer = temporal_open("temporal-workflow-sleep-zero-timer")
     assert [ok for _, (ok, _) in sorted(timer.items())] == [True, False]
-    assert timer[max(timer)][1].endswith("Timer machine does not handle this event: HistoryEvent(id: 11, ActivityTaskScheduled)")
+    assert timer[max(timer)][1].endswith(
+        "Timer machine does not handle this event: HistoryEvent(id: 11, ActivityTaskScheduled)"
+    )
 
 
 def test_temporal_asyncio_sleep_of_zero_issues_no_command():
@@ -153,11 +156,15 @@ def test_temporal_signal_without_a_handler_is_buffered_not_failed():
 
 # --- DBOS -----------------------------------------------------------------------------------------
 
+
 def test_dbos_patch_checks_only_its_own_slot():
     """`DBOS.patch(id)` reads the next function id only: a reused id at a second place, where a base
     run recorded an ordinary step, answers False and the old branch replays."""
     assert dbos_rows("dbos-patch-id-reused") == [
-        (1, "DBOS.patch-express-shipping"), (2, "book_express_courier"), (3, "charge_payment"), (4, "send_receipt"),
+        (1, "DBOS.patch-express-shipping"),
+        (2, "book_express_courier"),
+        (3, "charge_payment"),
+        (4, "send_receipt"),
     ]
     assert all_ok(dbos_verdicts("dbos-patch-id-reused"))
 
@@ -170,7 +177,9 @@ def test_dbos_sleep_of_zero_takes_no_function_id():
 
 def test_dbos_datasource_step_is_named_by_its_options():
     assert dbos_rows("dbos-datasource-step-insert") == [(1, "create_order"), (2, "fetch_rates"), (3, "mark_paid")]
-    failing = {dbos_case.unexpected_step(e) for ok, e in dbos_verdicts("dbos-datasource-step-insert").values() if not ok}
+    failing = {
+        dbos_case.unexpected_step(e) for ok, e in dbos_verdicts("dbos-datasource-step-insert").values() if not ok
+    }
     assert failing == {(2, "fetch_rates", "audit")}
 
 
@@ -181,5 +190,7 @@ def test_dbos_run_step_is_named_by_its_options_else_the_function():
 
 
 def test_dbos_enqueue_workflow_takes_a_function_id_named_for_the_child():
-    failing = {dbos_case.unexpected_step(e) for ok, e in dbos_verdicts("dbos-enqueue-workflow-insert").values() if not ok}
+    failing = {
+        dbos_case.unexpected_step(e) for ok, e in dbos_verdicts("dbos-enqueue-workflow-insert").values() if not ok
+    }
     assert failing == {(2, "ship_order", "receipt_workflow")}

@@ -40,14 +40,37 @@ def _value(expr: str, files=None):
 @pytest.mark.parametrize(
     "expr, expected",
     [
-        ("0", 0), ("1.5", 1.5), ("'a' 'b'", "ab"), ("b'x'", b"x"), ("None", None), ("True", True),
-        ("(1, 'a')", (1, "a")), ("[1, 2]", [1, 2]), ("{1}", {1}), ("{'k': 1}", {"k": 1}),
-        ("-1 + 2 * 3", 5), ("7 // 2", 3), ("1 < 2 <= 2", True), ("not 0", True),
-        ("0 or 'x'", "x"), ("0 and undefined_name", 0), ("len((1, 2, 3))", 3),
-        ("range(2)", range(2)), ("datetime.timedelta(seconds=5)", datetime.timedelta(seconds=5)),
-        ("N", 3), ("M", 7), ("consts.N", 3), ("ZERO", datetime.timedelta(0)), ("LETTERS", ["a", "b"]),
-        ("range(N)", range(3)), ("[*LETTERS, 'c']", ["a", "b", "c"]), ("N if N > 2 else 0", 3),
-        ("LETTERS[1]", "b"), ("max(N, 5)", 5), ("f'charge_{N}'", "charge_3"), ("f'{N:03d}'", "003"),
+        ("0", 0),
+        ("1.5", 1.5),
+        ("'a' 'b'", "ab"),
+        ("b'x'", b"x"),
+        ("None", None),
+        ("True", True),
+        ("(1, 'a')", (1, "a")),
+        ("[1, 2]", [1, 2]),
+        ("{1}", {1}),
+        ("{'k': 1}", {"k": 1}),
+        ("-1 + 2 * 3", 5),
+        ("7 // 2", 3),
+        ("1 < 2 <= 2", True),
+        ("not 0", True),
+        ("0 or 'x'", "x"),
+        ("0 and undefined_name", 0),
+        ("len((1, 2, 3))", 3),
+        ("range(2)", range(2)),
+        ("datetime.timedelta(seconds=5)", datetime.timedelta(seconds=5)),
+        ("N", 3),
+        ("M", 7),
+        ("consts.N", 3),
+        ("ZERO", datetime.timedelta(0)),
+        ("LETTERS", ["a", "b"]),
+        ("range(N)", range(3)),
+        ("[*LETTERS, 'c']", ["a", "b", "c"]),
+        ("N if N > 2 else 0", 3),
+        ("LETTERS[1]", "b"),
+        ("max(N, 5)", 5),
+        ("f'charge_{N}'", "charge_3"),
+        ("f'{N:03d}'", "003"),
     ],
 )
 def test_evaluate_what_python_fixes(expr, expected):
@@ -59,9 +82,20 @@ def test_evaluate_what_python_fixes(expr, expected):
     [
         "TWICE",  # bound twice at module level
         "GROWN",  # a list mutated after its definition
-        "undefined_name", "f(1)", "open('x')", "'x' * 10**9", "2 ** 100000", "range(10**9)",
-        "N / 0", "consts.missing", "self.N", "os.environ['X']", "lambda: 1", "f'{undefined_name}'",
-        "f'a\\n{N}'", "f'{LETTERS}'",
+        "undefined_name",
+        "f(1)",
+        "open('x')",
+        "'x' * 10**9",
+        "2 ** 100000",
+        "range(10**9)",
+        "N / 0",
+        "consts.missing",
+        "self.N",
+        "os.environ['X']",
+        "lambda: 1",
+        "f'{undefined_name}'",
+        "f'a\\n{N}'",
+        "f'{LETTERS}'",
     ],
 )
 def test_evaluate_refuses_what_only_the_run_knows(expr):
@@ -202,8 +236,10 @@ def test_comprehension_counts_and_if_clauses():
 
 
 def test_gather_over_known_items_is_one_branch_per_item():
-    program = _program('await asyncio.gather(*(workflow.execute_activity("a", w) for w in WAREHOUSES))',
-                       "WAREHOUSES = ('north', 'south', 'east')")
+    program = _program(
+        'await asyncio.gather(*(workflow.execute_activity("a", w) for w in WAREHOUSES))',
+        "WAREHOUSES = ('north', 'south', 'east')",
+    )
     assert _shape(program) == [("parallel", [["a"], ["a"], ["a"]])]
 
 
@@ -230,7 +266,7 @@ def test_a_module_constant_shadowed_by_a_local_is_the_local():
 
 
 # helpers with their arguments bound
-HELPERS = '''
+HELPERS = """
     async def each(self, items, times=TIMES, *, extra=()):
         for item in items:
             await workflow.execute_activity("each", item)
@@ -238,13 +274,15 @@ HELPERS = '''
             await workflow.sleep(1)
         for e in extra:
             await workflow.execute_activity("extra", e)
-'''
+"""
 
 
 def _with_helpers(body: str) -> m.Seq:
     indented = "\n".join("        " + line for line in body.strip("\n").splitlines())
-    src = (f"{HEAD}TIMES = 1\n@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self, arg):\n"
-           f"{indented}\n{HELPERS}")
+    src = (
+        f"{HEAD}TIMES = 1\n@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self, arg):\n"
+        f"{indented}\n{HELPERS}"
+    )
     return _workflow({"wf.py": src}).program
 
 
@@ -272,26 +310,32 @@ def test_module_helper_with_a_literal_list_argument():
 
 # patch results in variables
 def test_a_patch_flag_read_twice_forks_the_rest_once():
-    body = (f'flag = workflow.patched("p")\n{_act("first")}\nif flag:\n    {_act("new1")}\n'
-            f'{_act("middle")}\nif not flag:\n    {_act("old2")}\nelse:\n    {_act("new2")}')
+    body = (
+        f'flag = workflow.patched("p")\n{_act("first")}\nif flag:\n    {_act("new1")}\n'
+        f"{_act('middle')}\nif not flag:\n    {_act('old2')}\nelse:\n    {_act('new2')}"
+    )
     assert _shape(_program(body)) == [
         ("patched", "p", ["first", "new1", "middle", "new2"], ["first", "middle", "old2"]),
     ]
 
 
 def test_a_patch_flag_forks_only_up_to_its_last_use():
-    body = (f'flag = workflow.patched("p")\nif flag:\n    {_act("new")}\n'
-            f'if workflow.patched("q"):\n    {_act("q_new")}\n{_act("last")}')
+    body = (
+        f'flag = workflow.patched("p")\nif flag:\n    {_act("new")}\n'
+        f'if workflow.patched("q"):\n    {_act("q_new")}\n{_act("last")}'
+    )
     assert _shape(_program(body)) == [("patched", "p", ["new"], []), ("patched", "q", ["q_new"], []), "last"]
-    body = (f'flag = workflow.patched("p")\nif not flag:\n    {_act("old")}\n    return\n{_act("after")}')
+    body = f'flag = workflow.patched("p")\nif not flag:\n    {_act("old")}\n    return\n{_act("after")}'
     assert _shape(_program(body)) == [("patched", "p", ["after"], ["old", "return"])]
 
 
 def test_a_patch_flag_passed_to_a_helper():
-    src = (f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self):\n"
-           f"        use_new = workflow.patched('p')\n        await self.step(use_new)\n\n"
-           f"    async def step(self, new):\n        if new:\n            {_act('n', '1')}\n"
-           f"        else:\n            {_act('o', '1')}\n")
+    src = (
+        f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self):\n"
+        f"        use_new = workflow.patched('p')\n        await self.step(use_new)\n\n"
+        f"    async def step(self, new):\n        if new:\n            {_act('n', '1')}\n"
+        f"        else:\n            {_act('o', '1')}\n"
+    )
     assert _shape(_workflow({"wf.py": src}).program) == [("patched", "p", ["n"], ["o"])]
 
 
@@ -351,8 +395,10 @@ class Audit(Base):
 
 
 def test_self_method_goes_through_the_concrete_class_mro_and_super():
-    src = (f"{HEAD}from mixins import Audit\n\n@workflow.defn\nclass W(Audit):\n    @workflow.run\n"
-           "    async def run(self):\n        await self.run_steps()\n")
+    src = (
+        f"{HEAD}from mixins import Audit\n\n@workflow.defn\nclass W(Audit):\n    @workflow.run\n"
+        "    async def run(self):\n        await self.run_steps()\n"
+    )
     workflow_ = _workflow({"wf.py": src, "base.py": BASE, "mixins.py": MIXIN})
     assert _shape(workflow_.program) == ["base_first", "audit", "base_middle", "base_last"]
     assert [(name, _shape(body)) for name, body in workflow_.handlers] == [("signal poke", ["poked"])]
@@ -360,19 +406,23 @@ def test_self_method_goes_through_the_concrete_class_mro_and_super():
 
 def test_inherited_run_through_super_reaches_the_base_module():
     base = BASE + "\n    @workflow.run\n    async def run(self):\n        await self.run_steps()\n"
-    src = (f"{HEAD}from base import Base\n\n@workflow.defn(name='Sub')\nclass W(Base):\n    @workflow.run\n"
-           "    async def run(self):\n        return await super().run()\n\n"
-           "    async def middle(self):\n        await workflow.execute_activity('sub_middle')\n")
+    src = (
+        f"{HEAD}from base import Base\n\n@workflow.defn(name='Sub')\nclass W(Base):\n    @workflow.run\n"
+        "    async def run(self):\n        return await super().run()\n\n"
+        "    async def middle(self):\n        await workflow.execute_activity('sub_middle')\n"
+    )
     workflow_ = _workflow({"wf.py": src, "base.py": base})
     assert workflow_.name == "Sub"
     assert _shape(workflow_.program) == ["base_first", "sub_middle", "base_last", "return"]
 
 
 def test_an_undecorated_override_hides_an_inherited_handler():
-    src = (f"{HEAD}from base import Base\n\n@workflow.defn\nclass W(Base):\n    @workflow.run\n"
-           "    async def run(self):\n        await self.run_steps()\n\n    async def poke(self):\n        pass\n\n"
-           "    @workflow.update(name='set-it')\n    async def set_it(self):\n"
-           "        await workflow.execute_activity('updated')\n")
+    src = (
+        f"{HEAD}from base import Base\n\n@workflow.defn\nclass W(Base):\n    @workflow.run\n"
+        "    async def run(self):\n        await self.run_steps()\n\n    async def poke(self):\n        pass\n\n"
+        "    @workflow.update(name='set-it')\n    async def set_it(self):\n"
+        "        await workflow.execute_activity('updated')\n"
+    )
     workflow_ = _workflow({"wf.py": src, "base.py": BASE})
     assert [(name, _shape(body)) for name, body in workflow_.handlers] == [("update set-it", ["updated"])]
 
@@ -408,23 +458,29 @@ def _findings(old: dict[str, str], new: dict[str, str]) -> list[tuple[str, str]]
 
 def test_loop_over_a_literal_list_moved_into_a_helper_is_safe():
     old_src = f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self):\n        for x in ['a', 'b']:\n            {_act('go', 'x')}\n"
-    new_src = (f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self):\n        await self.all(['a', 'b'])\n\n"
-               f"    async def all(self, xs):\n        for x in xs:\n            {_act('go', 'x')}\n")
+    new_src = (
+        f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self):\n        await self.all(['a', 'b'])\n\n"
+        f"    async def all(self, xs):\n        for x in xs:\n            {_act('go', 'x')}\n"
+    )
     assert _findings({"wf.py": old_src}, {"wf.py": new_src}) == []
 
 
 def test_a_changed_loop_bound_constant_in_another_module_is_found():
     src = f"{HEAD}from consts import N\n@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self):\n        for i in range(N):\n            {_act('go', 'i')}\n        {_act('done', '1')}\n"
-    old = analyze_revisions({"wf.py": src}, {"wf.py": src},
-                            context_files={"old": {"consts.py": "N = 2\n"}, "new": {"consts.py": "N = 3\n"}})
+    old = analyze_revisions(
+        {"wf.py": src}, {"wf.py": src}, context_files={"old": {"consts.py": "N = 2\n"}, "new": {"consts.py": "N = 3\n"}}
+    )
     assert [f.code for f in old.findings] and all(f.severity.value == "error" for f in old.findings)
-    same = analyze_revisions({"wf.py": src}, {"wf.py": src},
-                             context_files={"old": {"consts.py": "N = 2\n"}, "new": {"consts.py": "N = 1 + 1\n"}})
+    same = analyze_revisions(
+        {"wf.py": src},
+        {"wf.py": src},
+        context_files={"old": {"consts.py": "N = 2\n"}, "new": {"consts.py": "N = 1 + 1\n"}},
+    )
     assert same.findings == []
 
 
 # ---- commands cancelled before they were ever sent ----------------------------------------------
-CANCELLED_BEFORE_SENT = '''\
+CANCELLED_BEFORE_SENT = """\
 import asyncio
 from datetime import timedelta
 
@@ -456,7 +512,7 @@ class CancelledBeforeSent:
         early.cancel()  # never started at all
         await workflow.execute_activity(sent, "c", start_to_close_timeout=TIMEOUT)
         return "done"
-'''
+"""
 
 
 def test_commands_cancelled_in_the_activation_that_issued_them_are_not_steps():
@@ -466,16 +522,15 @@ def test_commands_cancelled_in_the_activation_that_issued_them_are_not_steps():
 
 def test_a_command_cancelled_after_the_workflow_task_ended_stays_a_step():
     src = CANCELLED_BEFORE_SENT.replace(
-        '        handle.cancel()\n',
-        '        await workflow.execute_activity(sent, "x", start_to_close_timeout=TIMEOUT)\n        handle.cancel()\n')
+        "        handle.cancel()\n",
+        '        await workflow.execute_activity(sent, "x", start_to_close_timeout=TIMEOUT)\n        handle.cancel()\n',
+    )
     program = _workflow({"wf.py": src}).program
     assert _shape(program)[:2] == ["never_sent", "sent"]
 
 
 @pytest.mark.engine
-def test_temporal_records_nothing_for_commands_cancelled_in_the_activation_that_issued_them(
-    temporal_address, tmp_path
-):
+def test_temporal_records_nothing_for_commands_cancelled_in_the_activation_that_issued_them(temporal_address, tmp_path):
     """sdk-core drops a command cancelled before its activation completes: no ActivityTaskScheduled
     for ``never_sent``, no TimerStarted/TimerCanceled, only the activity that was awaited."""
     import json
@@ -489,11 +544,14 @@ def test_temporal_records_nothing_for_commands_cancelled_in_the_activation_that_
     temporal_case.record(case, temporal_address, tmp_path / "history")
     events = json.loads((tmp_path / "history" / "history.json").read_text())["events"]
     commands = [
-        (e["eventType"].removeprefix("EVENT_TYPE_"),
-         e.get("activityTaskScheduledEventAttributes", {}).get("activityType", {}).get("name"))
+        (
+            e["eventType"].removeprefix("EVENT_TYPE_"),
+            e.get("activityTaskScheduledEventAttributes", {}).get("activityType", {}).get("name"),
+        )
         for e in events
         if not e["eventType"].startswith(("EVENT_TYPE_WORKFLOW_TASK_", "EVENT_TYPE_WORKFLOW_EXECUTION_"))
-        and not e["eventType"].endswith(("_STARTED", "_COMPLETED")) or "TIMER" in e["eventType"]
+        and not e["eventType"].endswith(("_STARTED", "_COMPLETED"))
+        or "TIMER" in e["eventType"]
     ]
     assert commands == [("ACTIVITY_TASK_SCHEDULED", "sent")]
     # and patchlint's program of the same source issues exactly that
@@ -501,18 +559,22 @@ def test_temporal_records_nothing_for_commands_cancelled_in_the_activation_that_
 
 
 def test_a_task_starts_when_its_creator_first_waits_and_joins_at_await():
-    body = ('t = asyncio.create_task(self.side())\n'
-            f'{_act("main_first")}\n{_act("main_second")}\nawait t\n{_act("after")}')
-    src = (f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self, arg):\n"
-           + "\n".join("        " + line for line in body.splitlines())
-           + f"\n\n    async def side(self):\n        {_act('side', '1')}\n")
+    body = (
+        f"t = asyncio.create_task(self.side())\n{_act('main_first')}\n{_act('main_second')}\nawait t\n{_act('after')}"
+    )
+    src = (
+        f"{HEAD}@workflow.defn\nclass W:\n    @workflow.run\n    async def run(self, arg):\n"
+        + "\n".join("        " + line for line in body.splitlines())
+        + f"\n\n    async def side(self):\n        {_act('side', '1')}\n"
+    )
     assert _shape(_workflow({"wf.py": src}).program) == [
-        ("parallel", [["main_first", "main_second"], ["side"]]), "after",
+        ("parallel", [["main_first", "main_second"], ["side"]]),
+        "after",
     ]
 
 
 def test_a_task_awaited_at_once_is_its_steps_in_place():
-    body = f't = asyncio.create_task(workflow.sleep(5))\nx = 1\nawait t\n{_act("after")}'
+    body = f"t = asyncio.create_task(workflow.sleep(5))\nx = 1\nawait t\n{_act('after')}"
     assert _shape(_program(body)) == ["timer", "after"]
 
 
@@ -534,27 +596,35 @@ class Base:
     ],
 )
 def test_class_attributes_through_the_mro(extra, shape):
-    src = (f"{HEAD}from base import Base\n\n@workflow.defn\nclass W(Base):\n{extra}    @workflow.run\n"
-           "    async def run(self):\n        for step in self.STEPS:\n"
-           "            await workflow.execute_activity(step)\n"
-           "        for _ in range(self.RETRIES):\n            await workflow.sleep(1)\n")
+    src = (
+        f"{HEAD}from base import Base\n\n@workflow.defn\nclass W(Base):\n{extra}    @workflow.run\n"
+        "    async def run(self):\n        for step in self.STEPS:\n"
+        "            await workflow.execute_activity(step)\n"
+        "        for _ in range(self.RETRIES):\n            await workflow.sleep(1)\n"
+    )
     assert _shape(_workflow({"wf.py": src, "base.py": CLASS_ATTRS}).program) == shape
 
 
 def test_tasks_start_in_creation_order_after_the_creator_waits():
-    body = ('t1 = asyncio.create_task(workflow.execute_activity("first", 1))\n'
-            't2 = asyncio.create_task(workflow.execute_activity("second", 2))\n'
-            f'{_act("own")}\nawait asyncio.gather(t1, t2)\n{_act("after")}')
+    body = (
+        't1 = asyncio.create_task(workflow.execute_activity("first", 1))\n'
+        't2 = asyncio.create_task(workflow.execute_activity("second", 2))\n'
+        f"{_act('own')}\nawait asyncio.gather(t1, t2)\n{_act('after')}"
+    )
     assert _shape(_program(body)) == [("parallel", [["own"], ["first"], ["second"]]), "after"]
-    body = ('t1 = asyncio.create_task(workflow.execute_activity("first", 1))\n'
-            't2 = asyncio.create_task(workflow.execute_activity("second", 2))\n'
-            'await asyncio.gather(t1, t2)')
+    body = (
+        't1 = asyncio.create_task(workflow.execute_activity("first", 1))\n'
+        't2 = asyncio.create_task(workflow.execute_activity("second", 2))\n'
+        "await asyncio.gather(t1, t2)"
+    )
     assert _shape(_program(body)) == [("parallel", [["first"], ["second"]])]
 
 
 def test_continue_skips_the_rest_of_the_iteration():
-    body = (f"for x in arg:\n    {_act('charge', 'x')}\n    if x.declined:\n        continue\n"
-            f"    {_act('receipt', 'x')}\n{_act('after')}")
+    body = (
+        f"for x in arg:\n    {_act('charge', 'x')}\n    if x.declined:\n        continue\n"
+        f"    {_act('receipt', 'x')}\n{_act('after')}"
+    )
     assert _shape(_program(body)) == [("loop", None, ["charge", ("if", [], ["receipt"])]), "after"]
 
 

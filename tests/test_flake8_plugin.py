@@ -25,7 +25,7 @@ AGE_ADVICE = {"PAT204", "PAT205"}
 YEAR_AGO = "2025-01-01T12:00:00+00:00"
 LIFECYCLE_CONFIG = '[tool.patchlint]\nmax-workflow-lifetime = "30d"\nretention = "7d"\n'
 
-OLD = '''\
+OLD = """\
 from datetime import timedelta
 
 from temporalio import activity, workflow
@@ -52,7 +52,7 @@ class Order:
     async def run(self) -> None:
         await workflow.execute_activity(charge, start_to_close_timeout=timedelta(seconds=5))
         await workflow.execute_activity(ship, start_to_close_timeout=timedelta(seconds=5))
-'''
+"""
 INSERTED_LINE = 26  # the notify call in NEW
 NEW = OLD.replace(
     "        await workflow.execute_activity(ship",
@@ -63,17 +63,28 @@ NEW = OLD.replace(
 
 # --- helpers -------------------------------------------------------------------------------------
 
+
 def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_DATE": YEAR_AGO, "GIT_COMMITTER_DATE": YEAR_AGO}
+    env = {
+        **os.environ,
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_DATE": YEAR_AGO,
+        "GIT_COMMITTER_DATE": YEAR_AGO,
+    }
     return subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, check=True, capture_output=True, text=True, env=env,
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     ).stdout
 
 
-def make_repo(root: Path, old: str | None, new: str, siblings: dict[str, str] | None = None,
-              rel: str = "app/workflow.py") -> Path:
+def make_repo(
+    root: Path, old: str | None, new: str, siblings: dict[str, str] | None = None, rel: str = "app/workflow.py"
+) -> Path:
     """A repository whose HEAD holds ``old`` at ``rel`` and whose working tree holds ``new``."""
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q", "-b", "main")
@@ -94,7 +105,12 @@ def flake8(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = N
     """Run real flake8 and return its PAT findings as (code, line, col); fail on any stderr output."""
     proc = subprocess.run(
         [sys.executable, "-m", "flake8", "--select=PAT", "--format=%(code)s %(row)d %(col)d %(text)s", *args],
-        cwd=cwd, input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert proc.stderr == "", proc.stderr
@@ -113,6 +129,7 @@ def codes_lines(findings) -> list[tuple[str, int]]:
 
 
 # --- every testdata case ---------------------------------------------------------------------------
+
 
 def test_testdata_cases_exist():
     assert len(CASES) >= 40
@@ -138,7 +155,8 @@ def test_case_by_path_and_by_stdin_agree_and_match_expected(case, tmp_path: Path
         "stdin, relative display name": flake8("--stdin-display-name", "app/workflow.py", "-", cwd=repo, stdin=new),
         "stdin, absolute display name": flake8("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=new),
         "stdin, name relative to a subdirectory": flake8(
-            "--stdin-display-name", "workflow.py", "-", cwd=repo / "app", stdin=new),
+            "--stdin-display-name", "workflow.py", "-", cwd=repo / "app", stdin=new
+        ),
     }
     for how, findings in runs.items():
         assert findings == by_path, how
@@ -154,6 +172,7 @@ def test_bare_stdin_runs_single_revision_rules_only(case, tmp_path: Path):
 
 
 # --- behaviour on one small, known-breaking change ------------------------------------------------
+
 
 def test_inline_example_reports_the_inserted_step(tmp_path: Path):
     make_repo(tmp_path, OLD, NEW)
@@ -232,7 +251,12 @@ def flake8_text(*args: str, cwd: Path, stdin: str | None = None, env: dict | Non
     flake8(*args, cwd=cwd, stdin=stdin, env=env)
     return subprocess.run(
         [sys.executable, "-m", "flake8", "--select=PAT", "--format=%(code)s %(row)d %(col)d %(text)s", *args],
-        cwd=cwd, input=stdin, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        check=False,
     ).stdout
 
 
@@ -254,11 +278,14 @@ def test_unknown_base_is_not_reported_on_modules_that_mention_no_engine(tmp_path
     assert flake8("--patchlint-base", "no-such-branch", "app/util.py", cwd=tmp_path) == []
 
 
-@pytest.mark.parametrize("pyproject, why", [
-    ('[tool.patchlint]\nbogus = 1\n', "bogus"),
-    ('[tool.patchlint\n', "invalid TOML"),
-    ('[tool.patchlint]\nmax-workflow-lifetime = "999999999d"\n', "max-workflow-lifetime"),
-])
+@pytest.mark.parametrize(
+    "pyproject, why",
+    [
+        ("[tool.patchlint]\nbogus = 1\n", "bogus"),
+        ("[tool.patchlint\n", "invalid TOML"),
+        ('[tool.patchlint]\nmax-workflow-lifetime = "999999999d"\n', "max-workflow-lifetime"),
+    ],
+)
 def test_broken_config_is_one_pat000(tmp_path: Path, pyproject: str, why: str):
     target = make_repo(tmp_path, OLD, NEW)
     (tmp_path / "pyproject.toml").write_text(pyproject)
@@ -308,15 +335,20 @@ def test_base_revision_libcst_cannot_parse_is_one_pat000_naming_the_base(tmp_pat
 # The stages of Temporal's samples-python patching sample: the workflow as first deployed, with
 # the patch, with deprecate_patch (stage 3), and with the patch gone.
 SAMPLE_ACTIVITIES = OLD.split("@workflow.defn")[0].replace("charge", "pre_patch").replace("notify", "post_patch")
-SAMPLE_DEPRECATED = SAMPLE_ACTIVITIES + '''
+SAMPLE_DEPRECATED = (
+    SAMPLE_ACTIVITIES
+    + """
 @workflow.defn
 class MyWorkflow:
     @workflow.run
     async def run(self) -> None:
         workflow.deprecate_patch("my-patch")
         await workflow.execute_activity(post_patch, start_to_close_timeout=timedelta(minutes=5))
-'''
-SAMPLE_IN_LOOP = SAMPLE_ACTIVITIES + '''
+"""
+)
+SAMPLE_IN_LOOP = (
+    SAMPLE_ACTIVITIES
+    + """
 @workflow.defn
 class MyWorkflow:
     @workflow.run
@@ -326,7 +358,8 @@ class MyWorkflow:
                 await workflow.execute_activity(post_patch, start_to_close_timeout=timedelta(minutes=5))
             else:
                 await workflow.execute_activity(pre_patch, start_to_close_timeout=timedelta(minutes=5))
-'''
+"""
+)
 
 
 @pytest.mark.parametrize("source, code", [(SAMPLE_DEPRECATED, "PAT208"), (SAMPLE_IN_LOOP, "PAT209")])
@@ -360,8 +393,9 @@ def git_logging_env(tmp_path: Path) -> tuple[dict, Path]:
 
 def make_tree(root: Path, plain: int) -> None:
     """``plain`` modules that mention no engine, two unchanged workflows and one changed one."""
-    make_repo(root, OLD, NEW, siblings={"other.py": OLD.replace("Order", "Other"),
-                                        "third.py": OLD.replace("Order", "Third")})
+    make_repo(
+        root, OLD, NEW, siblings={"other.py": OLD.replace("Order", "Other"), "third.py": OLD.replace("Order", "Third")}
+    )
     for n in range(plain):
         folder = root / f"pkg{n % 3}"
         folder.mkdir(exist_ok=True)
@@ -388,7 +422,11 @@ def test_git_calls_do_not_grow_with_the_files_that_cannot_matter(tmp_path: Path)
 def imports_libcst(*args: str, cwd: Path, stdin: str | None = None) -> bool:
     proc = subprocess.run(
         [sys.executable, "-X", "importtime", "-m", "flake8", "--select=PAT", *args],
-        cwd=cwd, input=stdin, capture_output=True, text=True, check=False,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert "Traceback" not in proc.stderr and "PAT000" not in proc.stdout, proc.stdout + proc.stderr
     return any(line.split("|")[-1].strip() == "libcst" for line in proc.stderr.splitlines())
@@ -401,18 +439,23 @@ def test_libcst_is_not_imported_for_what_cannot_matter(tmp_path: Path):
     (tmp_path / "pkg0" / "mod0.py").write_text(PLAIN.format(n=99))  # a change no workflow imports
     assert not imports_libcst(".", cwd=tmp_path)
     assert not imports_libcst("--stdin-display-name", "pkg0/mod0.py", "-", cwd=tmp_path, stdin="x = 2\n")
-    assert not imports_libcst("--stdin-display-name", "app/other.py", "-", cwd=tmp_path,
-                              stdin=(tmp_path / "app" / "other.py").read_text())
+    assert not imports_libcst(
+        "--stdin-display-name", "app/other.py", "-", cwd=tmp_path, stdin=(tmp_path / "app" / "other.py").read_text()
+    )
     # what can matter is analysed: an edited workflow buffer
     assert imports_libcst("--stdin-display-name", "app/other.py", "-", cwd=tmp_path, stdin=NEW)
 
 
 HELPER_OLD = "from app.steps import charge, reserve\n\n\ndef collect(order):\n    reserve(order)\n    charge(order)\n"
 HELPER_NEW = "from app.steps import charge, reserve\n\n\ndef collect(order):\n    charge(order)\n    reserve(order)\n"
-STEPS = "from dbos import DBOS\n\n\n@DBOS.step()\ndef reserve(order):\n    return order\n\n\n" \
+STEPS = (
+    "from dbos import DBOS\n\n\n@DBOS.step()\ndef reserve(order):\n    return order\n\n\n"
     "@DBOS.step()\ndef charge(order):\n    return order\n"
-DBOS_WORKFLOW = "from dbos import DBOS\n\nfrom app.helper import collect\n\n\n@DBOS.workflow()\n" \
+)
+DBOS_WORKFLOW = (
+    "from dbos import DBOS\n\nfrom app.helper import collect\n\n\n@DBOS.workflow()\n"
     "def order_flow(order):\n    collect(order)\n    DBOS.recv('approval')\n    return order\n"
+)
 
 
 def test_a_changed_helper_that_mentions_no_engine_is_analysed_in_its_importers(tmp_path: Path):

@@ -57,7 +57,13 @@ def flake8(*args: str, cwd: Path, env: dict, stdin: str | None = None, importtim
     """(PAT output lines, whether libcst was imported in the flake8 process)."""
     proc = subprocess.run(
         [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "flake8", "--select=PAT", FORMAT, *args],
-        cwd=cwd, input=stdin, capture_output=True, text=True, env=env, check=False, timeout=300,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+        timeout=300,
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
@@ -83,8 +89,16 @@ def wait_for_server(env: dict, cwd: Path, timeout: float = 60) -> None:
     while time.monotonic() < deadline:
         sockets = list(socket_dir(env).glob("*.sock")) if socket_dir(env).exists() else []
         if sockets:
-            _, imported = flake8("--patchlint-warm", "--stdin-display-name", "app/workflow.py", "-", cwd=cwd,
-                                 env=env, stdin=NEW, importtime=True)
+            _, imported = flake8(
+                "--patchlint-warm",
+                "--stdin-display-name",
+                "app/workflow.py",
+                "-",
+                cwd=cwd,
+                env=env,
+                stdin=NEW,
+                importtime=True,
+            )
             if not imported:
                 return
         time.sleep(0.2)
@@ -104,6 +118,7 @@ def alive(pid: int) -> bool:
 
 
 # --- off unless asked for ------------------------------------------------------------------------
+
 
 def test_disabled_by_default_creates_nothing(tmp_path: Path, env: dict):
     make_repo(tmp_path / "repo", OLD, NEW)
@@ -144,6 +159,7 @@ def test_a_directory_others_can_enter_is_not_used(tmp_path: Path, env: dict):
 
 # --- the server answers what the plugin answers in-process -----------------------------------------
 
+
 @pytest.mark.slow
 def test_warm_answers_as_cold_and_without_libcst(tmp_path: Path, env: dict):
     repo = tmp_path / "repo"
@@ -168,15 +184,23 @@ def test_warm_answers_as_cold_and_without_libcst(tmp_path: Path, env: dict):
         out, imported = flake8("--patchlint-warm", *args, cwd=repo, env=env, stdin=NEW, importtime=True)
         assert (out, imported) == (expected, False), args
     # the environment variable asks for it too; the buffer, not the file, is analysed
-    out, imported = flake8("--stdin-display-name", "app/workflow.py", "-", cwd=repo, env={**env, warm_env(): "1"},
-                           stdin=OLD, importtime=True)
+    out, imported = flake8(
+        "--stdin-display-name",
+        "app/workflow.py",
+        "-",
+        cwd=repo,
+        env={**env, warm_env(): "1"},
+        stdin=OLD,
+        importtime=True,
+    )
     assert (out, imported) == ([], False)
     # the working tree changes between runs: the server sees it (nothing is kept from a run to the next)
     git(repo, "commit", "-q", "-am", "insert notify")
     assert flake8("--patchlint-warm", "app/workflow.py", cwd=repo, env=env, importtime=True) == ([], False)
     (repo / "app" / "workflow.py").write_text(OLD)
-    out, imported = flake8("--patchlint-warm", "--patchlint-base", "HEAD~1", "app/workflow.py", cwd=repo, env=env,
-                           importtime=True)
+    out, imported = flake8(
+        "--patchlint-warm", "--patchlint-base", "HEAD~1", "app/workflow.py", cwd=repo, env=env, importtime=True
+    )
     assert (out, imported) == ([], False)
     (repo / "pyproject.toml").write_text("[tool.patchlint]\nbogus = 1\n")
     out, _ = flake8("--patchlint-warm", "--stdin-display-name", "app/workflow.py", "-", cwd=repo, env=env, stdin=NEW)
@@ -197,8 +221,16 @@ def test_warm_matches_cold_on_every_case(case, tmp_path: Path, env: dict):
     flake8("--patchlint-warm", "app/workflow.py", cwd=repo, env=env)
     wait_for_server(env, repo)
     assert flake8("--patchlint-warm", "app", cwd=repo, env=env, importtime=True) == (cold, False)
-    assert flake8("--patchlint-warm", "--stdin-display-name", "app/workflow.py", "-", cwd=repo, env=env,
-                  stdin=case.new, importtime=True) == (cold_stdin, False)
+    assert flake8(
+        "--patchlint-warm",
+        "--stdin-display-name",
+        "app/workflow.py",
+        "-",
+        cwd=repo,
+        env=env,
+        stdin=case.new,
+        importtime=True,
+    ) == (cold_stdin, False)
 
 
 # --- a server that cannot be trusted or that dies is not used ------------------------------------
@@ -217,8 +249,13 @@ def test_a_stale_server_is_told_to_exit_and_replaced(tmp_path: Path, env: dict):
     make_repo(repo, OLD, NEW)
     expected = flake8("app/workflow.py", cwd=repo, env=env)[0]
     directory = warm.private_directory(str(socket_dir(env)), create=True)
-    key = subprocess.run([sys.executable, "-c", "from patchlint.integrations import warm; print(warm.server_key())"],
-                         env=env, capture_output=True, text=True, check=True).stdout.strip()
+    key = subprocess.run(
+        [sys.executable, "-c", "from patchlint.integrations import warm; print(warm.server_key())"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     stale = subprocess.Popen([sys.executable, "-c", STALE_SERVER, directory, key, "120"], env=env)
     try:
         deadline = time.monotonic() + 60
@@ -256,14 +293,28 @@ def test_a_server_killed_mid_request_falls_back_to_in_process(tmp_path: Path, en
     make_repo(repo, OLD, NEW)
     expected = flake8("--stdin-display-name", "app/workflow.py", "-", cwd=repo, env=env, stdin=NEW)[0]
     directory = warm.private_directory(str(socket_dir(env)), create=True)
-    key = subprocess.run([sys.executable, "-c", "from patchlint.integrations import warm; print(warm.server_key())"],
-                         env=env, capture_output=True, text=True, check=True).stdout.strip()
-    dying = subprocess.Popen([sys.executable, "-c", DYING_SERVER, os.path.join(directory, f"{key}.sock")],
-                             stdout=subprocess.PIPE, text=True)
+    key = subprocess.run(
+        [sys.executable, "-c", "from patchlint.integrations import warm; print(warm.server_key())"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    dying = subprocess.Popen(
+        [sys.executable, "-c", DYING_SERVER, os.path.join(directory, f"{key}.sock")], stdout=subprocess.PIPE, text=True
+    )
     try:
         assert dying.stdout.readline() == "ready\n"
-        out, imported = flake8("--patchlint-warm", "--stdin-display-name", "app/workflow.py", "-", cwd=repo, env=env,
-                               stdin=NEW, importtime=True)
+        out, imported = flake8(
+            "--patchlint-warm",
+            "--stdin-display-name",
+            "app/workflow.py",
+            "-",
+            cwd=repo,
+            env=env,
+            stdin=NEW,
+            importtime=True,
+        )
         assert (out, imported) == (expected, True)
         assert dying.wait(timeout=30) == -signal.SIGKILL
     finally:
@@ -284,9 +335,19 @@ def test_server_key_follows_the_environment_git_reads(monkeypatch):
 def request(cwd: Path, filename: str, text: str, **overrides) -> dict:
     from patchlint import __version__
 
-    return {"protocol": warm.PROTOCOL, "version": __version__, "identity": warm.identity(), "session": "s",
-            "cwd": str(cwd), "filename": filename, "text": text, "rev": "HEAD", "explicit": False,
-            "from_disk": False, **overrides}
+    return {
+        "protocol": warm.PROTOCOL,
+        "version": __version__,
+        "identity": warm.identity(),
+        "session": "s",
+        "cwd": str(cwd),
+        "filename": filename,
+        "text": text,
+        "rev": "HEAD",
+        "explicit": False,
+        "from_disk": False,
+        **overrides,
+    }
 
 
 def test_the_server_answers_what_the_plugin_answers_in_process(tmp_path: Path):
@@ -302,8 +363,9 @@ def test_the_server_answers_what_the_plugin_answers_in_process(tmp_path: Path):
                 expected = results(filename, text, "HEAD", False, False, Run())
                 os.chdir("/")
                 assert server.answer(request(directory, filename, text)) == {"results": expected}
-        assert [code.split()[0] for _, _, code in server.answer(request(tmp_path, "app/workflow.py", NEW))["results"]] \
-            == ["PAT101"]
+        assert [
+            code.split()[0] for _, _, code in server.answer(request(tmp_path, "app/workflow.py", NEW))["results"]
+        ] == ["PAT101"]
         git(tmp_path, "commit", "-q", "-am", "insert notify")  # a new run (session) sees the new HEAD
         assert server.answer(request(tmp_path, "app/workflow.py", NEW, session="t")) == {"results": []}
         assert os.getcwd() == "/"

@@ -29,8 +29,13 @@ HOSTILE_REVISIONS = [
 
 def sh(cwd: Path, *args: str) -> str:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    proc = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false",
-                           *args], cwd=cwd, capture_output=True, env=env, check=False)
+    proc = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
+        cwd=cwd,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.decode("utf-8", "surrogateescape").strip()
 
@@ -110,8 +115,13 @@ def test_show_many_reads_a_file_whose_name_holds_a_newline(repo: Path):
 @pytest.mark.parametrize("flag", ["--base", "--head"])
 def test_cli_refuses_an_option_as_revision_with_one_line_and_exit_2(repo: Path, tmp_path: Path, flag: str):
     marker = tmp_path / "pwned"
-    proc = subprocess.run([sys.executable, "-I", "-m", "patchlint", "check", f"{flag}=--output={marker}"],
-                          cwd=repo, capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-m", "patchlint", "check", f"{flag}=--output={marker}"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert proc.stdout == ""
     (line,) = proc.stderr.splitlines()

@@ -6,13 +6,30 @@ from patchlint.findings import Finding, Report, Severity
 from patchlint.report import github
 
 
-def finding(code="PAT101", severity=Severity.ERROR, path="app/workflow.py", line=14, column=8,
-            end_line=None, end_column=40, message="step inserted", workflow="Order") -> Finding:
+def finding(
+    code="PAT101",
+    severity=Severity.ERROR,
+    path="app/workflow.py",
+    line=14,
+    column=8,
+    end_line=None,
+    end_column=40,
+    message="step inserted",
+    workflow="Order",
+) -> Finding:
     return Finding(
-        code=code, severity=severity, path=path, line=line, column=column,
-        end_line=line if end_line is None else end_line, end_column=end_column,
-        workflow=workflow, engine="temporal", message=message,
-        old_steps=("activity a", "activity b"), new_steps=("activity a", "activity x", "activity b"),
+        code=code,
+        severity=severity,
+        path=path,
+        line=line,
+        column=column,
+        end_line=line if end_line is None else end_line,
+        end_column=end_column,
+        workflow=workflow,
+        engine="temporal",
+        message=message,
+        old_steps=("activity a", "activity b"),
+        new_steps=("activity a", "activity x", "activity b"),
     )
 
 
@@ -31,9 +48,7 @@ NASTY = "100% sure:\r\nline two, with: colons,commas %0A and a literal escape"
 
 def test_escape_data_matches_toolkit_and_keeps_colons_and_commas():
     assert github.escape_data(NASTY) == toolkit_escape_data(NASTY)
-    assert github.escape_data(NASTY) == (
-        "100%25 sure:%0D%0Aline two, with: colons,commas %250A and a literal escape"
-    )
+    assert github.escape_data(NASTY) == ("100%25 sure:%0D%0Aline two, with: colons,commas %250A and a literal escape")
 
 
 def test_escape_property_matches_toolkit():
@@ -65,12 +80,14 @@ def test_severity_maps_to_commands():
 
 
 def test_render_orders_worst_first_then_by_place():
-    report = Report(findings=[
-        finding(code="PAT111", severity=Severity.WARNING, line=2),
-        finding(code="PAT999", severity=Severity.INFO, line=1),
-        finding(code="PAT102", line=30, path="b.py"),
-        finding(code="PAT101", line=20, path="a.py"),
-    ])
+    report = Report(
+        findings=[
+            finding(code="PAT111", severity=Severity.WARNING, line=2),
+            finding(code="PAT999", severity=Severity.INFO, line=1),
+            finding(code="PAT102", line=30, path="b.py"),
+            finding(code="PAT101", line=20, path="a.py"),
+        ]
+    )
     lines = github.render(report).splitlines()
     assert [ln.split()[0] for ln in lines] == ["::error", "::error", "::warning", "::notice"]
     assert [ln.rsplit("title=", 1)[1].split("::")[0] for ln in lines] == ["PAT101", "PAT102", "PAT111", "PAT999"]
@@ -82,8 +99,10 @@ def test_no_findings_no_output():
 
 def test_engine_and_fix_ride_on_lines_of_their_own_and_stay_escaped():
     f = finding(message="Order: activity x inserted before activity b; open runs past event 11 fail")
-    f = f.with_(engine_message="Activity type of scheduled event 'b\n::error::pwned' does not match",
-                fix='if workflow.patched("add-x"):  # around the inserted steps only')
+    f = f.with_(
+        engine_message="Activity type of scheduled event 'b\n::error::pwned' does not match",
+        fix='if workflow.patched("add-x"):  # around the inserted steps only',
+    )
     line = github.annotation(f)
     assert "\n" not in line and "\r" not in line
     message = line.split("::", 2)[2]

@@ -104,9 +104,10 @@ def test_align_keeps_a_longest_common_subsequence(old, new):
     starts = [(op.i1, op.j1) for op in ops] + [(len(old), len(new))]
     assert starts == [(0, 0)] + [(op.i2, op.j2) for op in ops]  # contiguous, covering both
     assert sum(op.i2 - op.i1 for op in ops if op.kind == "equal") == _lcs_length(old, new)
-    assert all(old[op.i1:op.i2] == new[op.j1:op.j2] for op in ops if op.kind == "equal")
+    assert all(old[op.i1 : op.i2] == new[op.j1 : op.j2] for op in ops if op.kind == "equal")
 
 
 def test_an_insertion_between_equal_steps_is_an_insertion():
     assert differences(align(list("ALLL"), list("ALALL")), list("ALLL"), list("ALALL")) == [
-        Opcode("insert", 2, 2, 2, 3)]
+        Opcode("insert", 2, 2, 2, 3)
+    ]

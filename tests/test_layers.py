@@ -16,8 +16,16 @@ PACKAGE = Path(__file__).resolve().parent.parent / "patchlint"
 # Bottom to top. A module belongs to the layer of the longest name here that is it or its package;
 # ``patchlint`` alone is the package's ``__init__`` (its version).
 LAYERS: list[tuple[str, ...]] = [
-    ("patchlint", "patchlint.escape", "patchlint.errors", "patchlint.findings", "patchlint.model",
-     "patchlint.git", "patchlint.files", "patchlint.deployment"),  # data types, errors, file and git reads
+    (
+        "patchlint",
+        "patchlint.escape",
+        "patchlint.errors",
+        "patchlint.findings",
+        "patchlint.model",
+        "patchlint.git",
+        "patchlint.files",
+        "patchlint.deployment",
+    ),  # data types, errors, file and git reads
     ("patchlint.extract",),  # libcst → model
     ("patchlint.semantics",),  # the one interpreter: runs, histories, replay
     ("patchlint.diff",),  # two models → changes, each judged by the interpreter
@@ -25,7 +33,13 @@ LAYERS: list[tuple[str, ...]] = [
     ("patchlint.rules",),  # one module per rule; each builds its own findings
     ("patchlint.suppression",),  # selection of rule codes, # noqa
     ("patchlint.config",),  # [tool.patchlint]: selection, deployment models
-    ("patchlint.api", "patchlint.check", "patchlint.replay", "patchlint.steps", "patchlint.testing"),  # the library's entry points
+    (
+        "patchlint.api",
+        "patchlint.check",
+        "patchlint.replay",
+        "patchlint.steps",
+        "patchlint.testing",
+    ),  # the library's entry points
     ("patchlint.report",),  # text, json, sarif, github, summary
     ("patchlint.integrations", "patchlint.__main__"),  # cli, flake8, Action, live sources, history io
 ]
@@ -102,12 +116,15 @@ def test_known_upward_arrows_still_exist():
     assert not gone, f"fixed, strike them off KNOWN_UPWARD: {gone}"
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from patchlint import git\n", {"patchlint.git"}),
-    ("def f():\n    from patchlint.api import Report\n", {"patchlint.api"}),
-    ("from patchlint import __version__\n", {"patchlint"}),
-    ("from .findings import Finding\n", {"patchlint.findings"}),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("from patchlint import git\n", {"patchlint.git"}),
+        ("def f():\n    from patchlint.api import Report\n", {"patchlint.api"}),
+        ("from patchlint import __version__\n", {"patchlint"}),
+        ("from .findings import Finding\n", {"patchlint.findings"}),
+    ],
+)
 def test_imports_are_read_everywhere(tmp_path, monkeypatch, source, expected):
     """The reader sees local and relative imports (it would pass vacuously if it did not)."""
     module = PACKAGE / "_layers_probe.py"

@@ -26,8 +26,9 @@ def test_scan_counts_calls_and_ignores_comments_and_mock_patch():
 
 
 def _rev(day: int, patched=None, deprecated=None) -> PatchEdit:
-    return PatchEdit(f"c{day}", datetime(2024, 1, day, tzinfo=timezone.utc), "w.py",
-                    PatchCalls(patched or {}, deprecated or {}))
+    return PatchEdit(
+        f"c{day}", datetime(2024, 1, day, tzinfo=timezone.utc), "w.py", PatchCalls(patched or {}, deprecated or {})
+    )
 
 
 def test_era_stages_reuse_and_growth():
@@ -46,8 +47,9 @@ def test_history_follows_renames_and_sees_the_working_tree(tmp_path):
     commit(tmp_path, samples.TEMPORAL_PATCHED, "2024-01-10", "patched")
     (tmp_path / "flows").mkdir()
     subprocess.run(["git", "mv", "workflow.py", "flows/orders.py"], cwd=tmp_path, check=True)
-    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "move"],
-                   cwd=tmp_path, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "move"], cwd=tmp_path, check=True
+    )
     (tmp_path / "flows" / "orders.py").write_text(samples.TEMPORAL_DEPRECATED)
     history = History(tmp_path, datetime(2024, 6, 1, tzinfo=timezone.utc))
     era = history.era("flows/orders.py", None, "my-patch")

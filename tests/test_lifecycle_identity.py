@@ -17,7 +17,7 @@ from patchlint.check import check_repo
 
 LIFETIME = '[tool.patchlint]\nmax-workflow-lifetime = "30d"\n'
 
-_STAGE = '''from datetime import timedelta
+_STAGE = """from datetime import timedelta
 
 from temporalio import workflow
 
@@ -30,7 +30,7 @@ class MyWorkflow:
     @workflow.run
     async def run(self) -> str:
 {body}
-'''
+"""
 _ACT = "await workflow.execute_activity({}, start_to_close_timeout=timedelta(minutes=5))"
 PRE, POST = _ACT.format("pre_patch"), _ACT.format("post_patch")
 
@@ -45,7 +45,7 @@ DEPRECATED = stage('workflow.deprecate_patch("my-patch")', f"return {POST}")
 COMPLETE = stage(f"return {POST}")
 BODY_LINE = 13  # first line of the run method's body in ``stage(...)``
 
-ACTIVITIES = '''from temporalio import activity
+ACTIVITIES = """from temporalio import activity
 
 
 @activity.defn
@@ -56,7 +56,7 @@ async def pre_patch() -> str:
 @activity.defn
 async def post_patch() -> str:
     return "post"
-'''
+"""
 
 # The four stages of the sample, each in its own file, all defining MyWorkflow.
 SAMPLE = {
@@ -83,8 +83,7 @@ NAMESAKES = {
 
 
 def _git(root: Path, *args: str, env=None) -> str:
-    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True,
-                          env=env).stdout.strip()
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout.strip()
 
 
 def commit(root: Path, date: str, files: dict[str, str | None], message: str = "change") -> str:
@@ -99,8 +98,15 @@ def commit(root: Path, date: str, files: dict[str, str | None], message: str = "
             file.parent.mkdir(parents=True, exist_ok=True)
             file.write_text(text, encoding="utf-8")
     stamp = f"{date}T12:00:00+00:00"
-    env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp, "GIT_AUTHOR_NAME": "t",
-           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_DATE": stamp,
+        "GIT_COMMITTER_DATE": stamp,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
     _git(root, "add", "-A", env=env)
     _git(root, "-c", "commit.gpgsign=false", "commit", "-q", "--allow-empty", "-m", message, env=env)
     return _git(root, "rev-parse", "HEAD")
@@ -161,8 +167,11 @@ def test_new_patch_in_a_loop_is_still_reported(tmp_path):
 def test_a_namesake_in_another_module_lends_no_history(tmp_path):
     """b.py's MyWorkflow deprecates "my-patch" it never patched; a.py's MyWorkflow has patched it
     for months. That is a premature deprecation of b's runs (error), whatever a.py did."""
-    base = commit(tmp_path, "2024-01-01", {"pyproject.toml": LIFETIME, **SAMPLE,
-                                           "flows/__init__.py": "", "flows/a.py": PATCHED, "flows/b.py": INITIAL})
+    base = commit(
+        tmp_path,
+        "2024-01-01",
+        {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "", "flows/a.py": PATCHED, "flows/b.py": INITIAL},
+    )
     head = commit(tmp_path, "2024-06-01", {"flows/a.py": PATCHED + "# touched\n", "flows/b.py": DEPRECATED})
     assert check(tmp_path, base, head) == [
         f"flows/a.py:{BODY_LINE} PAT205 info",  # a's own patch is five months old: ready to deprecate
@@ -173,8 +182,11 @@ def test_a_namesake_in_another_module_lends_no_history(tmp_path):
 def test_a_namesake_keeps_its_own_patch(tmp_path):
     """b.py removes its patch without deprecating it (PAT201); a.py, same type name, still patches
     the same id: a's call is not b's."""
-    base = commit(tmp_path, "2024-01-01", {"pyproject.toml": LIFETIME, **SAMPLE,
-                                           "flows/__init__.py": "", "flows/a.py": PATCHED, "flows/b.py": PATCHED})
+    base = commit(
+        tmp_path,
+        "2024-01-01",
+        {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "", "flows/a.py": PATCHED, "flows/b.py": PATCHED},
+    )
     head = commit(tmp_path, "2024-06-01", {"flows/a.py": PATCHED + "# touched\n", "flows/b.py": COMPLETE})
     assert check(tmp_path, base, head) == [f"flows/a.py:{BODY_LINE} PAT205 info", "flows/b.py:10 PAT201 error"]
 
@@ -182,8 +194,11 @@ def test_a_namesake_keeps_its_own_patch(tmp_path):
 def test_a_move_is_followed_beside_a_namesake(tmp_path):
     """a.py moves to c.py (git mv) and deprecates a patch it shipped 15 days earlier, while b.py
     defines another MyWorkflow: the move is unambiguous, the dates come from a.py's history."""
-    commit(tmp_path, "2024-01-01", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "",
-                                    "flows/a.py": INITIAL, "flows/b.py": INITIAL})
+    commit(
+        tmp_path,
+        "2024-01-01",
+        {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "", "flows/a.py": INITIAL, "flows/b.py": INITIAL},
+    )
     base = commit(tmp_path, "2024-01-10", {"flows/a.py": PATCHED})
     _git(tmp_path, "mv", "flows/a.py", "flows/c.py")
     head = commit(tmp_path, "2024-01-25", {"flows/c.py": DEPRECATED, "flows/b.py": INITIAL + "# touched\n"})
@@ -194,8 +209,11 @@ def test_an_ambiguous_move_is_not_followed(tmp_path):
     """Two MyWorkflow modules (one patched, one not) are both replaced by one new module that
     deprecates the patch: which one it continues is unknowable, so no history is borrowed from
     either (no PAT202 "too young" from a.py's dates, no PAT202 error from b.py's absence)."""
-    base = commit(tmp_path, "2024-01-10", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "",
-                                           "flows/a.py": PATCHED, "flows/b.py": INITIAL})
+    base = commit(
+        tmp_path,
+        "2024-01-10",
+        {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "", "flows/a.py": PATCHED, "flows/b.py": INITIAL},
+    )
     head = commit(tmp_path, "2024-01-25", {"flows/a.py": None, "flows/b.py": None, "flows/c.py": DEPRECATED})
     assert check(tmp_path, base, head) == []
 
@@ -217,14 +235,17 @@ def test_one_module_registering_a_type_name_twice(tmp_path):
     """samples-python's hello_patch.py keeps V1 and V2 of "patch-workflow" side by side (two
     classes, one type name, for two workers). Touching the file must not read as V2's patch
     being removed (PAT201): each class is paired with itself."""
-    v1 = stage(f"return {PRE}").replace("@workflow.defn\nclass MyWorkflow:",
-                                        '@workflow.defn(name="patch-workflow")\nclass MyWorkflowV1:')
-    v2 = PATCHED.split("@workflow.defn", 1)[1].replace("\nclass MyWorkflow:",
-                                                        '(name="patch-workflow")\nclass MyWorkflowV2:')
+    v1 = stage(f"return {PRE}").replace(
+        "@workflow.defn\nclass MyWorkflow:", '@workflow.defn(name="patch-workflow")\nclass MyWorkflowV1:'
+    )
+    v2 = PATCHED.split("@workflow.defn", 1)[1].replace(
+        "\nclass MyWorkflow:", '(name="patch-workflow")\nclass MyWorkflowV2:'
+    )
     both = v1 + "\n\n@workflow.defn" + v2
     assert both.count('name="patch-workflow"') == 2 and "MyWorkflowV2" in both
-    base = commit(tmp_path, "2024-01-01", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "",
-                                           "flows/hello.py": both})
+    base = commit(
+        tmp_path, "2024-01-01", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "", "flows/hello.py": both}
+    )
     head = commit(tmp_path, "2024-01-05", touched({"flows/hello.py": both}))
     assert check(tmp_path, base, head) == []
 
@@ -233,7 +254,8 @@ def _two_workflows_one_module() -> str:
     """V2 (patched) and V3 (deprecated) of a patch as two workflow types in one module."""
     v2 = PATCHED.replace("@workflow.defn\nclass MyWorkflow:", '@workflow.defn(name="patch-workflow")\nclass V2:')
     v3 = DEPRECATED.split("@workflow.defn", 1)[1].replace(
-        "\nclass MyWorkflow:", '(name="patch-workflow-v3")\nclass V3:')
+        "\nclass MyWorkflow:", '(name="patch-workflow-v3")\nclass V3:'
+    )
     return v2 + "\n\n@workflow.defn" + v3
 
 
@@ -245,8 +267,9 @@ def test_two_workflows_of_one_module_keep_their_own_patch_history(tmp_path):
     from patchlint.lifecycle.inventory import inventory
 
     text = _two_workflows_one_module()
-    base = commit(tmp_path, "2023-03-01", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "",
-                                           "flows/hello.py": text})
+    base = commit(
+        tmp_path, "2023-03-01", {"pyproject.toml": LIFETIME, **SAMPLE, "flows/__init__.py": "", "flows/hello.py": text}
+    )
     head = commit(tmp_path, "2024-01-01", touched({"flows/hello.py": text}))
     v3_line = text.splitlines().index('        workflow.deprecate_patch("my-patch")') + 1
     assert check(tmp_path, base, head) == [
@@ -264,20 +287,20 @@ def test_definition_block_is_the_top_level_definition_only():
     from patchlint.lifecycle.calls import definition_block
 
     text = (
-        "import x\n"                       # 1
-        "\n"                               # 2
-        "@workflow.defn\n"                 # 3
-        "class A:\n"                       # 4
-        "    def run(self):\n"             # 5
-        "        patched('a')\n"           # 6
-        "# a comment at column 0\n"        # 7
-        "        patched('still-a')\n"     # 8
-        "\n"                               # 9
-        "@workflow.defn\n"                 # 10
-        "class AB:\n"                      # 11
-        "    pass\n"                       # 12
-        "async def helper():\n"            # 13
-        "    patched('h')\n"               # 14
+        "import x\n"  # 1
+        "\n"  # 2
+        "@workflow.defn\n"  # 3
+        "class A:\n"  # 4
+        "    def run(self):\n"  # 5
+        "        patched('a')\n"  # 6
+        "# a comment at column 0\n"  # 7
+        "        patched('still-a')\n"  # 8
+        "\n"  # 9
+        "@workflow.defn\n"  # 10
+        "class AB:\n"  # 11
+        "    pass\n"  # 12
+        "async def helper():\n"  # 13
+        "    patched('h')\n"  # 14
     )
     first, last, block = definition_block(text, "A")
     assert (first, last) == (4, 9) and "still-a" in block and "AB" not in block

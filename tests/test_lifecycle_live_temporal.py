@@ -85,8 +85,14 @@ class Deprecated(_Base):
 async def leave_open(client: Client, cls, workflow_id: str) -> None:
     """Run ``cls`` on its own worker until the run sits past its patch point, then drop the worker."""
     queue = "lifecycle"
-    async with Worker(client, task_queue=queue, workflows=[cls], activities=[pre_patch, post_patch],
-                      workflow_runner=UnsandboxedWorkflowRunner(), max_cached_workflows=0):
+    async with Worker(
+        client,
+        task_queue=queue,
+        workflows=[cls],
+        activities=[pre_patch, post_patch],
+        workflow_runner=UnsandboxedWorkflowRunner(),
+        max_cached_workflows=0,
+    ):
         handle = await client.start_workflow(TYPE, id=workflow_id, task_queue=queue)
         deadline = time.monotonic() + 30
         while not await handle.query("waiting"):
@@ -109,6 +115,7 @@ def test_temporal_live_counts(tmp_path):
     suffix = uuid.uuid4().hex[:6]
 
     with dev_server() as address:
+
         async def setup() -> Client:
             client = await Client.connect(address)
             for cls, name in ((Initial, "initial"), (Patched, "patched"), (Deprecated, "deprecated")):

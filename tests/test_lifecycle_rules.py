@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from patchlint.config import Config
 from patchlint.model.program import (
-    DeprecatePatch, Loop, ModuleModel, Parallel, Patched, Seq, Span, Step, Workflow,
+    DeprecatePatch,
+    Loop,
+    ModuleModel,
+    Parallel,
+    Patched,
+    Seq,
+    Span,
+    Step,
+    Workflow,
 )
 from patchlint.rules.context import RuleContext
 from patchlint.rules.pat202_premature_deprecate import PrematureDeprecate
@@ -44,7 +52,9 @@ def test_pat209_loop_parallel_and_dbos_async():
 
 def test_pat206_non_literal_ids():
     assert codes(PatchIdNotLiteral, wf(guarded(None, 5), DeprecatePatch(None, at(7)))) == [
-        ("PAT206", 5, "warning"), ("PAT206", 7, "warning")]
+        ("PAT206", 5, "warning"),
+        ("PAT206", 7, "warning"),
+    ]
     assert codes(PatchIdNotLiteral, wf(guarded("p", 5))) == []
 
 

@@ -61,7 +61,9 @@ def test_scenario(path, index, tmp_path):
     built = build(tmp_path, scenario)
     (base, old_path, old_text), (head, new_path, new_text) = built[check["base"]], built[check["head"]]
     report = analyze_revisions(
-        {old_path: old_text}, {new_path: new_text}, config=from_table(scenario.get("config", {})),
+        {old_path: old_text},
+        {new_path: new_text},
+        config=from_table(scenario.get("config", {})),
         repo=RepoRef(tmp_path, base, head),
     )
     got = sorted(f"{f.code} {f.line} {f.severity.value}" for f in report.findings)

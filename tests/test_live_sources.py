@@ -23,9 +23,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from patchlint.integrations.cli import patches, replay
 from patchlint.integrations.live_sources import redact
-from patchlint.integrations.cli import patches
-from patchlint.integrations.cli import replay
 from patchlint.lifecycle import samples
 from patchlint.testing import commit, init
 
@@ -145,7 +144,9 @@ def assert_one_line_error(result, needle: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["replay", "patches"])
-@pytest.mark.parametrize("url", ["sqlite:///nope.sqlite", "sqlite:///nope.sqlite?mode=rwc&x=", "sqlite:///sub/nope.sqlite"])
+@pytest.mark.parametrize(
+    "url", ["sqlite:///nope.sqlite", "sqlite:///nope.sqlite?mode=rwc&x=", "sqlite:///sub/nope.sqlite"]
+)
 def test_missing_sqlite_database_is_one_line_and_nothing_is_created(layout, command, url):
     repo, _ = layout
     result = RUN[command](repo, url)
@@ -218,8 +219,11 @@ def test_password_in_a_working_url_is_not_in_the_report(layout, command):
     [
         ("at postgresql://a:b%40c@h/d", "postgresql://a:b%40c@h/d", "at postgresql://a:***@h/d"),
         ("failed for b@c", "postgresql://a:b%40c@h/d", "failed for ***"),
-        ("x postgres://h/d?user=u&password=pw&sslmode=require", "postgres://h/d?user=u&password=pw&sslmode=require",
-         "x postgres://h/d?user=u&password=***&sslmode=require"),
+        (
+            "x postgres://h/d?user=u&password=pw&sslmode=require",
+            "postgres://h/d?user=u&password=pw&sslmode=require",
+            "x postgres://h/d?user=u&password=***&sslmode=require",
+        ),
         ("host=h password='a b' dbname=d", "host=h password='a b' dbname=d", "host=h password=*** dbname=d"),
         ("sqlite:///x.db", "sqlite:///x.db", "sqlite:///x.db"),
     ],
@@ -309,8 +313,9 @@ def tcp_server(behaviour):
 def run_cli(cwd: Path, *args: str):
     """A real process: what happens at interpreter exit (the Temporal core's crashes) is seen too."""
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=60, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    )
     return proc, time.monotonic() - start
 
 
@@ -374,16 +379,34 @@ def postgres():
     if prefix:
         os.chown(home, pwd.getpwnam("nobody").pw_uid, -1)
     try:
-        subprocess.run([*prefix, initdb, "-D", str(home / "data"), "-U", "postgres", "--auth=trust", "-N"],
-                       check=True, capture_output=True, timeout=120)
+        subprocess.run(
+            [*prefix, initdb, "-D", str(home / "data"), "-U", "postgres", "--auth=trust", "-N"],
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
     except BaseException:
         shutil.rmtree(home, ignore_errors=True)
         raise
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    proc = subprocess.Popen([*prefix, server, "-D", str(home / "data"), "-p", str(port), "-k", str(home),
-                             "-c", "listen_addresses=127.0.0.1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            *prefix,
+            server,
+            "-D",
+            str(home / "data"),
+            "-p",
+            str(port),
+            "-k",
+            str(home),
+            "-c",
+            "listen_addresses=127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
     try:
         deadline = time.monotonic() + 30
@@ -397,10 +420,14 @@ def postgres():
                 time.sleep(0.2)
         with con:
             con.execute("CREATE SCHEMA dbos")
-            con.execute("CREATE TABLE dbos.workflow_status (workflow_uuid TEXT PRIMARY KEY, name TEXT, status TEXT, "
-                        "parent_workflow_id TEXT, created_at BIGINT)")
+            con.execute(
+                "CREATE TABLE dbos.workflow_status (workflow_uuid TEXT PRIMARY KEY, name TEXT, status TEXT, "
+                "parent_workflow_id TEXT, created_at BIGINT)"
+            )
             con.execute("CREATE TABLE dbos.operation_outputs (workflow_uuid TEXT, function_id INT, function_name TEXT)")
-            con.execute("INSERT INTO dbos.workflow_status VALUES (%s, 'my_workflow', 'PENDING', NULL, 1)", (WORKFLOW_ID,))
+            con.execute(
+                "INSERT INTO dbos.workflow_status VALUES (%s, 'my_workflow', 'PENDING', NULL, 1)", (WORKFLOW_ID,)
+            )
             con.execute("INSERT INTO dbos.operation_outputs VALUES (%s, 1, 'pre_patch')", (WORKFLOW_ID,))
         yield url
     finally:

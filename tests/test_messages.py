@@ -70,8 +70,9 @@ def test_every_fix_pastes_and_uses_the_engines_api(rule, example, tmp_path):
         code = f.fix.split("  #", 1)[0]
         if f.engine == "dbos":
             assert "workflow." not in code and "dbos.patch" not in code and "dbos.deprecate" not in code, f.fix
-            assert re.search(r"\bDBOS\.(patch|deprecate_patch|patch_async|deprecate_patch_async|workflow)\(", code) \
-                or code.startswith("else:"), f.fix
+            assert re.search(
+                r"\bDBOS\.(patch|deprecate_patch|patch_async|deprecate_patch_async|workflow)\(", code
+            ) or code.startswith("else:"), f.fix
         else:
             assert "DBOS" not in code, f.fix
             assert re.search(r"\bworkflow\.(patched|deprecate_patch|defn)\(", code) or code.startswith("else:"), f.fix
@@ -82,7 +83,7 @@ def pasted(source: str, line: int, fix: str) -> str:
     lines = source.splitlines()
     target = lines[line - 1]
     indent = target[: len(target) - len(target.lstrip())]
-    lines[line - 1: line] = [indent + fix, indent + "    " + target.lstrip()]
+    lines[line - 1 : line] = [indent + fix, indent + "    " + target.lstrip()]
     return "\n".join(lines) + "\n"
 
 
@@ -97,7 +98,7 @@ def test_the_suggested_fix_pasted_as_written_clears_the_error(engine):
 
 
 def test_dbos_fixes_call_the_class_and_async_workflows_await_patch_async():
-    old = '''
+    old = """
 from dbos import DBOS
 
 @DBOS.step()
@@ -110,16 +111,20 @@ async def b(): ...
 async def order():
     await a()
     await b()
-'''
+"""
     new = old.replace("    await a()\n    await b()", "    await b()\n    await a()")
     (f,) = analyze_texts(old, new, "workflow.py").findings
     assert f.fix.startswith('if await DBOS.patch_async("reorder-b"):'), f.fix
-    sync = analyze_texts(old.replace("async def", "def").replace("await ", ""),
-                         new.replace("async def", "def").replace("await ", ""), "workflow.py").findings
+    sync = analyze_texts(
+        old.replace("async def", "def").replace("await ", ""),
+        new.replace("async def", "def").replace("await ", ""),
+        "workflow.py",
+    ).findings
     assert sync[0].fix.startswith('if DBOS.patch("reorder-b"):'), sync[0].fix
 
 
 # --- the formats -----------------------------------------------------------------------------------
+
 
 def run(*args):
     result = CliRunner().invoke(main, [*args, "--no-color"] if args[0] in ("diff", "check") else list(args))
@@ -136,16 +141,20 @@ def test_text_prints_message_then_engine_and_fix_lines_and_steps_only_on_request
     lines = out.splitlines()
     (head,) = [ln for ln in lines if " PAT101 " in ln]
     at = lines.index(head)
-    assert head.endswith("OrderWorkflow: activity check_fraud inserted before activity ship_order; "
-                         "open runs past event 17 fail")
-    assert lines[at + 1] == ("      engine: [TMPRL1100] Nondeterminism error: Activity type of scheduled event "
-                             "'ship_order' does not match activity type of activity command 'check_fraud'")
+    assert head.endswith(
+        "OrderWorkflow: activity check_fraud inserted before activity ship_order; open runs past event 17 fail"
+    )
+    assert lines[at + 1] == (
+        "      engine: [TMPRL1100] Nondeterminism error: Activity type of scheduled event "
+        "'ship_order' does not match activity type of activity command 'check_fraud'"
+    )
     assert lines[at + 2] == '      fix: if workflow.patched("add-check-fraud"):  # around the inserted steps only'
     assert "old (base)" not in out
     shown = run("diff", "--show-steps", *example_args())
-    table = shown[shown.index("      old (base)"):shown.index("\npatchlint:")]
+    table = shown[shown.index("      old (base)") : shown.index("\npatchlint:")]
     assert table.startswith("      old (base)") and shown.replace(table, "").replace("\n\n", "\n") == out.replace(
-        "\n\n", "\n")  # the same output, plus the table
+        "\n\n", "\n"
+    )  # the same output, plus the table
 
 
 def test_text_columns_are_one_based_json_columns_zero_based():
@@ -159,8 +168,22 @@ def test_json_has_engine_message_and_fix_beside_message():
     data = json.loads(run("diff", "--format", "json", *example_args()))
     f = data["findings"][0]
     keys = list(f)
-    assert keys[:14] == ["code", "severity", "path", "line", "column", "end_line", "end_column", "workflow",
-                         "engine", "message", "engine_message", "fix", "old_steps", "new_steps"]
+    assert keys[:14] == [
+        "code",
+        "severity",
+        "path",
+        "line",
+        "column",
+        "end_line",
+        "end_column",
+        "workflow",
+        "engine",
+        "message",
+        "engine_message",
+        "fix",
+        "old_steps",
+        "new_steps",
+    ]
     assert f["engine_message"].startswith("[TMPRL1100] Nondeterminism error: ")
     assert f["fix"] == 'if workflow.patched("add-check-fraud"):  # around the inserted steps only'
     assert f["old_steps"] == ["activity reserve_stock", "activity charge_card", "activity ship_order"]
@@ -192,13 +215,13 @@ def test_summary_numbers_steps_as_the_engine_does():
 
     text = render_summary(report)
     assert 'old2["17. activity ship_order"]' in text and 'new2["17. activity check_fraud"]' in text
-    assert "fix: `if workflow.patched(\"add-check-fraud\")" in text
+    assert 'fix: `if workflow.patched("add-check-fraud")' in text
     assert render(report, "text").count("\n      fix: ") == 2
 
 
 # --- one numbering ---------------------------------------------------------------------------------
 
-DBOS_OLD = '''
+DBOS_OLD = """
 from dbos import DBOS
 
 @DBOS.step()
@@ -215,7 +238,7 @@ def order():
     reserve()
     DBOS.recv("go")
     ship()
-'''
+"""
 DBOS_NEW = DBOS_OLD.replace("    ship()", "    invoice()\n    ship()")
 
 
@@ -250,10 +273,13 @@ def test_one_numbering_dbos_function_ids_in_message_witness_and_table():
 
 # --- a swap is a swap ------------------------------------------------------------------------------
 
+
 def temporal_workflow(steps: str) -> str:
     body = "\n".join(f'        await workflow.execute_activity("{s}")' for s in steps)
-    return ("from temporalio import workflow\n\n@workflow.defn\nclass Order:\n    @workflow.run\n"
-            f"    async def run(self):\n{body}\n")
+    return (
+        "from temporalio import workflow\n\n@workflow.defn\nclass Order:\n    @workflow.run\n"
+        f"    async def run(self):\n{body}\n"
+    )
 
 
 def dbos_workflow(steps: str) -> str:
@@ -263,15 +289,18 @@ def dbos_workflow(steps: str) -> str:
 
 
 @pytest.mark.parametrize("make, first_line", [(temporal_workflow, 7), (dbos_workflow, 23)], ids=["temporal", "dbos"])
-@pytest.mark.parametrize("old, new, expected", [
-    ("abcd", "bacd", [("PAT103", 0)]),
-    ("abcd", "xbacd", [("PAT101", 0), ("PAT103", 1)]),  # an insertion, then a swap: PAT101 + PAT103
-    ("abcd", "axcbd", [("PAT101", 1), ("PAT103", 2)]),
-    ("abcd", "xadcb", [("PAT101", 0), ("PAT103", 2)]),
-    ("abcde", "xadcbe", [("PAT101", 0), ("PAT103", 2)]),
-    ("abcd", "adcb", [("PAT103", 1)]),  # no PAT102 at the workflow line
-    ("abcd", "bdca", [("PAT103", 1)]),  # b and c keep their order: d (moved up) is the moved line
-])
+@pytest.mark.parametrize(
+    "old, new, expected",
+    [
+        ("abcd", "bacd", [("PAT103", 0)]),
+        ("abcd", "xbacd", [("PAT101", 0), ("PAT103", 1)]),  # an insertion, then a swap: PAT101 + PAT103
+        ("abcd", "axcbd", [("PAT101", 1), ("PAT103", 2)]),
+        ("abcd", "xadcb", [("PAT101", 0), ("PAT103", 2)]),
+        ("abcde", "xadcbe", [("PAT101", 0), ("PAT103", 2)]),
+        ("abcd", "adcb", [("PAT103", 1)]),  # no PAT102 at the workflow line
+        ("abcd", "bdca", [("PAT103", 1)]),  # b and c keep their order: d (moved up) is the moved line
+    ],
+)
 def test_a_swap_is_pat103_whatever_comes_before_it(make, first_line, old, new, expected):
     findings = analyze_texts(make(old), make(new), "workflow.py").findings
     got = sorted((f.code, f.line - first_line) for f in findings)
@@ -286,7 +315,6 @@ def test_readme_sample_is_what_diff_prints():
 
 
 # --- every engine-labelled case --------------------------------------------------------------------
-
 
 
 @pytest.mark.parametrize("case", [pytest.param(c, id=c.name) for c in all_cases()])

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import libcst as cst
 import pytest
+from casedata import all_cases
 from libcst.metadata import MetadataWrapper, QualifiedNameProvider, QualifiedNameSource
 
-from casedata import all_cases
-from patchlint.extract.names import dotted, collect_imports
+from patchlint.extract.names import collect_imports, dotted
 
 FILES = [
     pytest.param(f, id=f"{c.name}/{f.relative_to(c.folder).as_posix()}")

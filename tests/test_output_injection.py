@@ -43,7 +43,7 @@ HOSTILE = {
 }
 BENIGN = "benign_name"
 
-TEMPORAL_OLD = '''
+TEMPORAL_OLD = """
 from datetime import timedelta
 from temporalio import workflow
 
@@ -56,13 +56,13 @@ class Order:
     async def run(self) -> None:
         await workflow.execute_activity("charge", start_to_close_timeout=T)
         await workflow.execute_activity("ship", start_to_close_timeout=T)
-'''
+"""
 TEMPORAL_NEW = TEMPORAL_OLD.replace(
     '        await workflow.execute_activity("ship"',
-    '        await workflow.execute_activity({activity!r}, start_to_close_timeout=T)\n'
+    "        await workflow.execute_activity({activity!r}, start_to_close_timeout=T)\n"
     '        await workflow.execute_activity("ship"',
 )
-DBOS_OLD = '''
+DBOS_OLD = """
 from dbos import DBOS
 
 
@@ -85,7 +85,7 @@ def hostile() -> None:
 def order() -> None:
     charge()
     ship()
-'''
+"""
 DBOS_NEW = DBOS_OLD.replace("    charge()\n    ship()\n", "    charge()\n    hostile()\n    ship()\n")
 
 
@@ -104,8 +104,9 @@ def reports(engine: str, name: str, path: str = "app/workflows.py") -> tuple[Rep
     return analyse(engine, name, path), analyse(engine, BENIGN, "app/workflows.py")
 
 
-CASES = [pytest.param(engine, name, id=f"{engine}-{key}") for engine in ("temporal", "dbos")
-         for key, name in HOSTILE.items()]
+CASES = [
+    pytest.param(engine, name, id=f"{engine}-{key}") for engine in ("temporal", "dbos") for key, name in HOSTILE.items()
+]
 UNSAFE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
 
 
@@ -123,6 +124,7 @@ def assert_no_workflow_command(text: str) -> None:
 
 # --- text ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("engine, name", CASES)
 def test_text_keeps_each_name_on_its_line_and_prints_no_workflow_command(engine: str, name: str):
     hostile, benign = reports(engine, name)
@@ -134,9 +136,20 @@ def test_text_keeps_each_name_on_its_line_and_prints_no_workflow_command(engine:
 
 
 def test_text_neutralizes_a_workflow_path_or_step_that_starts_a_line_with_a_command():
-    finding = Finding(code="PAT102", severity=Severity.ERROR, path="::warning::dir/x.py", line=3, column=0,
-                      end_line=3, end_column=4, workflow="::notice::wf", engine="dbos", message="removed",
-                      old_steps=("charge", "::error::step"), new_steps=("refund", "::error::step"))
+    finding = Finding(
+        code="PAT102",
+        severity=Severity.ERROR,
+        path="::warning::dir/x.py",
+        line=3,
+        column=0,
+        end_line=3,
+        end_column=4,
+        workflow="::notice::wf",
+        engine="dbos",
+        message="removed",
+        old_steps=("charge", "::error::step"),
+        new_steps=("refund", "::error::step"),
+    )
     text = render(Report(findings=[finding], files=1, workflows=1), "text", show_steps=True)
     assert_no_workflow_command(text)
     assert text.startswith("\\x3a:notice::wf (dbos)\n  \\x3a:warning::dir/x.py:3:1: PAT102")
@@ -149,8 +162,12 @@ def test_text_through_the_cli_in_a_ci_log(tmp_path: Path):
     name = HOSTILE["newline-command"]
     (tmp_path / "old.py").write_text(TEMPORAL_OLD.format(workflow="Order"), encoding="utf-8")
     (tmp_path / "new.py").write_text(TEMPORAL_NEW.format(workflow="Order", activity=name), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-I", "-m", "patchlint", "diff", "old.py", "new.py", "--no-color"],
-                          cwd=tmp_path, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-m", "patchlint", "diff", "old.py", "new.py", "--no-color"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 1, proc.stderr
     assert_no_workflow_command(proc.stdout + proc.stderr)
     assert "x\\n::error file=app.py,line=1::pwned" in proc.stdout
@@ -175,9 +192,13 @@ def test_github_one_command_per_finding_escaped_as_the_toolkit_does(engine: str,
     assert len(lines) == len(hostile.findings)
     assert not unsafe_chars(out)
     # the message, then the engine's words and the fix on lines of their own
-    by_message = sorted(f.message + "".join(f"\n{label}: {printable(text)}" for label, text in
-                                            (("engine", f.engine_message), ("fix", f.fix)) if text)
-                        for f in hostile.findings)
+    by_message = sorted(
+        f.message
+        + "".join(
+            f"\n{label}: {printable(text)}" for label, text in (("engine", f.engine_message), ("fix", f.fix)) if text
+        )
+        for f in hostile.findings
+    )
     decoded = []
     for line in lines:
         match = COMMAND.match(line)
@@ -191,6 +212,7 @@ def test_github_one_command_per_finding_escaped_as_the_toolkit_does(engine: str,
 
 
 # --- the job summary -------------------------------------------------------------------------------
+
 
 def code_spans(line: str) -> tuple[list[str], str]:
     """``(contents of the code spans, the line outside them)`` by CommonMark's rule: a run of n
@@ -208,7 +230,7 @@ def code_spans(line: str) -> tuple[list[str], str]:
             outside.append(run)
             pos += len(run)
             continue
-        spans.append(line[pos + len(run): end.start()])
+        spans.append(line[pos + len(run) : end.start()])
         outside.append("\0")
         pos = end.end()
     return spans, "".join(outside)
@@ -268,6 +290,7 @@ def test_printable_and_neutralize():
 
 
 # --- JSON and SARIF: valid JSON carrying the exact strings -----------------------------------------
+
 
 @pytest.mark.parametrize("engine, name", CASES)
 def test_json_is_valid_and_carries_the_exact_names(engine: str, name: str):

@@ -17,8 +17,21 @@ from patchlint.integrations.cli import patches
 from patchlint.lifecycle import samples
 from patchlint.testing import commit, init
 
-FIELDS = {"id", "engine", "workflow", "path", "line", "stage", "since", "commit", "age_days", "verdict",
-          "open_executions", "evidence", "deployment"}
+FIELDS = {
+    "id",
+    "engine",
+    "workflow",
+    "path",
+    "line",
+    "stage",
+    "since",
+    "commit",
+    "age_days",
+    "verdict",
+    "open_executions",
+    "evidence",
+    "deployment",
+}
 
 
 def days_ago(n: int) -> str:
@@ -58,7 +71,11 @@ def test_history_verdicts(tmp_path):
     by_engine = {e["engine"]: e for e in got}
     temporal, dbos = by_engine["temporal"], by_engine["dbos"]
     assert (temporal["id"], temporal["workflow"], temporal["path"], temporal["line"]) == (
-        "my-patch", "MyWorkflow", "workflow.py", samples.TEMPORAL_BODY_LINE)
+        "my-patch",
+        "MyWorkflow",
+        "workflow.py",
+        samples.TEMPORAL_BODY_LINE,
+    )
     assert temporal["stage"] == "patched" and temporal["verdict"] == "ready-to-deprecate"
     assert 39.5 <= temporal["age_days"] <= 40.5 and temporal["commit"] and temporal["open_executions"] is None
     assert dbos["stage"] == "deprecated" and dbos["verdict"] == "keep" and dbos["commit"] is None
@@ -70,7 +87,11 @@ def test_young_patch_is_kept_and_table_renders(tmp_path):
     assert entry["verdict"] == "keep"
     table = run(root)
     assert table.exit_code == 0
-    assert "my-patch" in table.output and "workflow.py:20" in table.output and "verdicts rest on: git history" in table.output
+    assert (
+        "my-patch" in table.output
+        and "workflow.py:20" in table.output
+        and "verdicts rest on: git history" in table.output
+    )
 
 
 def test_unconfigured_lifetime_says_what_to_set(tmp_path):
@@ -96,7 +117,7 @@ def test_bad_dbos_database_is_one_line_exit_2(tmp_path):
 
 # --- DBOS on SQLite: PENDING workflows left behind in each stage -------------------------------
 
-DBOS_SCRIPT = '''
+DBOS_SCRIPT = """
 import os, sqlite3, sys, time
 from dbos import DBOS, SetWorkflowID
 stage, db, wfid = sys.argv[1:]
@@ -137,7 +158,7 @@ while time.time() < deadline:  # blocked in recv once its sleep row is written
         os._exit(0)
     time.sleep(0.05)
 os._exit(3)
-'''
+"""
 
 
 def leave_pending(tmp: Path, stage: str, db: Path, wfid: str) -> None:
@@ -145,8 +166,14 @@ def leave_pending(tmp: Path, stage: str, db: Path, wfid: str) -> None:
 
     script = tmp / "dbos_stage.py"
     script.write_text(PRELUDE + DBOS_SCRIPT)
-    proc = subprocess.run([sys.executable, str(script), stage, str(db), wfid], cwd=tmp, capture_output=True,
-                          text=True, timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(script), stage, str(db), wfid],
+        cwd=tmp,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
 
 
@@ -175,6 +202,8 @@ def test_dbos_live_counts(tmp_path):
     [entry] = entries(run(deprecated_repo, "--format", "json", "--dbos-url", url))
     assert (entry["open_executions"], entry["verdict"]) == (0, "ready-to-remove")
     with sqlite3.connect(db) as con:  # and so do the ones without the row
-        con.execute("update workflow_status set status = 'SUCCESS' where workflow_uuid in ('wf-initial', 'wf-deprecated')")
+        con.execute(
+            "update workflow_status set status = 'SUCCESS' where workflow_uuid in ('wf-initial', 'wf-deprecated')"
+        )
     [entry] = entries(run(patched_repo, "--format", "json", "--dbos-url", url))
     assert (entry["open_executions"], entry["verdict"]) == (0, "ready-to-deprecate")

@@ -4,13 +4,17 @@ and workflow name of every fixture, duplicates included."""
 from __future__ import annotations
 
 import pytest
-
 from casedata import all_cases
+
+from patchlint.api import models_of
 from patchlint.extract.source import SourceModule
 from patchlint.model.program import DeprecatePatch, Patched, Span, Step, walk
-from patchlint.api import models_of
 
-FILES = [pytest.param(f, id=f"{c.name}/{f.relative_to(c.folder).as_posix()}") for c in all_cases() for f in sorted(c.folder.rglob("*.py"))]
+FILES = [
+    pytest.param(f, id=f"{c.name}/{f.relative_to(c.folder).as_posix()}")
+    for c in all_cases()
+    for f in sorted(c.folder.rglob("*.py"))
+]
 
 
 @pytest.mark.parametrize("path", FILES)

@@ -27,7 +27,11 @@ GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
 def git(cwd: Path, *args: str) -> str:
     proc = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false", *args],
-        cwd=cwd, capture_output=True, text=True, env={**os.environ, **GIT_ENV}, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **GIT_ENV},
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.strip()
@@ -60,7 +64,12 @@ def try_repo(hook_repo: Path, home: Path, cwd: Path, *args: str) -> subprocess.C
     env.update(GIT_ENV, PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never", NO_COLOR="1")
     return subprocess.run(
         [sys.executable, "-m", "pre_commit", "try-repo", str(hook_repo), *args],
-        cwd=cwd, capture_output=True, text=True, env=env, timeout=900, check=False,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
     )
 
 
@@ -116,8 +125,18 @@ def test_push_stage_fails_on_a_breaking_commit_whatever_the_working_tree(hook_re
     before = git(repo, "rev-parse", "HEAD")
     after = commit(repo, NEW)
     (repo / "app" / "workflow.py").write_text(GUARDED)  # the working tree is not what is pushed
-    proc = try_repo(hook_repo, precommit_home, repo, "patchlint-push",
-                    "--hook-stage", "pre-push", "--from-ref", before, "--to-ref", after)
+    proc = try_repo(
+        hook_repo,
+        precommit_home,
+        repo,
+        "patchlint-push",
+        "--hook-stage",
+        "pre-push",
+        "--from-ref",
+        before,
+        "--to-ref",
+        after,
+    )
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert f"app/workflow.py:{INSERTED_LINE}" in proc.stdout and "PAT101" in proc.stdout
 
@@ -127,8 +146,18 @@ def test_push_stage_passes_on_a_guarded_commit_whatever_the_working_tree(hook_re
     before = git(repo, "rev-parse", "HEAD")
     after = commit(repo, GUARDED)
     (repo / "app" / "workflow.py").write_text(NEW)
-    proc = try_repo(hook_repo, precommit_home, repo, "patchlint-push",
-                    "--hook-stage", "pre-push", "--from-ref", before, "--to-ref", after)
+    proc = try_repo(
+        hook_repo,
+        precommit_home,
+        repo,
+        "patchlint-push",
+        "--hook-stage",
+        "pre-push",
+        "--from-ref",
+        before,
+        "--to-ref",
+        after,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Passed" in proc.stdout
 
@@ -141,8 +170,18 @@ def test_push_hook_does_not_run_at_commit_and_commit_hook_not_at_push(hook_repo,
     assert "No hook with id `patchlint-push` in stage `pre-commit`" in proc.stdout + proc.stderr
     before = git(repo, "rev-parse", "HEAD")
     after = commit(repo, NEW)
-    proc = try_repo(hook_repo, precommit_home, repo, "patchlint",
-                    "--hook-stage", "pre-push", "--from-ref", before, "--to-ref", after)
+    proc = try_repo(
+        hook_repo,
+        precommit_home,
+        repo,
+        "patchlint",
+        "--hook-stage",
+        "pre-push",
+        "--from-ref",
+        before,
+        "--to-ref",
+        after,
+    )
     assert proc.returncode == 1 and "No hook with id `patchlint` in stage `pre-push`" in proc.stdout + proc.stderr
 
 

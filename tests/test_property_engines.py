@@ -75,13 +75,19 @@ def test_temporal_runtime_agrees_with_replayer_on_generated_edits(data, temporal
             runtime = verdicts(old_wf, new_wf, recorded.history, temporal_history(cut_events).history)
             assert runtime.matching_runs, _report("no run of the runtime records the real history", old, new, edit, "")
             assert verdict["ok"] in runtime.oks(), _report(
-                f"cut {temporal_case.cut_label(cut)}", old, new, edit,
+                f"cut {temporal_case.cut_label(cut)}",
+                old,
+                new,
+                edit,
                 f"Replayer: {temporal_case.engine_message(verdict['error']) or 'ok'}; runtime: {runtime.messages() or 'ok'}",
             )
         fails_open = any(cut is not None and not v["ok"] for cut, v in real.items())
         static, findings = static_verdict(old, new)
         assert static or not fails_open, _report(
-            "the engine fails an open cut, patchlint reports no error", old, new, edit,
+            "the engine fails an open cut, patchlint reports no error",
+            old,
+            new,
+            edit,
             "\n".join(f"{f.code} {f.line}: {f.message}" for f in findings),
         )
 
@@ -110,12 +116,18 @@ def test_dbos_runtime_agrees_with_recovery_on_generated_edits(data):
             verdict = real[cut["label"]]
             assert runtime.matching_runs, _report("no run of the runtime records the real rows", old, new, edit, "")
             assert verdict["ok"] in runtime.oks(), _report(
-                f"cut {cut['label']}", old, new, edit,
+                f"cut {cut['label']}",
+                old,
+                new,
+                edit,
                 f"DBOS: {verdict['error'] or 'ok'}; runtime: {runtime.messages() or 'ok'}",
             )
         fails_open = any(not v["ok"] for v in real.values())
         static, findings = static_verdict(old, new)
         assert static or not fails_open, _report(
-            "DBOS fails an open cut, patchlint reports no error", old, new, edit,
+            "DBOS fails an open cut, patchlint reports no error",
+            old,
+            new,
+            edit,
             "\n".join(f"{f.code} {f.line}: {f.message}" for f in findings),
         )

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from patchlint.integrations.history_io import load_dbos_url, load_history_file
 from patchlint.integrations.cli import replay
+from patchlint.integrations.history_io import load_dbos_url, load_history_file
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "testdata" / "cases"
@@ -41,8 +41,9 @@ def _run(*args: str):
 
 def _pascal(document: dict) -> dict:
     """The older CLI spelling: ``WorkflowTaskCompleted`` instead of ``EVENT_TYPE_WORKFLOW_TASK_COMPLETED``."""
+
     def spell(kind: str) -> str:
-        return "".join(w.capitalize() for w in kind[len("EVENT_TYPE_"):].split("_"))
+        return "".join(w.capitalize() for w in kind[len("EVENT_TYPE_") :].split("_"))
 
     return {**document, "events": [{**e, "eventType": spell(e["eventType"])} for e in document["events"]]}
 
@@ -68,8 +69,12 @@ def test_an_open_cut_before_the_change_replays(tmp_path):
     assert result.exit_code == 0, result.output
     [verdict] = json.loads(result.output)["results"]
     assert verdict == {
-        "history": str(history), "workflow_id": f"{TEMPORAL}-recorded",
-        "workflow_type": "OrderWorkflow", "ok": True, "event_id": None, "error": None,
+        "history": str(history),
+        "workflow_id": f"{TEMPORAL}-recorded",
+        "workflow_type": "OrderWorkflow",
+        "ok": True,
+        "event_id": None,
+        "error": None,
     }
 
 
@@ -114,8 +119,10 @@ def _pending_db(tmp_path: Path, rows: list[tuple[int, str]]) -> str:
     """A DBOS-shaped SQLite system database holding one PENDING workflow with ``rows``."""
     db = tmp_path / "sys.db"
     con = sqlite3.connect(db)
-    con.execute("create table workflow_status (workflow_uuid text, name text, status text, "
-                "parent_workflow_id text, created_at integer)")
+    con.execute(
+        "create table workflow_status (workflow_uuid text, name text, status text, "
+        "parent_workflow_id text, created_at integer)"
+    )
     con.execute("create table operation_outputs (workflow_uuid text, function_id integer, function_name text)")
     con.execute("insert into workflow_status values ('wf-1', 'order_workflow', 'PENDING', null, 1)")
     con.execute("insert into workflow_status values ('wf-0', 'order_workflow', 'SUCCESS', null, 0)")
@@ -144,9 +151,7 @@ def test_dbos_export_paused_before_the_change_replays(tmp_path):
     export["tables"]["workflow_status"] = [
         dict(r, status="PENDING") for r in export["tables"]["workflow_status"] if r["workflow_uuid"] == root
     ]
-    export["tables"]["operation_outputs"] = [
-        r for r in export["tables"]["operation_outputs"] if r["function_id"] <= 2
-    ]
+    export["tables"]["operation_outputs"] = [r for r in export["tables"]["operation_outputs"] if r["function_id"] <= 2]
     history = tmp_path / "export.json"
     history.write_text(json.dumps(export))
     assert _run("--source", str(CASES / DBOS / "new.py"), str(history)).exit_code == 0
@@ -185,13 +190,16 @@ def test_a_large_history_is_read_in_little_memory(tmp_path):
     import subprocess
     import sys
 
-    spec = importlib.util.spec_from_file_location("bench_history_memory", ROOT / "benchmarks" / "bench_history_memory.py")
+    spec = importlib.util.spec_from_file_location(
+        "bench_history_memory", ROOT / "benchmarks" / "bench_history_memory.py"
+    )
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
     history = tmp_path / "big.json"
     activities = bench.write_history(history, 30)
-    proc = subprocess.run([sys.executable, "-c", bench.MEASURE, str(history)], capture_output=True, text=True,
-                          check=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-c", bench.MEASURE, str(history)], capture_output=True, text=True, check=True, cwd=ROOT
+    )
     peak_kib, _, commands = proc.stdout.split()
     assert int(commands) == activities
     assert int(peak_kib) * 1024 <= 2 * history.stat().st_size

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import sys
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -46,7 +46,7 @@ def cases() -> list[tuple[Path, str, str]]:
     return out
 
 
-@lru_cache(maxsize=None)
+@cache
 def _workflows(source: Path):
     """The revision's workflows, as ``patchlint replay --source`` reads them."""
     from patchlint.replay import head_workflows
@@ -54,7 +54,7 @@ def _workflows(source: Path):
     return head_workflows((str(source),), None)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _events(path: Path) -> list[dict]:
     return json.loads(path.read_text())["events"]
 
@@ -86,8 +86,7 @@ def disagreements(slug: Path, name: str, revision: str) -> list[str]:
 
 def test_the_corpus_is_several_hundred_histories():
     cuts = sum(
-        len(next(iter(by_revision.values())))
-        for slug in slugs() for by_revision in stored_verdicts(slug).values()
+        len(next(iter(by_revision.values()))) for slug in slugs() for by_revision in stored_verdicts(slug).values()
     )
     assert len(slugs()) >= 3
     assert cuts >= 300
@@ -110,8 +109,11 @@ _STATE_LOOP = (
 KNOWN_GAPS = {
     **{
         ("subscription-renewal", name, "v5_continue_breaking"): _CONSTANT
-        for name in ("history-annual-four-cycles.json", "history-monthly-three-cycles.json",
-                     "history-declined-annual-three.json")
+        for name in (
+            "history-annual-four-cycles.json",
+            "history-monthly-three-cycles.json",
+            "history-declined-annual-three.json",
+        )
     },
     ("expense-report", "history-expired.json", "v4_branch_breaking"): _COUNTER,
     **{
@@ -139,11 +141,17 @@ def test_replay_agrees_with_the_replayer(slug, name, revision):
 # Results of concurrent commands (a gather) may come back in one workflow task or in two, so task
 # and result events are left out, and with them the cuts: the verdicts are held on the stored files.
 _DECIDED = {
-    "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED", "EVENT_TYPE_TIMER_STARTED", "EVENT_TYPE_TIMER_CANCELED",
-    "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED", "EVENT_TYPE_MARKER_RECORDED",
-    "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED", "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
-    "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED", "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
-    "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED", "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
+    "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED",
+    "EVENT_TYPE_TIMER_STARTED",
+    "EVENT_TYPE_TIMER_CANCELED",
+    "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED",
+    "EVENT_TYPE_MARKER_RECORDED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+    "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED",
+    "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES",
 }
 
 
@@ -188,8 +196,7 @@ def test_stored_histories_and_verdicts_are_what_the_engine_records(slug, tempora
         record_corpus.record(slug, temporal_address, out)
         live_index = json.loads((out / "index.json").read_text())
         if sorted(live_index) == sorted(index) and all(
-            _shape(json.loads((out / name).read_text())["events"]) == _shape(_events(stored / name))
-            for name in index
+            _shape(json.loads((out / name).read_text())["events"]) == _shape(_events(stored / name)) for name in index
         ):
             break
     assert sorted(live_index) == sorted(index)

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from patchlint.integrations.cli import replay
 
-ACTIVITIES = '''
+ACTIVITIES = """
 from temporalio import activity
 
 
@@ -26,9 +26,9 @@ async def charge(order_id: str) -> str:
 @activity.defn(name="ship-parcel")
 async def ship(order_id: str) -> str:
     return order_id
-'''
+"""
 
-WORKFLOW = '''
+WORKFLOW = """
 from datetime import timedelta
 
 from temporalio import workflow
@@ -43,7 +43,7 @@ class {cls}:
     async def run(self, order_id: str) -> None:
         await workflow.execute_activity({first}, order_id, start_to_close_timeout=timedelta(seconds=5))
         await workflow.execute_activity({second}, order_id, start_to_close_timeout=timedelta(seconds=5))
-'''
+"""
 
 
 def _event(event_id: int, kind: str, attributes: dict | None = None) -> dict:
@@ -61,8 +61,9 @@ def _history(tmp_path) -> str:
         _event(2, "WORKFLOW_TASK_SCHEDULED", {}),
         _event(3, "WORKFLOW_TASK_STARTED", {"scheduledEventId": "2"}),
         _event(4, "WORKFLOW_TASK_COMPLETED", {"scheduledEventId": "2"}),
-        _event(5, "ACTIVITY_TASK_SCHEDULED", {"activityType": {"name": "charge-card"},
-                                              "workflowTaskCompletedEventId": "4"}),
+        _event(
+            5, "ACTIVITY_TASK_SCHEDULED", {"activityType": {"name": "charge-card"}, "workflowTaskCompletedEventId": "4"}
+        ),
     ]
     path = tmp_path / "history.json"
     path.write_text(json.dumps({"events": events}))
@@ -97,8 +98,7 @@ def test_a_change_found_through_a_sibling_module_fails_in_the_engines_words(tmp_
     assert result.exit_code == 1, result.output
     [verdict] = json.loads(result.output)["results"]
     assert verdict["error"].endswith(
-        "Activity type of scheduled event 'charge-card' does not match activity type of activity "
-        "command 'ship-parcel'"
+        "Activity type of scheduled event 'charge-card' does not match activity type of activity command 'ship-parcel'"
     )
     assert verdict["event_id"] == 5
 

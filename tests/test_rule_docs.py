@@ -53,7 +53,19 @@ def test_sections_come_in_ruffs_order():
 
 # Rules with limits a user must know; the date-based lifecycle rules (README: "Shallow clones") say
 # that a shallow clone leaves a stage undated and that dates are commit dates.
-KNOWN_PROBLEMS = {"PAT106", "PAT110", "PAT111", "PAT112", "PAT113", "PAT114", "PAT202", "PAT203", "PAT204", "PAT205", "PAT209"}
+KNOWN_PROBLEMS = {
+    "PAT106",
+    "PAT110",
+    "PAT111",
+    "PAT112",
+    "PAT113",
+    "PAT114",
+    "PAT202",
+    "PAT203",
+    "PAT204",
+    "PAT205",
+    "PAT209",
+}
 DATE_BASED = {"PAT202", "PAT203", "PAT204", "PAT205"}
 
 

@@ -42,7 +42,9 @@ def test_codes_are_unique_and_stable():
 def test_the_runner_fails_a_wrong_example():
     case = next(c for c in example_cases() if c.id == "PAT101-invalid-0")
     wrong_line = ExampleCase(case.rule, False, 0, replace(case.example, expect=(("PAT101", 1),)))
-    with pytest.raises(AssertionError, match=r"PAT101-invalid-0: expected \[\('PAT101', 1\)\], got \[\('PAT101', 8\)\]"):
+    with pytest.raises(
+        AssertionError, match=r"PAT101-invalid-0: expected \[\('PAT101', 1\)\], got \[\('PAT101', 8\)\]"
+    ):
         wrong_line.check()
     reporting = ExampleCase(case.rule, True, 0, replace(case.example, expect=()))
     with pytest.raises(AssertionError, match="a VALID example must not report PAT101"):
@@ -69,8 +71,9 @@ def test_the_harness_sits_above_the_package():
 
 SNIPPETS = {
     "temporal": temporal(),
-    "temporal-options": temporal("Pay", imports="import asyncio\nfrom temporalio import workflow", defs="X = 1",
-                                 defn='@workflow.defn(name="P")'),
+    "temporal-options": temporal(
+        "Pay", imports="import asyncio\nfrom temporalio import workflow", defs="X = 1", defn='@workflow.defn(name="P")'
+    ),
     "dbos": dbos(),
     "dbos-steps": dbos("a", "b", name="flow"),
 }

@@ -125,9 +125,7 @@ def test_conditions_and_early_return():
     assert histories[-1].rows == (DbosRow(1, "a"),)
     new = wf(If("order.express", seq(step("a"), Return()), seq()), step("x"))
     assert set(outcomes(old, new, {("if", "order.express"): True}).values()) == {"ok"}
-    assert outcomes(old, new, {("if", "order.express"): False})["paused after step 1 (b)"] == (
-        unexpected(1, "b", "x")
-    )
+    assert outcomes(old, new, {("if", "order.express"): False})["paused after step 1 (b)"] == (unexpected(1, "b", "x"))
 
 
 def test_deleting_a_recv_moves_a_patch_into_the_gap_of_a_blocked_run():

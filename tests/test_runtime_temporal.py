@@ -84,8 +84,7 @@ def test_inserted_activity_fails_runs_paused_after_the_insertion_point():
     result = outcomes(wf(act("a"), act("b"), act("c")), wf(act("a"), act("x"), act("b"), act("c")))
     assert result["paused after event 5 (a)"] == "ok"
     assert result["paused after event 11 (b)"] == (
-        NDE + "Activity type of scheduled event 'b' does not match activity type of activity "
-        "command 'x'"
+        NDE + "Activity type of scheduled event 'b' does not match activity type of activity command 'x'"
     )
     assert result["completed"] != "ok"
 
@@ -95,8 +94,7 @@ def test_appended_activity_breaks_only_completed_runs():
     assert result["paused after event 5 (a)"] == "ok"
     assert result["paused after event 11 (b)"] == "ok"
     assert result["completed"] == (
-        NDE + "Activity machine does not handle this event: "
-        "HistoryEvent(id: 17, WorkflowExecutionCompleted)"
+        NDE + "Activity machine does not handle this event: HistoryEvent(id: 17, WorkflowExecutionCompleted)"
     )
 
 
@@ -104,8 +102,7 @@ def test_removed_last_activity_fails_runs_that_already_scheduled_it():
     result = outcomes(wf(act("a"), act("b")), wf(act("a")))
     assert result["paused after event 5 (a)"] == "ok"
     assert result["paused after event 11 (b)"] == (
-        NDE + "Complete workflow machine does not handle this event: "
-        "HistoryEvent(id: 11, ActivityTaskScheduled)"
+        NDE + "Complete workflow machine does not handle this event: HistoryEvent(id: 11, ActivityTaskScheduled)"
     )
 
 
@@ -126,8 +123,7 @@ def test_child_workflow_type_change():
     old = wf(Step("child_workflow", "Ship"))
     new = wf(Step("child_workflow", "ShipV2"))
     assert outcomes(old, new)["paused after event 5 (Ship)"] == (
-        NDE + "Child workflow type of scheduled event 'Ship' does not match child workflow type "
-        "of command 'ShipV2'"
+        NDE + "Child workflow type of scheduled event 'Ship' does not match child workflow type of command 'ShipV2'"
     )
 
 
@@ -143,8 +139,7 @@ def test_guard_whose_old_branch_differs_from_base_fails():
     old = wf(act("a"), act("c"))
     new = wf(act("a"), Patched("p", new=seq(act("b")), old=seq(act("z"))), act("c"))
     assert outcomes(old, new)["paused after event 11 (c)"] == (
-        NDE + "Activity type of scheduled event 'c' does not match activity type of activity "
-        "command 'z'"
+        NDE + "Activity type of scheduled event 'c' does not match activity type of activity command 'z'"
     )
 
 
@@ -152,8 +147,7 @@ def test_patch_removed_without_deprecation_fails_on_its_marker():
     old = wf(act("a"), Patched("p", new=seq(act("b")), old=seq()))
     new = wf(act("a"), act("b"))
     assert outcomes(old, new)["paused after event 12 (b)"] == (
-        NDE + "Non-deprecated patch marker encountered for change p, but there is no "
-        "corresponding change command!"
+        NDE + "Non-deprecated patch marker encountered for change p, but there is no corresponding change command!"
     )
 
 
@@ -181,8 +175,7 @@ def test_patched_hoisted_to_an_earlier_workflow_task_sees_no_marker_yet():
     old = wf(act("a"), Patched("p", new=seq(act("b")), old=seq()))
     new = wf(Patched("p", new=seq(act("a"), act("b")), old=seq(act("a"))))
     assert outcomes(old, new)["paused after event 12 (b)"] == (
-        NDE + "Non-deprecated patch marker encountered for change p, but there is no "
-        "corresponding change command!"
+        NDE + "Non-deprecated patch marker encountered for change p, but there is no corresponding change command!"
     )
 
 
@@ -325,8 +318,7 @@ def test_marker_only_patch_moved_before_a_timer_breaks_only_completed_runs():
     result = outcomes(old, new)
     assert result["paused after event 5 (timer)"] == "ok"
     assert result["completed"] == (
-        NDE + "Non-deprecated patch marker encountered for change p, but there is no "
-        "corresponding change command!"
+        NDE + "Non-deprecated patch marker encountered for change p, but there is no corresponding change command!"
     )
 
 

@@ -41,13 +41,30 @@ def validate(log: dict) -> None:
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
 
 
-def finding(code="PAT101", line=14, column=8, end_column=40, path="app/workflow.py", workflow="Order",
-            severity=Severity.ERROR, old=("activity a", "activity b"), new=("activity a", "activity x", "activity b")):
+def finding(
+    code="PAT101",
+    line=14,
+    column=8,
+    end_column=40,
+    path="app/workflow.py",
+    workflow="Order",
+    severity=Severity.ERROR,
+    old=("activity a", "activity b"),
+    new=("activity a", "activity x", "activity b"),
+):
     return Finding(
-        code=code, severity=severity, path=path, line=line, column=column, end_line=line,
-        end_column=end_column, workflow=workflow, engine="temporal",
+        code=code,
+        severity=severity,
+        path=path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=end_column,
+        workflow=workflow,
+        engine="temporal",
         message=f"Workflow {workflow}: step inserted.\nFix: guard it with workflow.patched.",
-        old_steps=old, new_steps=new,
+        old_steps=old,
+        new_steps=new,
     )
 
 
@@ -60,11 +77,15 @@ def test_empty_report_is_schema_valid():
 
 
 def test_report_with_findings_of_every_severity_is_schema_valid():
-    log = json.loads(sarif.render(report(
-        finding(),
-        finding(code="PAT111", severity=Severity.WARNING, line=20),
-        finding(code="PAT999", severity=Severity.INFO, line=2, path="odd dir/ümlaut#1.py"),
-    )))
+    log = json.loads(
+        sarif.render(
+            report(
+                finding(),
+                finding(code="PAT111", severity=Severity.WARNING, line=20),
+                finding(code="PAT999", severity=Severity.INFO, line=2, path="odd dir/ümlaut#1.py"),
+            )
+        )
+    )
     validate(log)
     assert log["version"] == "2.1.0"
     assert [r["level"] for r in log["runs"][0]["results"]] == ["error", "warning", "note"]

@@ -88,8 +88,12 @@ def every_cut(old: Workflow, new: Workflow) -> tuple[bool, bool, dict | None, di
         _, cut, result = min(wanted, key=size)
         return {"cut": cut.describe(), "event": result.event_index, "engine_message": result.message}
 
-    return (any(not c.completed for _, c, _ in failing), any(c.completed for _, c, _ in failing),
-            first(True), first(False))
+    return (
+        any(not c.completed for _, c, _ in failing),
+        any(c.completed for _, c, _ in failing),
+        first(True),
+        first(False),
+    )
 
 
 def workflow_of(source: str, name: str) -> Workflow:
@@ -127,8 +131,10 @@ def twins_module(workflows: int) -> str:
     parts = ["from temporalio import workflow\n"]
     for n in range(workflows):
         call = f"await workflow.execute_activity(act_{n}, x)"
-        parts.append(f"\n\n@workflow.defn\nclass W{n}:\n    @workflow.run\n    async def run(self, x):\n"
-                     f"        {call}\n        {call}\n")
+        parts.append(
+            f"\n\n@workflow.defn\nclass W{n}:\n    @workflow.run\n    async def run(self, x):\n"
+            f"        {call}\n        {call}\n"
+        )
     return "".join(parts)
 
 
@@ -181,5 +187,9 @@ def test_children_are_in_source_order():
     assert [cst.Module([]).code_for_node(c) for c in children(expr)] == ["f(a)(b)", "g(c)", "h(d)"]
     fn = cst.parse_statement("@deco(x)\nasync def run(self, y=z()):\n    await go()\n")
     assert [type(c).__name__ for c in children(fn)] == [
-        "Decorator", "Asynchronous", "Name", "Parameters", "IndentedBlock"
+        "Decorator",
+        "Asynchronous",
+        "Name",
+        "Parameters",
+        "IndentedBlock",
     ]

@@ -39,8 +39,9 @@ def clone(src: Path, dest: Path, depth: int) -> Path:
 
 
 def patchlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True,
-                          check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True, check=False
+    )
 
 
 def codes(proc) -> list[str]:
@@ -59,8 +60,9 @@ OLD_PATCH = [(365, samples.TEMPORAL_PATCHED), (2, samples.TEMPORAL_PATCHED), (1,
 def test_shallow_boundary_is_the_commit_without_parents(tmp_path):
     src = origin(tmp_path, OLD_PATCH)
     shallow = clone(src, tmp_path / "shallow", 2)
-    parent = subprocess.run(["git", "rev-parse", "HEAD~1"], cwd=shallow, capture_output=True, text=True,
-                            check=True).stdout.strip()
+    parent = subprocess.run(
+        ["git", "rev-parse", "HEAD~1"], cwd=shallow, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert git.shallow_boundary(shallow) == {parent} and git.is_shallow(shallow)
     assert git.shallow_boundary(src) == frozenset() and not git.is_shallow(src)
 
@@ -77,8 +79,9 @@ def test_check_on_a_shallow_clone_does_not_date_an_old_patch_at_the_boundary(tmp
 
 
 def test_dates_inside_a_shallow_clone_are_still_used(tmp_path):
-    src = origin(tmp_path, [(365, samples.TEMPORAL_INITIAL), (10, samples.TEMPORAL_PATCHED),
-                            (1, samples.TEMPORAL_DEPRECATED)])
+    src = origin(
+        tmp_path, [(365, samples.TEMPORAL_INITIAL), (10, samples.TEMPORAL_PATCHED), (1, samples.TEMPORAL_DEPRECATED)]
+    )
     shallow = clone(src, tmp_path / "shallow", 2)  # the boundary is the patch's own commit: unknown
     proc = patchlint(shallow, "check", "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
     assert "PAT202" not in codes(proc) and len(warnings(proc)) == 1
@@ -104,8 +107,9 @@ def test_patches_on_a_shallow_clone_reports_the_age_as_unknown(tmp_path):
 
 
 def test_a_boundary_older_than_the_lifetime_settles_the_verdict_without_a_date(tmp_path):
-    src = origin(tmp_path, [(365, samples.TEMPORAL_PATCHED), (200, samples.TEMPORAL_PATCHED),
-                            (1, samples.TEMPORAL_DEPRECATED)])
+    src = origin(
+        tmp_path, [(365, samples.TEMPORAL_PATCHED), (200, samples.TEMPORAL_PATCHED), (1, samples.TEMPORAL_DEPRECATED)]
+    )
     shallow = clone(src, tmp_path / "shallow", 2)  # boundary: 200 days ago, the patch older still
     proc = patchlint(shallow, "check", "--base", "HEAD~1", "--head", "HEAD", "--format", "json")
     assert codes(proc) == [] and warnings(proc) == []  # older than 30 days whatever its date: nothing to say

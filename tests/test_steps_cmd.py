@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from patchlint.integrations.cli import main
 from patchlint.steps import SCHEMA
 
-TEMPORAL = '''\
+TEMPORAL = """\
 import asyncio
 from datetime import timedelta
 
@@ -53,9 +53,9 @@ class OrderWorkflow:
     async def approve(self) -> None:
         self.approved = True
         await workflow.execute_activity("audit_approval", start_to_close_timeout=T)
-'''
+"""
 
-DBOS = '''\
+DBOS = """\
 from dbos import DBOS
 
 
@@ -84,7 +84,7 @@ def refund_workflow(order_id: str = "order-1") -> str:
         issue_refund(order_id + ":" + str(decision))
     DBOS.no_such_api()
     return "done"
-'''
+"""
 
 EXPECTED_TEMPORAL_TREE = """\
 OrderWorkflow  temporal workflow                                        flows/order.py:11
@@ -121,10 +121,16 @@ OrderWorkflow  temporal workflow                                        flows/or
 
 
 def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", "-c", "commit.gpgsign=false", *args], cwd=root, check=True,
-                          capture_output=True, text=True, env=env).stdout.strip()
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@example.com",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@example.com",
+    }
+    return subprocess.run(
+        ["git", "-c", "commit.gpgsign=false", *args], cwd=root, check=True, capture_output=True, text=True, env=env
+    ).stdout.strip()
 
 
 @pytest.fixture
@@ -160,20 +166,30 @@ def test_json_schema_and_every_node_type(repo):
     assert data["files"] == ["flows/order.py", "flows/refund.py"]
     order, refund = data["workflows"]
     assert (order["engine"], order["name"], order["path"], order["line"], order["is_async"]) == (
-        "temporal", "OrderWorkflow", "flows/order.py", 11, True)
-    assert [n["type"] for n in order["program"]] == [
-        "wait", "patch", "loop", "parallel", "try", "if"]
+        "temporal",
+        "OrderWorkflow",
+        "flows/order.py",
+        11,
+        True,
+    )
+    assert [n["type"] for n in order["program"]] == ["wait", "patch", "loop", "parallel", "try", "if"]
     patch = order["program"][1]
-    assert (patch["id"], patch["negated"], patch["line"], patch["function_ids"]) == (
-        "add-fraud-check", False, 18, None)
+    assert (patch["id"], patch["negated"], patch["line"], patch["function_ids"]) == ("add-fraud-check", False, 18, None)
     assert [(s["kind"], s["name"]) for s in patch["new"]] == [("activity", "check_fraud")]
     assert patch["old"] == []
     loop = order["program"][2]
     assert (loop["header"], loop["count"]) == ("_ in range(COPIES)", 2)
     step = loop["body"][0]
     assert {k: step[k] for k in ("type", "kind", "name", "label", "path", "line", "awaited", "slots")} == {
-        "type": "step", "kind": "activity", "name": "print_label", "label": "activity print_label",
-        "path": "flows/order.py", "line": 21, "awaited": True, "slots": 1}
+        "type": "step",
+        "kind": "activity",
+        "name": "print_label",
+        "label": "activity print_label",
+        "path": "flows/order.py",
+        "line": 21,
+        "awaited": True,
+        "slots": 1,
+    }
     assert [[s["kind"] for s in b] for b in order["program"][3]["branches"]] == [["activity"], ["local_activity"]]
     attempt = order["program"][4]
     assert [s["kind"] for s in attempt["body"]] == ["child_workflow"]
@@ -182,10 +198,15 @@ def test_json_schema_and_every_node_type(repo):
     branch = order["program"][5]
     assert branch["cond"] == 'order == "vip"'
     assert [n["type"] for n in branch["then"]] == [n["type"] for n in branch["else"]] == ["return"]
-    assert order["handlers"] == [{"name": "signal approve", "program": [
-        {**order["handlers"][0]["program"][0], "kind": "activity", "name": "audit_approval"}]}]
-    assert order["unclassified"] == [{"text": "workflow.no_such_api", "path": "flows/order.py", "line": 30,
-                                      "column": 8}]
+    assert order["handlers"] == [
+        {
+            "name": "signal approve",
+            "program": [{**order["handlers"][0]["program"][0], "kind": "activity", "name": "audit_approval"}],
+        }
+    ]
+    assert order["unclassified"] == [
+        {"text": "workflow.no_such_api", "path": "flows/order.py", "line": 30, "column": 8}
+    ]
     assert (refund["engine"], refund["name"], refund["is_async"]) == ("dbos", "refund_workflow", False)
     assert [u["text"] for u in refund["unclassified"]] == ["DBOS.no_such_api"]
 
@@ -209,8 +230,7 @@ def test_dbos_function_ids_follow_the_engines_numbering(repo):
 
 
 def test_function_ids_the_code_does_not_fix_are_said_to_depend_on_the_run(repo):
-    (repo / "flows" / "refund.py").write_text(DBOS.replace('for _ in ("a", "b"):', "while decision:"),
-                                              encoding="utf-8")
+    (repo / "flows" / "refund.py").write_text(DBOS.replace('for _ in ("a", "b"):', "while decision:"), encoding="utf-8")
     data = json.loads(run("--format", "json", "flows/refund.py").output)
     loop = data["workflows"][0]["program"][3]
     assert loop["count"] is None and loop["body"][0]["function_ids"] == []
@@ -229,12 +249,16 @@ def test_rev_reads_a_revision_without_checkout(repo):
     assert [w["name"] for w in then["workflows"]] == ["OrderWorkflow", "refund_workflow"]
     assert then["workflows"][0]["program"][1]["new"][0]["name"] == "check_fraud"
     assert (repo / "flows" / "order.py").read_text().count("check_fraud_v2") == 1  # working tree untouched
-    assert run("--rev", "HEAD", "flows/refund.py").output.rstrip().endswith(
-        f"1 workflow(s) in 1 file(s) at revision {head[:10]}")
+    assert (
+        run("--rev", "HEAD", "flows/refund.py")
+        .output.rstrip()
+        .endswith(f"1 workflow(s) in 1 file(s) at revision {head[:10]}")
+    )
 
 
 def test_helpers_in_sibling_modules_resolve(repo):
-    (repo / "flows" / "helpers.py").write_text(textwrap.dedent('''\
+    (repo / "flows" / "helpers.py").write_text(
+        textwrap.dedent("""\
         from datetime import timedelta
 
         from temporalio import workflow
@@ -242,8 +266,11 @@ def test_helpers_in_sibling_modules_resolve(repo):
 
         async def ship(order):
             await workflow.execute_activity("ship", order, start_to_close_timeout=timedelta(seconds=5))
-        '''), encoding="utf-8")
-    (repo / "flows" / "uses.py").write_text(textwrap.dedent('''\
+        """),
+        encoding="utf-8",
+    )
+    (repo / "flows" / "uses.py").write_text(
+        textwrap.dedent("""\
         from temporalio import workflow
 
         from flows.helpers import ship
@@ -254,7 +281,9 @@ def test_helpers_in_sibling_modules_resolve(repo):
             @workflow.run
             async def run(self, order: str) -> None:
                 await ship(order)
-        '''), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     data = json.loads(run("--format", "json", "flows/uses.py").output)
     (step,) = data["workflows"][0]["program"]
     assert (step["name"], step["path"], step["line"]) == ("ship", "flows/helpers.py", 7)
@@ -280,13 +309,19 @@ def test_no_workflow_is_said_plainly(repo):
     assert result.output == "no workflow found in 1 Python file(s) at the working tree\n"
 
 
-@pytest.mark.parametrize("args, message", [
-    (("missing.py",), "patchlint: error: missing.py: no such file or directory in the working tree"),
-    (("README.md",), "patchlint: error: README.md: not a Python file"),
-    (("--rev", "nope", "flows"), "patchlint: error: unknown revision 'nope'"),
-    (("--rev", "HEAD", "flows/new.py"), "patchlint: error: flows/new.py: no such file or directory in revision HEAD"),
-    (("bad.py",), "patchlint: error: bad.py: syntax error at line "),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("missing.py",), "patchlint: error: missing.py: no such file or directory in the working tree"),
+        (("README.md",), "patchlint: error: README.md: not a Python file"),
+        (("--rev", "nope", "flows"), "patchlint: error: unknown revision 'nope'"),
+        (
+            ("--rev", "HEAD", "flows/new.py"),
+            "patchlint: error: flows/new.py: no such file or directory in revision HEAD",
+        ),
+        (("bad.py",), "patchlint: error: bad.py: syntax error at line "),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(repo, args, message):
     (repo / "bad.py").write_text("from temporalio import workflow\n\n\ndef broken(:\n", encoding="utf-8")
     (repo / "flows" / "new.py").write_text("x = 1\n", encoding="utf-8")
@@ -307,9 +342,12 @@ def test_no_path_is_a_usage_error(repo):
 
 
 RUNNABLE_DBOS = DBOS.replace("    DBOS.no_such_api()\n", "")  # the unknown API would raise on the engine
-PRE_PATCH_DBOS = RUNNABLE_DBOS.replace('''    if DBOS.patch("notify-manager"):
+PRE_PATCH_DBOS = RUNNABLE_DBOS.replace(
+    """    if DBOS.patch("notify-manager"):
         notify_manager(order_id)
-''', "")
+""",
+    "",
+)
 
 
 def _recorded(case: Path, work: Path, source: str) -> dict[int, str]:
@@ -353,8 +391,15 @@ def test_dbos_function_ids_match_what_real_dbos_records(repo, tmp_path):
     assert PRE_PATCH_DBOS != RUNNABLE_DBOS != DBOS
     patched = _recorded(tmp_path / "patched", tmp_path / "work-patched", RUNNABLE_DBOS)
     before = _recorded(tmp_path / "before", tmp_path / "work-before", PRE_PATCH_DBOS)
-    assert patched == {1: "request_approval", 2: "DBOS.patch-notify-manager", 3: "notify_manager",
-                       4: "DBOS.recv", 5: "DBOS.sleep", 6: "issue_refund", 7: "issue_refund"}
+    assert patched == {
+        1: "request_approval",
+        2: "DBOS.patch-notify-manager",
+        3: "notify_manager",
+        4: "DBOS.recv",
+        5: "DBOS.sleep",
+        6: "issue_refund",
+        7: "issue_refund",
+    }
     assert before == {1: "request_approval", 2: "DBOS.recv", 3: "DBOS.sleep", 4: "issue_refund", 5: "issue_refund"}
     for rows in (patched, before):
         for fid, name in rows.items():
@@ -362,7 +407,8 @@ def test_dbos_function_ids_match_what_real_dbos_records(repo, tmp_path):
 
 
 def test_a_conditions_own_step_runs_before_its_branch(repo):
-    (repo / "flows" / "cond.py").write_text(textwrap.dedent('''\
+    (repo / "flows" / "cond.py").write_text(
+        textwrap.dedent("""\
         from dbos import DBOS
 
 
@@ -381,7 +427,9 @@ def test_a_conditions_own_step_runs_before_its_branch(repo):
             if check():
                 act()
             act()
-        '''), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     (flow,) = json.loads(run("--format", "json", "flows/cond.py").output)["workflows"]
     first, branch, last = flow["program"]
     assert (first["name"], first["function_ids"]) == ("check", [[1]])

@@ -24,7 +24,9 @@ from patchlint.suppression import Layer, noqa_suppresses, selected
 # REMOVED drops ship (PAT102).
 NOTIFY = "        await workflow.execute_activity(notify, start_to_close_timeout=timedelta(seconds=5))\n"
 NEW2 = NEW + NOTIFY
-REMOVED = OLD.replace("        await workflow.execute_activity(ship, start_to_close_timeout=timedelta(seconds=5))\n", "")
+REMOVED = OLD.replace(
+    "        await workflow.execute_activity(ship, start_to_close_timeout=timedelta(seconds=5))\n", ""
+)
 
 
 def with_comment(text: str, line: int, comment: str) -> str:
@@ -39,11 +41,30 @@ def codes(report) -> list[tuple[str, int]]:
 
 # --- noqa comments: flake8's syntax, checked against flake8 itself --------------------------------
 
-SILENCING = ["# noqa", "# noqa: PAT101", "# NOQA: PAT101", "# NoQA:PAT101", "# noqa: PAT", "# noqa: PAT1",
-             "# noqa: PAT10", "# noqa: PAT101, PAT103", "# noqa:E501,PAT101", "# noqa: E501 PAT101",
-             "# type: ignore # noqa", "# noqa : PAT102"]
-NOT_SILENCING = ["# noqa: PAT102", "# noqa: E501", "# noqa: PAT2", "# noqa: PAT1011", "# noqa: pat101",
-                 "# no qa", "#noqa", "# noqa: PAT102,PAT103"]
+SILENCING = [
+    "# noqa",
+    "# noqa: PAT101",
+    "# NOQA: PAT101",
+    "# NoQA:PAT101",
+    "# noqa: PAT",
+    "# noqa: PAT1",
+    "# noqa: PAT10",
+    "# noqa: PAT101, PAT103",
+    "# noqa:E501,PAT101",
+    "# noqa: E501 PAT101",
+    "# type: ignore # noqa",
+    "# noqa : PAT102",
+]
+NOT_SILENCING = [
+    "# noqa: PAT102",
+    "# noqa: E501",
+    "# noqa: PAT2",
+    "# noqa: PAT1011",
+    "# noqa: pat101",
+    "# no qa",
+    "#noqa",
+    "# noqa: PAT102,PAT103",
+]
 
 
 @pytest.mark.parametrize("comment", SILENCING + NOT_SILENCING)
@@ -77,13 +98,15 @@ def test_noqa_on_a_removed_step_is_read_in_the_new_revision():
 def test_noqa_at_the_end_of_a_backslash_continued_statement():
     continued = NEW.replace(
         "        await workflow.execute_activity(notify, start_to_close_timeout=timedelta(seconds=5))\n",
-        "        await workflow.execute_activity(notify, \\\n            start_to_close_timeout=timedelta(seconds=5))\n")
+        "        await workflow.execute_activity(notify, \\\n            start_to_close_timeout=timedelta(seconds=5))\n",
+    )
     assert codes(analyze_texts(OLD, continued)) == [("PAT101", INSERTED_LINE)]
     assert codes(analyze_texts(OLD, with_comment(continued, INSERTED_LINE + 1, "# noqa: PAT101"))) == []
     # an ordinary bracketed continuation is read line by line, as flake8 does
     bracketed = continued.replace(" \\\n", "\n")
     assert codes(analyze_texts(OLD, with_comment(bracketed, INSERTED_LINE + 1, "# noqa: PAT101"))) == [
-        ("PAT101", INSERTED_LINE)]
+        ("PAT101", INSERTED_LINE)
+    ]
 
 
 def test_noqa_can_be_left_to_the_caller():
@@ -120,12 +143,14 @@ def test_noqa_keeps_the_verified_error_from_becoming_pat199():
     """--verify sees the suppressed error: the runtime's break is known, not a PAT199 'missed break'."""
     report = analyze_revisions({"wf.py": OLD}, {"wf.py": with_comment(NEW, INSERTED_LINE, "# noqa")}, verify=True)
     assert codes(report) == []
-    ignored = analyze_revisions({"wf.py": OLD}, {"wf.py": NEW}, verify=True,
-                                config=Config().with_flags(flag_layer(ignore=("PAT101",))))
+    ignored = analyze_revisions(
+        {"wf.py": OLD}, {"wf.py": NEW}, verify=True, config=Config().with_flags(flag_layer(ignore=("PAT101",)))
+    )
     assert codes(ignored) == []
 
 
 # --- selection: ruff's resolution ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "layers, code, expected",
@@ -188,14 +213,26 @@ def test_severity_prefixes_most_specific_wins():
 
 # --- the edges: check, diff, pre-commit, the Action ----------------------------------------------
 
+
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=repo,
-                          check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
 
 
 def patchlint(cwd: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "patchlint", *args], cwd=cwd, capture_output=True, text=True, check=False,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "patchlint", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
 
 
 @pytest.fixture
@@ -294,8 +331,18 @@ def test_action_selection_inputs_are_flags():
 
     env = {"PATCHLINT_SELECT": "--base=HEAD~9", "PATCHLINT_IGNORE": "PAT101, PAT2", "PATCHLINT_PATHS": "a.py"}
     assert check_args(env, "abc", "github") == [
-        "check", "--base", "abc", "--head", "HEAD", "--format", "github",
-        "--select=--base=HEAD~9", "--ignore=PAT101, PAT2", "--", "a.py"]
+        "check",
+        "--base",
+        "abc",
+        "--head",
+        "HEAD",
+        "--format",
+        "github",
+        "--select=--base=HEAD~9",
+        "--ignore=PAT101, PAT2",
+        "--",
+        "a.py",
+    ]
     action = yaml.safe_load((Path(__file__).parent.parent / "action.yml").read_text())
     env = action["runs"]["steps"][-1]["env"]
     for name in ("select", "extend-select", "ignore"):
@@ -307,10 +354,8 @@ def test_action_selection_inputs_are_flags():
 def test_the_action_passes_selection_inputs(tmp_path: Path):
     origin, shas = origin_with_pull_request(tmp_path, NEW)
     work = clone(origin, tmp_path / "work", "pr-merge", shallow=False)
-    proc, _, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
-                                  ignore="PAT101")
+    proc, _, outputs = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas), ignore="PAT101")
     assert proc.returncode == 0 and outputs["errors"] == "0", proc.stdout + proc.stderr
-    proc, _, _ = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas),
-                            select="PAT999")
+    proc, _, _ = run_action(work, tmp_path, "pull_request", pull_request_event(tmp_path, shas), select="PAT999")
     assert proc.returncode == 2
     assert "--select: unknown rule code 'PAT999'" in proc.stdout, proc.stdout

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from casedata import WORKFLOW, all_cases
 from click.testing import CliRunner
 
-from casedata import WORKFLOW, all_cases
 from patchlint.integrations.cli import main
 
 CASES = [pytest.param(c, id=c.name) for c in all_cases()]
@@ -24,7 +24,8 @@ def _found(findings, rename: dict[str, str]):
     workflow type, PAT106, may point into the old revision: its file is not compared)."""
     return sorted(
         (f["code"], f["line"], f["severity"], WORKFLOW if f["code"] == "PAT106" else rename.get(f["path"], f["path"]))
-        for f in findings if f["code"] not in AGE_ADVICE
+        for f in findings
+        if f["code"] not in AGE_ADVICE
     )
 
 

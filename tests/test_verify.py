@@ -68,9 +68,7 @@ def test_error_finding_gets_a_witness():
         "does not match activity type of activity command 'x'",
     }
     assert checked.to_json()["witness"] == checked.witness
-    assert witness_line(checked).startswith(
-        "a workflow started on BASE and paused after event 11 (b) fails on HEAD: "
-    )
+    assert witness_line(checked).startswith("a workflow started on BASE and paused after event 11 (b) fails on HEAD: ")
 
 
 def test_unconfirmed_error_is_demoted_to_a_warning_that_says_so():
@@ -108,9 +106,7 @@ def test_findings_are_matched_to_workflows_by_engine_and_name():
 
 
 def test_removed_workflow_breaks_every_in_flight_run():
-    report = verify_report(
-        Report(findings=[finding("PAT106")]), module(wf(act("a"), name="Gone")), module()
-    )
+    report = verify_report(Report(findings=[finding("PAT106")]), module(wf(act("a"), name="Gone")), module())
     # the finding names another workflow (Checkout): it is demoted, and Gone's break is PAT199
     assert sorted((f.code, f.workflow, f.severity.value) for f in report.findings) == [
         ("PAT106", "Checkout", "warning"),

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from casedata import all_cases
 from click.testing import CliRunner
 
-from casedata import all_cases
 from patchlint.integrations.cli import main
 
 CASES = [pytest.param(c, id=c.name) for c in all_cases()]

@@ -87,15 +87,22 @@ def _handlers_gone(old: Workflow, new: Workflow) -> list[C.Change]:
         twin = added[0] if len(added) == 1 else None
         where = twin if twin is not None else new
         new_name = twin.key.partition(" ")[2] if twin is not None else ""
-        out.append(C.Change(
-            kind=C.REPLACED if twin is not None else C.REMOVED, engine=new.engine, workflow=new.name,
-            path=where.path or new.path, span=locate(where), breaks_in_flight=True,
-            old_steps=(key,), new_steps=(twin.key,) if twin is not None else (),
-            old_focus=(f"{kind} handler {name}",),
-            new_focus=(f"{kind} handler {new_name}",) if twin is not None else (),
-            engine_message=_HANDLER_GONE[kind].format(name=name),
-            cut=f"received {kind} {name}",
-        ))
+        out.append(
+            C.Change(
+                kind=C.REPLACED if twin is not None else C.REMOVED,
+                engine=new.engine,
+                workflow=new.name,
+                path=where.path or new.path,
+                span=locate(where),
+                breaks_in_flight=True,
+                old_steps=(key,),
+                new_steps=(twin.key,) if twin is not None else (),
+                old_focus=(f"{kind} handler {name}",),
+                new_focus=(f"{kind} handler {new_name}",) if twin is not None else (),
+                engine_message=_HANDLER_GONE[kind].format(name=name),
+                cut=f"received {kind} {name}",
+            )
+        )
     return out
 
 
@@ -119,8 +126,13 @@ def _removed_workflow(old: Workflow, added: list[Workflow]) -> C.Change:
     else:
         path, span = old.path, Span(1, 0, 1, 0)
     return C.Change(
-        kind=C.WORKFLOW_REMOVED, engine=old.engine, workflow=old.name, path=path, span=span,
-        breaks_in_flight=True, old_steps=tuple(s.label() for s in steps_of(old.program))[:MAX_LABELS],
+        kind=C.WORKFLOW_REMOVED,
+        engine=old.engine,
+        workflow=old.name,
+        path=path,
+        span=span,
+        breaks_in_flight=True,
+        old_steps=tuple(s.label() for s in steps_of(old.program))[:MAX_LABELS],
         new_steps=tuple(s.label() for s in steps_of(twin.program))[:MAX_LABELS] if twin else (),
         new_focus=(twin.name,) if twin else (),
     )

@@ -11,7 +11,7 @@ with each other; a pair that even the defining name cannot tell apart is left un
 from __future__ import annotations
 
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 from patchlint.model.program import ModuleModel, Workflow
 
@@ -41,9 +41,7 @@ def pair_workflows(
     left_new = [w for w in news if id(w) not in taken]
     old_names = Counter((w.engine, w.name) for w in left_old)
     new_names = Counter((w.engine, w.name) for w in left_new)
-    moved = {
-        key for key in old_names if old_names[key] == 1 and new_names.get(key) == 1
-    }
+    moved = {key for key in old_names if old_names[key] == 1 and new_names.get(key) == 1}
     new_by_name = {(w.engine, w.name): w for w in left_new if (w.engine, w.name) in moved}
     for workflow in left_old:
         twin = new_by_name.get((workflow.engine, workflow.name))

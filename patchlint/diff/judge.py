@@ -57,8 +57,9 @@ class Judge(ABC):
         new_run = engine.run(head_requests(), cls._against(cuts[-1]))
         return cls(new_wf, old_run, new_run, cuts, base_ids, head_ids, head_requests)
 
-    def __init__(self, new_wf: Workflow, old_run: Trace, new_run: Trace, cuts, base_ids, head_ids,
-                 head_requests: RunFactory):
+    def __init__(
+        self, new_wf: Workflow, old_run: Trace, new_run: Trace, cuts, base_ids, head_ids, head_requests: RunFactory
+    ):
         self.new_wf = new_wf
         self.new_run = new_run
         self.new = list(new_run.events)
@@ -69,9 +70,17 @@ class Judge(ABC):
         self.head_requests = head_requests
         old_ids, new_ids = self._numbers()
         self._template = C.Change(
-            kind="", engine=new_wf.engine, workflow=new_wf.name, path=new_wf.path, span=locate(new_wf),
-            breaks_in_flight=False, old_steps=labels(self.old), new_steps=labels(self.new),
-            old_ids=old_ids, new_ids=new_ids, is_async=new_wf.is_async,
+            kind="",
+            engine=new_wf.engine,
+            workflow=new_wf.name,
+            path=new_wf.path,
+            span=locate(new_wf),
+            breaks_in_flight=False,
+            old_steps=labels(self.old),
+            new_steps=labels(self.new),
+            old_ids=old_ids,
+            new_ids=new_ids,
+            is_async=new_wf.is_async,
         )
 
     # -- what each engine decides ----------------------------------------------------------------
@@ -125,7 +134,7 @@ class Judge(ABC):
     def _judge(self, op: Opcode) -> C.Change | None:
         """One difference, applied alone to the old run."""
         middle = op.issued(self.old, self.new)
-        hypothesis = self.old[:op.i1] + middle + self.old[op.i2:]
+        hypothesis = self.old[: op.i1] + middle + self.old[op.i2 :]
         open_failure, completed_failure = self._breaks(hypothesis)
         change_kind = self._kind(op)
         failure = open_failure or completed_failure
@@ -139,11 +148,16 @@ class Judge(ABC):
                 return None
         span, path, patch_id = self._where(change_kind, op)
         return self._change(
-            change_kind, span, path, breaks_in_flight=open_failure is not None,
+            change_kind,
+            span,
+            path,
+            breaks_in_flight=open_failure is not None,
             old_focus=tuple(e.label() for e in op.old(self.old)),
             new_focus=tuple(e.label() for e in middle),
-            engine_message=failure.result.message if failure is not None else "", cut=cut,
-            patch_id=patch_id, event=failure.result.event_index if failure is not None else None,
+            engine_message=failure.result.message if failure is not None else "",
+            cut=cut,
+            patch_id=patch_id,
+            event=failure.result.event_index if failure is not None else None,
             before=self.old[op.i2].label() if op.i2 < len(self.old) else "",
         )
 
@@ -179,16 +193,24 @@ class Judge(ABC):
             if isinstance(node, Patched) and node.id is not None:
                 first.setdefault(node.id, node)
         for node, start, end in self.new_run.taken_regions:
-            if (node.id in self.base_ids and first.get(node.id) is not node
-                    and start <= op.j1 and op.j2 <= end and op.j1 < op.j2):
+            if (
+                node.id in self.base_ids
+                and first.get(node.id) is not node
+                and start <= op.j1
+                and op.j2 <= end
+                and op.j1 < op.j2
+            ):
                 return node
         return None
 
     def _where(self, kind: str, op: Opcode) -> tuple[Span, str, str | None]:
         """(span, file, patch id) to report a change at, in the new revision."""
         if kind == C.PATCH_REMOVED:
-            gone = next(e.patch.id for e in op.old(self.old) if e.is_marker and e.patch is not None
-                        and e.patch.id not in self.head_ids)
+            gone = next(
+                e.patch.id
+                for e in op.old(self.old)
+                if e.is_marker and e.patch is not None and e.patch.id not in self.head_ids
+            )
             return locate(self.new_wf), self.new_wf.path, gone
         if kind == C.PATCH_ID_REUSED:
             node = self._reused_patch(op)
@@ -227,11 +249,16 @@ class Judge(ABC):
             if Counter(args) != Counter(old_args):
                 continue  # arguments changed, not reordered: nothing to say
             first = next(ev for (a, ev), b in zip(new_args, old_args) if a != b)
-            out.append(self._change(
-                C.SILENT, *self._located(first.step), breaks_in_flight=False,
-                old_focus=tuple(f"{key[1]}({a})" for a in old_args),
-                new_focus=tuple(f"{key[1]}({a})" for a in args), cut="reordered arguments",
-            ))
+            out.append(
+                self._change(
+                    C.SILENT,
+                    *self._located(first.step),
+                    breaks_in_flight=False,
+                    old_focus=tuple(f"{key[1]}({a})" for a in old_args),
+                    new_focus=tuple(f"{key[1]}({a})" for a in args),
+                    cut="reordered arguments",
+                )
+            )
         return out
 
 

@@ -40,13 +40,22 @@ class DbosJudge(Judge):
             result = dbos.replay_stream(self.head_requests(), cut)
             if result.ok:
                 continue
-            out.append(self._change(
-                C.PATCH_BEFORE_BLOCKED, *self._located(at_gap.patch), breaks_in_flight=True,
-                new_steps=labels(retraced), new_ids=function_ids(retraced), old_focus=(cut.blocked_in,),
-                new_focus=(at_gap.label(),), engine_message=result.message,
-                cut=cut.describe(), event=result.event_index, patch_id=getattr(at_gap.patch, "id", None),
-                before=cut.blocked_in,
-            ))
+            out.append(
+                self._change(
+                    C.PATCH_BEFORE_BLOCKED,
+                    *self._located(at_gap.patch),
+                    breaks_in_flight=True,
+                    new_steps=labels(retraced),
+                    new_ids=function_ids(retraced),
+                    old_focus=(cut.blocked_in,),
+                    new_focus=(at_gap.label(),),
+                    engine_message=result.message,
+                    cut=cut.describe(),
+                    event=result.event_index,
+                    patch_id=getattr(at_gap.patch, "id", None),
+                    before=cut.blocked_in,
+                )
+            )
         return out
 
 

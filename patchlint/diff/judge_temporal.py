@@ -25,8 +25,10 @@ class TemporalJudge(Judge):
         """HistoryEvent ids, in the usual layout of a history (``temporal_events.event_ids``)."""
         recorded = dict(zip(map(id, self.recorded), temporal_events.event_ids(self.cuts[-1])))
         head = temporal.histories(self.new_run, self.new_wf.name)[-1]
-        return (tuple(recorded.get(id(e), 0) for e in self.old[:MAX_LABELS]),
-                tuple(temporal_events.event_ids(head)[:min(len(self.new), MAX_LABELS)]))
+        return (
+            tuple(recorded.get(id(e), 0) for e in self.old[:MAX_LABELS]),
+            tuple(temporal_events.event_ids(head)[: min(len(self.new), MAX_LABELS)]),
+        )
 
     def _head_breaks(self, divergence: int | None) -> list[C.Change]:
         """Commands that went out in one workflow task now wait for each other. Replay matches one
@@ -42,9 +44,13 @@ class TemporalJudge(Judge):
             return []
         return [
             self._change(
-                C.SPLIT_TASKS, *self._at(self.new[position]), breaks_in_flight=True,
-                old_focus=(self.old[position].label(),), new_focus=(self.new[position].label(),),
-                engine_message=open_failure.result.message, cut=open_failure.cut,
+                C.SPLIT_TASKS,
+                *self._at(self.new[position]),
+                breaks_in_flight=True,
+                old_focus=(self.old[position].label(),),
+                new_focus=(self.new[position].label(),),
+                engine_message=open_failure.result.message,
+                cut=open_failure.cut,
                 event=open_failure.result.event_index,
             )
         ]

@@ -22,10 +22,10 @@ class Opcode:
     j2: int
 
     def old(self, seq: Sequence[T]) -> Sequence[T]:
-        return seq[self.i1:self.i2]
+        return seq[self.i1 : self.i2]
 
     def new(self, seq: Sequence[T]) -> Sequence[T]:
-        return seq[self.j1:self.j2]
+        return seq[self.j1 : self.j2]
 
     def issued(self, old: Sequence[T], new: Sequence[T]) -> list[T]:
         """What the new code issues in place of ``old[i1:i2]``."""
@@ -202,8 +202,7 @@ def _moves(opcodes: list[Opcode], twin: dict[int, int]) -> list[Move]:
     """The moves of ``twin`` (old index -> new index), overlapping ones merged into one."""
     if not twin:
         return []
-    new_of = {i: j for op in opcodes if op.kind == "equal"
-              for i, j in zip(range(op.i1, op.i2), range(op.j1, op.j2))}
+    new_of = {i: j for op in opcodes if op.kind == "equal" for i, j in zip(range(op.i1, op.i2), range(op.j1, op.j2))}
     new_of.update(twin)
     spans = []
     for i, j in twin.items():

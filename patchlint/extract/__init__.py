@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from patchlint.extract.workflows import dbos_workflows, temporal_workflows
 from patchlint.extract.repo import Revision
 from patchlint.extract.source import mentions_engine
+from patchlint.extract.workflows import dbos_workflows, temporal_workflows
 from patchlint.model.program import ModuleModel
 
 

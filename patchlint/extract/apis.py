@@ -190,9 +190,25 @@ SDK_CLASSES: dict[str, str] = {
 # ``asyncio.Task`` methods of Temporal activity/child handles (they subclass it): bookkeeping in
 # the workflow's memory, except ``cancel``, which has its own row.
 TASK_METHODS = frozenset(
-    ("done", "result", "exception", "add_done_callback", "remove_done_callback", "cancelled",
-     "get_name", "set_name", "get_coro", "get_context", "get_loop", "get_stack", "print_stack",
-     "cancelling", "uncancel", "set_result", "set_exception")
+    (
+        "done",
+        "result",
+        "exception",
+        "add_done_callback",
+        "remove_done_callback",
+        "cancelled",
+        "get_name",
+        "set_name",
+        "get_coro",
+        "get_context",
+        "get_loop",
+        "get_stack",
+        "print_stack",
+        "cancelling",
+        "uncancel",
+        "set_result",
+        "set_exception",
+    )
 )
 
 
@@ -206,63 +222,146 @@ def _temporal_activities() -> list[Api]:
     for what, kind in (("activity", m.ACTIVITY), ("local_activity", m.LOCAL_ACTIVITY)):
         for suffix, target in targets.items():
             call = f"{target}, SEQ, start_to_close_timeout=TIMEOUT)"
-            rows.append(_t(f"execute_{what}{suffix}", STEP, kind=kind, rule=ActivityType(),
-                           example=f"await workflow.execute_{what}{suffix}({call}"))
-            rows.append(_t(f"start_{what}{suffix}", STEP, kind=kind, rule=ActivityType(),
-                           handle="activity", deferred=True,
-                           example=f"handle = workflow.start_{what}{suffix}({call}\nawait handle"))
+            rows.append(
+                _t(
+                    f"execute_{what}{suffix}",
+                    STEP,
+                    kind=kind,
+                    rule=ActivityType(),
+                    example=f"await workflow.execute_{what}{suffix}({call}",
+                )
+            )
+            rows.append(
+                _t(
+                    f"start_{what}{suffix}",
+                    STEP,
+                    kind=kind,
+                    rule=ActivityType(),
+                    handle="activity",
+                    deferred=True,
+                    example=f"handle = workflow.start_{what}{suffix}({call}\nawait handle",
+                )
+            )
     return rows
 
 
 _TEMPORAL_SILENT = (
     # reads of the run's own state, deterministic randomness and time, logging, metrics
-    "info", "now", "time", "time_ns", "random", "new_random", "random_seed", "uuid4", "uuid7",
-    "memo", "memo_value", "logger", "metric_meter", "payload_converter", "extern_functions",
-    "in_workflow", "instance", "is_failure_exception", "cancellation_reason",
-    "current_update_info", "all_handlers_finished", "get_last_completion_result",
-    "get_last_failure", "has_last_completion_result", "register_random_seed_callback",
+    "info",
+    "now",
+    "time",
+    "time_ns",
+    "random",
+    "new_random",
+    "random_seed",
+    "uuid4",
+    "uuid7",
+    "memo",
+    "memo_value",
+    "logger",
+    "metric_meter",
+    "payload_converter",
+    "extern_functions",
+    "in_workflow",
+    "instance",
+    "is_failure_exception",
+    "cancellation_reason",
+    "current_update_info",
+    "all_handlers_finished",
+    "get_last_completion_result",
+    "get_last_failure",
+    "has_last_completion_result",
+    "register_random_seed_callback",
     # details shown by the __temporal_workflow_metadata query: kept in memory, no command
-    "get_current_details", "set_current_details",
+    "get_current_details",
+    "set_current_details",
     # handler registration happens in the workflow's memory
-    "get_signal_handler", "set_signal_handler", "get_dynamic_signal_handler",
-    "set_dynamic_signal_handler", "get_query_handler", "set_query_handler",
-    "get_dynamic_query_handler", "set_dynamic_query_handler", "get_update_handler",
-    "set_update_handler", "get_dynamic_update_handler", "set_dynamic_update_handler",
+    "get_signal_handler",
+    "set_signal_handler",
+    "get_dynamic_signal_handler",
+    "set_dynamic_signal_handler",
+    "get_query_handler",
+    "set_query_handler",
+    "get_dynamic_query_handler",
+    "set_dynamic_query_handler",
+    "get_update_handler",
+    "set_update_handler",
+    "get_dynamic_update_handler",
+    "set_dynamic_update_handler",
     # sandbox helpers (``workflow.unsafe.imports_passed_through()``…)
     "unsafe",
 )
 _TEMPORAL_SILENT_EXAMPLES = {
-    "info": "workflow.info()", "now": "workflow.now()", "uuid4": "workflow.uuid4()",
-    "random": "workflow.random().random()", "logger": "workflow.logger.info('api')",
-    "memo": "workflow.memo()", "set_current_details": "workflow.set_current_details('api')",
+    "info": "workflow.info()",
+    "now": "workflow.now()",
+    "uuid4": "workflow.uuid4()",
+    "random": "workflow.random().random()",
+    "logger": "workflow.logger.info('api')",
+    "memo": "workflow.memo()",
+    "set_current_details": "workflow.set_current_details('api')",
 }
 _TEMPORAL_OUTSIDE = ("defn", "run", "init", "signal", "query", "update", "dynamic_config")
 
 TEMPORAL_APIS: tuple[Api, ...] = (
     *_temporal_activities(),
-    _t("execute_child_workflow", STEP, kind=m.CHILD_WORKFLOW, rule=WorkflowType(),
-       example='await workflow.execute_child_workflow(ApiChild.run, 1, id=f"{workflow.info().workflow_id}-c{SEQ}")'),
-    _t("start_child_workflow", STEP, kind=m.CHILD_WORKFLOW, rule=WorkflowType(), handle="child",
-       example='child = await workflow.start_child_workflow(ApiChild.run, 1, id=f"{workflow.info().workflow_id}-s{SEQ}")\nawait child'),
-    _t("sleep", STEP, kind=m.TIMER, rule=Fixed("timer"),
-       duration=Duration(0, "duration", zero_records=True),
-       example="await workflow.sleep(timedelta(milliseconds=10))"),
-    _t("wait_condition", STEP, kind=m.TIMER, rule=Fixed("timer"),
-       duration=Duration(1, "timeout", zero_records=False, optional=True),
-       example="try:\n    await workflow.wait_condition(lambda: False, timeout=timedelta(milliseconds=10))\n"
-               "except asyncio.TimeoutError:\n    pass",
-       note="without a timeout it only waits; asyncio.wait_for starts no timer for a timeout <= 0"),
+    _t(
+        "execute_child_workflow",
+        STEP,
+        kind=m.CHILD_WORKFLOW,
+        rule=WorkflowType(),
+        example='await workflow.execute_child_workflow(ApiChild.run, 1, id=f"{workflow.info().workflow_id}-c{SEQ}")',
+    ),
+    _t(
+        "start_child_workflow",
+        STEP,
+        kind=m.CHILD_WORKFLOW,
+        rule=WorkflowType(),
+        handle="child",
+        example='child = await workflow.start_child_workflow(ApiChild.run, 1, id=f"{workflow.info().workflow_id}-s{SEQ}")\nawait child',
+    ),
+    _t(
+        "sleep",
+        STEP,
+        kind=m.TIMER,
+        rule=Fixed("timer"),
+        duration=Duration(0, "duration", zero_records=True),
+        example="await workflow.sleep(timedelta(milliseconds=10))",
+    ),
+    _t(
+        "wait_condition",
+        STEP,
+        kind=m.TIMER,
+        rule=Fixed("timer"),
+        duration=Duration(1, "timeout", zero_records=False, optional=True),
+        example="try:\n    await workflow.wait_condition(lambda: False, timeout=timedelta(milliseconds=10))\n"
+        "except asyncio.TimeoutError:\n    pass",
+        note="without a timeout it only waits; asyncio.wait_for starts no timer for a timeout <= 0",
+    ),
     _t("continue_as_new", STEP, kind=m.CONTINUE_AS_NEW, rule=Fixed(m.CONTINUE_AS_NEW)),
-    _t("upsert_search_attributes", STEP, kind=m.UPSERT_SEARCH_ATTRIBUTES,
-       rule=Fixed("upsert_search_attributes"),
-       example="workflow.upsert_search_attributes([API_KEYWORD.value_set('x')])"),
-    _t("upsert_memo", STEP, kind=m.UPSERT_MEMO, rule=Fixed("upsert_memo"),
-       example="workflow.upsert_memo({'k': SEQ})",
-       note="command ModifyWorkflowProperties, event WorkflowPropertiesModified"),
-    _t("signal_with_start_workflow", STEP, kind=m.NEXUS_OPERATION,
-       rule=Fixed("SignalWithStartWorkflowExecution"), handle="external",
-       note="a Nexus operation on the system WorkflowService endpoint (the dev server of the tests "
-            "has none: not engine-checked)"),
+    _t(
+        "upsert_search_attributes",
+        STEP,
+        kind=m.UPSERT_SEARCH_ATTRIBUTES,
+        rule=Fixed("upsert_search_attributes"),
+        example="workflow.upsert_search_attributes([API_KEYWORD.value_set('x')])",
+    ),
+    _t(
+        "upsert_memo",
+        STEP,
+        kind=m.UPSERT_MEMO,
+        rule=Fixed("upsert_memo"),
+        example="workflow.upsert_memo({'k': SEQ})",
+        note="command ModifyWorkflowProperties, event WorkflowPropertiesModified",
+    ),
+    _t(
+        "signal_with_start_workflow",
+        STEP,
+        kind=m.NEXUS_OPERATION,
+        rule=Fixed("SignalWithStartWorkflowExecution"),
+        handle="external",
+        note="a Nexus operation on the system WorkflowService endpoint (the dev server of the tests "
+        "has none: not engine-checked)",
+    ),
     _t("patched", PATCH, rule=PatchId()),
     _t("deprecate_patch", DEPRECATE, rule=PatchId()),
     _t("wait", PARALLEL),
@@ -274,48 +373,110 @@ TEMPORAL_APIS: tuple[Api, ...] = (
     *(_t(name, SILENT, example=_TEMPORAL_SILENT_EXAMPLES.get(name)) for name in _TEMPORAL_SILENT),
     *(_t(name, OUTSIDE) for name in _TEMPORAL_OUTSIDE),
     # asyncio functions the workflow's event loop turns into commands
-    Api(TEMPORAL, "asyncio", "sleep", STEP, kind=m.TIMER, rule=Fixed("timer"),
+    Api(
+        TEMPORAL,
+        "asyncio",
+        "sleep",
+        STEP,
+        kind=m.TIMER,
+        rule=Fixed("timer"),
         duration=Duration(0, "delay", zero_records=False),
-        example="await asyncio.sleep(0.01)"),
+        example="await asyncio.sleep(0.01)",
+    ),
     Api(TEMPORAL, "asyncio", "gather", PARALLEL),
     Api(TEMPORAL, "asyncio", "wait", PARALLEL),
     Api(TEMPORAL, "asyncio", "as_completed", PARALLEL),
-    Api(TEMPORAL, "asyncio", "wait_for", UNMODELLED,
+    Api(
+        TEMPORAL,
+        "asyncio",
+        "wait_for",
+        UNMODELLED,
         note="a timeout > 0 starts a timer before the awaited commands and cancels it when they "
-             "finish (TimerStarted … TimerCanceled, measured on the dev server)"),
+        "finish (TimerStarted … TimerCanceled, measured on the dev server)",
+    ),
     Api(TEMPORAL, "asyncio", "timeout", UNMODELLED, note="starts a timer (loop.call_at)"),
     # handles
-    Api(TEMPORAL, "ChildWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal"),
+    Api(
+        TEMPORAL,
+        "ChildWorkflowHandle",
+        "signal",
+        STEP,
+        kind=m.SIGNAL_EXTERNAL,
+        rule=Fixed("signal"),
         example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-h{SEQ}")\n'
-                "await child.signal(ApiChild.poke)\nawait child"),
-    Api(TEMPORAL, "ChildWorkflowHandle", "cancel", STEP, kind=m.CANCEL_EXTERNAL, rule=Fixed("cancel"),
+        "await child.signal(ApiChild.poke)\nawait child",
+    ),
+    Api(
+        TEMPORAL,
+        "ChildWorkflowHandle",
+        "cancel",
+        STEP,
+        kind=m.CANCEL_EXTERNAL,
+        rule=Fixed("cancel"),
         deferred=True,
         example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-k{SEQ}")\n'
-                "child.cancel()\ntry:\n    await child\nexcept Exception:\n    pass",
-        note="the handle of a started child: RequestCancelExternalWorkflowExecution, not waited for"),
+        "child.cancel()\ntry:\n    await child\nexcept Exception:\n    pass",
+        note="the handle of a started child: RequestCancelExternalWorkflowExecution, not waited for",
+    ),
     Api(TEMPORAL, "ChildWorkflowHandle", "id", SILENT),
-    *(Api(TEMPORAL, owner, name, SILENT)
-      for owner in ("ActivityHandle", "ChildWorkflowHandle") for name in sorted(TASK_METHODS)),
+    *(
+        Api(TEMPORAL, owner, name, SILENT)
+        for owner in ("ActivityHandle", "ChildWorkflowHandle")
+        for name in sorted(TASK_METHODS)
+    ),
     Api(TEMPORAL, "ChildWorkflowHandle", "first_execution_run_id", SILENT),
-    Api(TEMPORAL, "ActivityHandle", "cancel", UNMODELLED,
+    Api(
+        TEMPORAL,
+        "ActivityHandle",
+        "cancel",
+        UNMODELLED,
         note="of a scheduled activity: RequestCancelActivityTask (event ActivityTaskCancelRequested, "
-             "measured on the dev server); before the command went out: nothing"),
-    Api(TEMPORAL, "ExternalWorkflowHandle", "signal", STEP, kind=m.SIGNAL_EXTERNAL, rule=Fixed("signal"),
+        "measured on the dev server); before the command went out: nothing",
+    ),
+    Api(
+        TEMPORAL,
+        "ExternalWorkflowHandle",
+        "signal",
+        STEP,
+        kind=m.SIGNAL_EXTERNAL,
+        rule=Fixed("signal"),
         example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-e{SEQ}")\n'
-                "await workflow.get_external_workflow_handle(child.id).signal(ApiChild.poke)\nawait child"),
-    Api(TEMPORAL, "ExternalWorkflowHandle", "cancel", STEP, kind=m.CANCEL_EXTERNAL, rule=Fixed("cancel"),
+        "await workflow.get_external_workflow_handle(child.id).signal(ApiChild.poke)\nawait child",
+    ),
+    Api(
+        TEMPORAL,
+        "ExternalWorkflowHandle",
+        "cancel",
+        STEP,
+        kind=m.CANCEL_EXTERNAL,
+        rule=Fixed("cancel"),
         example='child = await workflow.start_child_workflow(ApiChild.run, -1, id=f"{workflow.info().workflow_id}-x{SEQ}")\n'
-                "await workflow.get_external_workflow_handle(child.id).cancel()\n"
-                "try:\n    await child\nexcept Exception:\n    pass"),
+        "await workflow.get_external_workflow_handle(child.id).cancel()\n"
+        "try:\n    await child\nexcept Exception:\n    pass",
+    ),
     Api(TEMPORAL, "ExternalWorkflowHandle", "id", SILENT),
     Api(TEMPORAL, "ExternalWorkflowHandle", "run_id", SILENT),
-    Api(TEMPORAL, "NexusClient", "execute_operation", STEP, kind=m.NEXUS_OPERATION, rule=Operation(),
+    Api(
+        TEMPORAL,
+        "NexusClient",
+        "execute_operation",
+        STEP,
+        kind=m.NEXUS_OPERATION,
+        rule=Operation(),
         example="nexus = workflow.create_nexus_client(service=ApiService, endpoint=API_ENDPOINT)\n"
-                "await nexus.execute_operation(ApiService.echo, SEQ)"),
-    Api(TEMPORAL, "NexusClient", "start_operation", STEP, kind=m.NEXUS_OPERATION, rule=Operation(),
+        "await nexus.execute_operation(ApiService.echo, SEQ)",
+    ),
+    Api(
+        TEMPORAL,
+        "NexusClient",
+        "start_operation",
+        STEP,
+        kind=m.NEXUS_OPERATION,
+        rule=Operation(),
         handle="nexus_operation",
         example="nexus = workflow.create_nexus_client(service=ApiService, endpoint=API_ENDPOINT)\n"
-                "operation = await nexus.start_operation(ApiService.echo, SEQ)\nawait operation"),
+        "operation = await nexus.start_operation(ApiService.echo, SEQ)\nawait operation",
+    ),
     Api(TEMPORAL, "NexusOperationHandle", "cancel", UNMODELLED, note="RequestCancelNexusOperation"),
     Api(TEMPORAL, "NexusOperationHandle", "operation_token", SILENT),
     Api(TEMPORAL, "EventGroup", "scope", SILENT, note="labels the commands issued inside it"),
@@ -334,28 +495,66 @@ def _d2(name: str, effect: str, **kw) -> tuple[Api, Api]:
     return (_d(name, effect, example=example, **kw), _d(f"{name}_async", effect, example=async_example, **kw))
 
 
-def _fixed(name: str, recorded: str, example: str | None = None, async_example: str | None = None,
-           slots: int = 1, **kw) -> tuple[Api, Api]:
-    return _d2(name, STEP, kind=m.DBOS_STEP, rule=Fixed(recorded), slots=slots, example=example,
-               async_example=async_example, **kw)
+def _fixed(
+    name: str, recorded: str, example: str | None = None, async_example: str | None = None, slots: int = 1, **kw
+) -> tuple[Api, Api]:
+    return _d2(
+        name,
+        STEP,
+        kind=m.DBOS_STEP,
+        rule=Fixed(recorded),
+        slots=slots,
+        example=example,
+        async_example=async_example,
+        **kw,
+    )
 
 
 _DBOS_SILENT = (
     # class properties of the running workflow / application
-    "application_version", "executor_id", "logger", "workflow_id", "shard_key", "step_id",
-    "step_status", "span", "authenticated_user", "authenticated_roles", "assumed_role", "tracer",
+    "application_version",
+    "executor_id",
+    "logger",
+    "workflow_id",
+    "shard_key",
+    "step_id",
+    "step_status",
+    "span",
+    "authenticated_user",
+    "authenticated_roles",
+    "assumed_role",
+    "tracer",
     "set_authentication",
 )
 _DBOS_OUTSIDE = (
     # definitions
-    "workflow", "step", "dbos_class", "default_required_roles", "required_roles", "kafka_consumer",
+    "workflow",
+    "step",
+    "dbos_class",
+    "default_required_roles",
+    "required_roles",
+    "kafka_consumer",
     # lifecycle and administration (no step row; several raise inside a workflow)
-    "launch", "destroy", "migrate", "reset_system_database", "listen_queues", "alert_handler",
-    "apply_schedules", "apply_schedules_async", "backfill_schedule", "trigger_schedule",
-    "list_application_versions", "list_application_versions_async",
-    "get_latest_application_version", "get_latest_application_version_async",
-    "set_latest_application_version", "set_latest_application_version_async",
-    "delete_queue", "delete_queue_async", "list_queues", "list_queues_async",
+    "launch",
+    "destroy",
+    "migrate",
+    "reset_system_database",
+    "listen_queues",
+    "alert_handler",
+    "apply_schedules",
+    "apply_schedules_async",
+    "backfill_schedule",
+    "trigger_schedule",
+    "list_application_versions",
+    "list_application_versions_async",
+    "get_latest_application_version",
+    "get_latest_application_version_async",
+    "set_latest_application_version",
+    "set_latest_application_version_async",
+    "delete_queue",
+    "delete_queue_async",
+    "list_queues",
+    "list_queues_async",
 )
 
 _HANDLE_EXAMPLES = {
@@ -364,140 +563,316 @@ _HANDLE_EXAMPLES = {
 }
 
 DBOS_APIS: tuple[Api, ...] = (
-    *_fixed("sleep", m.DBOS_SLEEP, duration=Duration(0, "seconds", zero_records=False),
-            example="DBOS.sleep(0.01)", async_example="await DBOS.sleep_async(0.01)"),
-    *_fixed("recv", "DBOS.recv", slots=2, example="DBOS.recv('t', 0)",
-            async_example="await DBOS.recv_async('t', 0)",
-            note="the call's row, then its timeout's DBOS.sleep row"),
-    *_fixed("get_event", "DBOS.getEvent", slots=2, example="DBOS.get_event(OTHER, 'k', 0)",
-            async_example="await DBOS.get_event_async(OTHER, 'k', 0)"),
-    *_fixed("send", "DBOS.send", example="DBOS.send(OTHER, 'm', 't')",
-            async_example="await DBOS.send_async(OTHER, 'm', 't')"),
-    *_fixed("send_bulk", "DBOS.send_bulk",
-            example="DBOS.send_bulk([SendMessage(destination_id=OTHER, message='m', topic='t', idempotency_key=None, shard_key=None)])",
-            async_example="await DBOS.send_bulk_async([SendMessage(destination_id=OTHER, message='m', topic='t', idempotency_key=None, shard_key=None)])"),
-    *_fixed("set_event", "DBOS.setEvent", example="DBOS.set_event('k', SEQ)",
-            async_example="await DBOS.set_event_async('k', SEQ)"),
-    *_fixed("get_all_events", "DBOS.get_events", example="DBOS.get_all_events(OTHER)",
-            async_example="await DBOS.get_all_events_async(OTHER)"),
-    *_fixed("write_stream", "DBOS.writeStream", example="DBOS.write_stream('s', SEQ)",
-            async_example="await DBOS.write_stream_async('s', SEQ)"),
-    *_fixed("close_stream", "DBOS.closeStream", example="DBOS.close_stream('s')",
-            async_example="await DBOS.close_stream_async('s')"),
+    *_fixed(
+        "sleep",
+        m.DBOS_SLEEP,
+        duration=Duration(0, "seconds", zero_records=False),
+        example="DBOS.sleep(0.01)",
+        async_example="await DBOS.sleep_async(0.01)",
+    ),
+    *_fixed(
+        "recv",
+        "DBOS.recv",
+        slots=2,
+        example="DBOS.recv('t', 0)",
+        async_example="await DBOS.recv_async('t', 0)",
+        note="the call's row, then its timeout's DBOS.sleep row",
+    ),
+    *_fixed(
+        "get_event",
+        "DBOS.getEvent",
+        slots=2,
+        example="DBOS.get_event(OTHER, 'k', 0)",
+        async_example="await DBOS.get_event_async(OTHER, 'k', 0)",
+    ),
+    *_fixed(
+        "send",
+        "DBOS.send",
+        example="DBOS.send(OTHER, 'm', 't')",
+        async_example="await DBOS.send_async(OTHER, 'm', 't')",
+    ),
+    *_fixed(
+        "send_bulk",
+        "DBOS.send_bulk",
+        example="DBOS.send_bulk([SendMessage(destination_id=OTHER, message='m', topic='t', idempotency_key=None, shard_key=None)])",
+        async_example="await DBOS.send_bulk_async([SendMessage(destination_id=OTHER, message='m', topic='t', idempotency_key=None, shard_key=None)])",
+    ),
+    *_fixed(
+        "set_event",
+        "DBOS.setEvent",
+        example="DBOS.set_event('k', SEQ)",
+        async_example="await DBOS.set_event_async('k', SEQ)",
+    ),
+    *_fixed(
+        "get_all_events",
+        "DBOS.get_events",
+        example="DBOS.get_all_events(OTHER)",
+        async_example="await DBOS.get_all_events_async(OTHER)",
+    ),
+    *_fixed(
+        "write_stream",
+        "DBOS.writeStream",
+        example="DBOS.write_stream('s', SEQ)",
+        async_example="await DBOS.write_stream_async('s', SEQ)",
+    ),
+    *_fixed(
+        "close_stream",
+        "DBOS.closeStream",
+        example="DBOS.close_stream('s')",
+        async_example="await DBOS.close_stream_async('s')",
+    ),
     *_d2("read_stream", UNMODELLED, note="one DBOS.readStream row per value read, and one for the end"),
     *_fixed("read_stream_offset", "DBOS.readStreamOffset"),
-    *_fixed("get_result", "DBOS.getResult", example="DBOS.get_result(OTHER)",
-            async_example="await DBOS.get_result_async(OTHER)"),
-    *_fixed("get_workflow_status", "DBOS.getStatus", example="DBOS.get_workflow_status(OTHER)",
-            async_example="await DBOS.get_workflow_status_async(OTHER)"),
-    *_fixed("retrieve_workflow", "DBOS.getStatus", handle="dbos", unless=(1, "existing_workflow", False),
-            example="DBOS.retrieve_workflow(OTHER)",
-            async_example="await DBOS.retrieve_workflow_async(OTHER)"),
+    *_fixed(
+        "get_result",
+        "DBOS.getResult",
+        example="DBOS.get_result(OTHER)",
+        async_example="await DBOS.get_result_async(OTHER)",
+    ),
+    *_fixed(
+        "get_workflow_status",
+        "DBOS.getStatus",
+        example="DBOS.get_workflow_status(OTHER)",
+        async_example="await DBOS.get_workflow_status_async(OTHER)",
+    ),
+    *_fixed(
+        "retrieve_workflow",
+        "DBOS.getStatus",
+        handle="dbos",
+        unless=(1, "existing_workflow", False),
+        example="DBOS.retrieve_workflow(OTHER)",
+        async_example="await DBOS.retrieve_workflow_async(OTHER)",
+    ),
     *_fixed("wait_first", "DBOS.waitFirst", example="DBOS.wait_first([DBOS.retrieve_workflow(OTHER)])"),
-    _d("asyncio_wait", UNMODELLED,
-       note="takes its DBOS.asyncio_wait id before the awaitables it runs concurrently take theirs"),
-    *_fixed("cancel_workflow", "DBOS.cancelWorkflow", example="DBOS.cancel_workflow('no-such-workflow')",
-            async_example="await DBOS.cancel_workflow_async('no-such-workflow')"),
+    _d(
+        "asyncio_wait",
+        UNMODELLED,
+        note="takes its DBOS.asyncio_wait id before the awaitables it runs concurrently take theirs",
+    ),
+    *_fixed(
+        "cancel_workflow",
+        "DBOS.cancelWorkflow",
+        example="DBOS.cancel_workflow('no-such-workflow')",
+        async_example="await DBOS.cancel_workflow_async('no-such-workflow')",
+    ),
     *_fixed("cancel_workflows", "DBOS.cancelWorkflow"),
-    *_fixed("delete_workflow", "DBOS.deleteWorkflow", example="DBOS.delete_workflow('no-such-workflow')",
-            async_example="await DBOS.delete_workflow_async('no-such-workflow')"),
+    *_fixed(
+        "delete_workflow",
+        "DBOS.deleteWorkflow",
+        example="DBOS.delete_workflow('no-such-workflow')",
+        async_example="await DBOS.delete_workflow_async('no-such-workflow')",
+    ),
     *_fixed("delete_workflows", "DBOS.deleteWorkflow"),
     *_fixed("resume_workflow", "DBOS.resumeWorkflow"),
     *_fixed("resume_workflows", "DBOS.resumeWorkflow"),
-    *_fixed("update_workflow_attributes", "DBOS.updateWorkflowAttributes",
-            example="DBOS.update_workflow_attributes(OTHER, {'api': SEQ})",
-            async_example="await DBOS.update_workflow_attributes_async(OTHER, {'api': SEQ})"),
+    *_fixed(
+        "update_workflow_attributes",
+        "DBOS.updateWorkflowAttributes",
+        example="DBOS.update_workflow_attributes(OTHER, {'api': SEQ})",
+        async_example="await DBOS.update_workflow_attributes_async(OTHER, {'api': SEQ})",
+    ),
     *_fixed("set_workflow_delay", "DBOS.setWorkflowDelay"),
     *_fixed("rewind_workflow", "DBOS.rewindWorkflow"),
-    *_fixed("fork_workflow", "DBOS.forkWorkflow", handle="dbos", then=("DBOS.getStatus",),
-            example="DBOS.fork_workflow(OTHER, 1)", async_example="await DBOS.fork_workflow_async(OTHER, 1)",
-            note="the fork's row, then retrieve_workflow's on the new id"),
-    *_fixed("list_workflows", "DBOS.listWorkflows", example="DBOS.list_workflows(limit=1)",
-            async_example="await DBOS.list_workflows_async(limit=1)"),
-    *_fixed("list_queued_workflows", "DBOS.listQueuedWorkflows",
-            example="DBOS.list_queued_workflows(limit=1)"),
-    *_fixed("list_workflow_steps", "DBOS.listWorkflowSteps", example="DBOS.list_workflow_steps(OTHER)",
-            async_example="await DBOS.list_workflow_steps_async(OTHER)"),
+    *_fixed(
+        "fork_workflow",
+        "DBOS.forkWorkflow",
+        handle="dbos",
+        then=("DBOS.getStatus",),
+        example="DBOS.fork_workflow(OTHER, 1)",
+        async_example="await DBOS.fork_workflow_async(OTHER, 1)",
+        note="the fork's row, then retrieve_workflow's on the new id",
+    ),
+    *_fixed(
+        "list_workflows",
+        "DBOS.listWorkflows",
+        example="DBOS.list_workflows(limit=1)",
+        async_example="await DBOS.list_workflows_async(limit=1)",
+    ),
+    *_fixed("list_queued_workflows", "DBOS.listQueuedWorkflows", example="DBOS.list_queued_workflows(limit=1)"),
+    *_fixed(
+        "list_workflow_steps",
+        "DBOS.listWorkflowSteps",
+        example="DBOS.list_workflow_steps(OTHER)",
+        async_example="await DBOS.list_workflow_steps_async(OTHER)",
+    ),
     *_fixed("create_schedule", "DBOS.createSchedule"),
     *_fixed("list_schedules", "DBOS.listSchedules", example="DBOS.list_schedules()"),
     *_fixed("get_schedule", "DBOS.getSchedule", example="DBOS.get_schedule('no-such-schedule')"),
     *_fixed("delete_schedule", "DBOS.deleteSchedule"),
     _d("pause_schedule", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.pauseSchedule")),
     _d("resume_schedule", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.resumeSchedule")),
-    *_d2("start_workflow", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos",
-         example="DBOS.start_workflow(api_child, SEQ)",
-         async_example="await DBOS.start_workflow_async(api_child_async, SEQ)"),
-    *_d2("enqueue_workflow", STEP, kind=m.DBOS_STEP, rule=FunctionName(1, "func"), handle="dbos",
-         example="DBOS.enqueue_workflow('api_queue', api_child, SEQ)",
-         async_example="await DBOS.enqueue_workflow_async('api_queue', api_child_async, SEQ)"),
-    *_d2("enqueue_workflow_with_options", STEP, kind=m.DBOS_STEP,
-         rule=OptionsKey(0, "options", "workflow_name"), handle="dbos"),
-    *_d2("run_step", STEP, kind=m.DBOS_STEP, rule=StepOptionsName(),
-         example="DBOS.run_step({'name': 'api_named_step'}, api_plain)",
-         async_example="await DBOS.run_step_async({'name': 'api_named_step'}, api_plain)"),
-    _d("reserve_step", UNMODELLED, handle="reservation",
-       note="takes a function id now; StepReservation.run records the step there later"),
+    *_d2(
+        "start_workflow",
+        STEP,
+        kind=m.DBOS_STEP,
+        rule=FunctionName(),
+        handle="dbos",
+        example="DBOS.start_workflow(api_child, SEQ)",
+        async_example="await DBOS.start_workflow_async(api_child_async, SEQ)",
+    ),
+    *_d2(
+        "enqueue_workflow",
+        STEP,
+        kind=m.DBOS_STEP,
+        rule=FunctionName(1, "func"),
+        handle="dbos",
+        example="DBOS.enqueue_workflow('api_queue', api_child, SEQ)",
+        async_example="await DBOS.enqueue_workflow_async('api_queue', api_child_async, SEQ)",
+    ),
+    *_d2(
+        "enqueue_workflow_with_options",
+        STEP,
+        kind=m.DBOS_STEP,
+        rule=OptionsKey(0, "options", "workflow_name"),
+        handle="dbos",
+    ),
+    *_d2(
+        "run_step",
+        STEP,
+        kind=m.DBOS_STEP,
+        rule=StepOptionsName(),
+        example="DBOS.run_step({'name': 'api_named_step'}, api_plain)",
+        async_example="await DBOS.run_step_async({'name': 'api_named_step'}, api_plain)",
+    ),
+    _d(
+        "reserve_step",
+        UNMODELLED,
+        handle="reservation",
+        note="takes a function id now; StepReservation.run records the step there later",
+    ),
     *_d2("patch", PATCH, rule=PatchId(0, "patch_name")),
     *_d2("deprecate_patch", DEPRECATE, rule=PatchId(0, "patch_name")),
-    *_d2("register_queue", HANDLE, handle="queue", note="writes the queue's row, no step",
-         example="DBOS.register_queue('api_queue')", async_example="await DBOS.register_queue_async('api_queue')"),
+    *_d2(
+        "register_queue",
+        HANDLE,
+        handle="queue",
+        note="writes the queue's row, no step",
+        example="DBOS.register_queue('api_queue')",
+        async_example="await DBOS.register_queue_async('api_queue')",
+    ),
     *_d2("retrieve_queue", HANDLE, handle="queue"),
-    *(_d(name, SILENT, example={"logger": "DBOS.logger.info('api')", "workflow_id": "DBOS.workflow_id",
-                                "step_id": "DBOS.step_id"}.get(name))
-      for name in _DBOS_SILENT),
+    *(
+        _d(
+            name,
+            SILENT,
+            example={
+                "logger": "DBOS.logger.info('api')",
+                "workflow_id": "DBOS.workflow_id",
+                "step_id": "DBOS.step_id",
+            }.get(name),
+        )
+        for name in _DBOS_SILENT
+    ),
     *(_d(name, OUTSIDE) for name in _DBOS_OUTSIDE),
     # workflow handles (start_workflow, enqueue, retrieve_workflow): the async handle has the same
     *(
         api
         for owner in ("WorkflowHandle", "WorkflowHandleAsync")
         for api in (
-            Api(DBOS, owner, "get_result", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.getResult"),
-                example=_HANDLE_EXAMPLES[owner].format(method="get_result")),
-            Api(DBOS, owner, "get_status", STEP, kind=m.DBOS_STEP, rule=Fixed("DBOS.getStatus"),
-                example=_HANDLE_EXAMPLES[owner].format(method="get_status")),
+            Api(
+                DBOS,
+                owner,
+                "get_result",
+                STEP,
+                kind=m.DBOS_STEP,
+                rule=Fixed("DBOS.getResult"),
+                example=_HANDLE_EXAMPLES[owner].format(method="get_result"),
+            ),
+            Api(
+                DBOS,
+                owner,
+                "get_status",
+                STEP,
+                kind=m.DBOS_STEP,
+                rule=Fixed("DBOS.getStatus"),
+                example=_HANDLE_EXAMPLES[owner].format(method="get_status"),
+            ),
             Api(DBOS, owner, "get_workflow_id", SILENT),
         )
     ),
     # queues
-    Api(DBOS, "Queue", "enqueue", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos",
-        example="queue = DBOS.retrieve_queue('api_queue')\nqueue.enqueue(api_child, SEQ)"),
-    Api(DBOS, "Queue", "enqueue_async", STEP, kind=m.DBOS_STEP, rule=FunctionName(), handle="dbos",
-        example="queue = await DBOS.retrieve_queue_async('api_queue')\nawait queue.enqueue_async(api_child_async, SEQ)"),
+    Api(
+        DBOS,
+        "Queue",
+        "enqueue",
+        STEP,
+        kind=m.DBOS_STEP,
+        rule=FunctionName(),
+        handle="dbos",
+        example="queue = DBOS.retrieve_queue('api_queue')\nqueue.enqueue(api_child, SEQ)",
+    ),
+    Api(
+        DBOS,
+        "Queue",
+        "enqueue_async",
+        STEP,
+        kind=m.DBOS_STEP,
+        rule=FunctionName(),
+        handle="dbos",
+        example="queue = await DBOS.retrieve_queue_async('api_queue')\nawait queue.enqueue_async(api_child_async, SEQ)",
+    ),
     # datasources (``ds = SQLAlchemyDatasource.create(url)``; DBOS's demo shop runs every step so)
     *(
         api
         for owner, suffix in (("SQLAlchemyDatasource", ""), ("AsyncSQLAlchemyDatasource", "_async"))
         for api in (
-            Api(DBOS, owner, f"run_tx_step{suffix}", STEP, kind=m.DBOS_STEP, rule=StepOptionsName(),
-                example=None if suffix else "ds.run_tx_step({'name': 'api_tx'}, api_plain)"),
-            Api(DBOS, owner, "transaction", DECORATOR, kind=m.DBOS_STEP,
-                example=None if suffix else "api_tx_fn(SEQ)"),
+            Api(
+                DBOS,
+                owner,
+                f"run_tx_step{suffix}",
+                STEP,
+                kind=m.DBOS_STEP,
+                rule=StepOptionsName(),
+                example=None if suffix else "ds.run_tx_step({'name': 'api_tx'}, api_plain)",
+            ),
+            Api(DBOS, owner, "transaction", DECORATOR, kind=m.DBOS_STEP, example=None if suffix else "api_tx_fn(SEQ)"),
             Api(DBOS, owner, "sql_session", SILENT, note="the session of the running transaction"),
-            *(Api(DBOS, owner, name, OUTSIDE)
-              for name in ("create", "migrate", "run_migrations", "verify_migrations")),
+            *(Api(DBOS, owner, name, OUTSIDE) for name in ("create", "migrate", "run_migrations", "verify_migrations")),
         )
     ),
     # asyncio in async DBOS workflows: concurrency, and a sleep DBOS does not checkpoint
     Api(DBOS, "asyncio", "gather", PARALLEL),
     Api(DBOS, "asyncio", "wait", PARALLEL),
     Api(DBOS, "asyncio", "as_completed", PARALLEL),
-    Api(DBOS, "asyncio", "sleep", SILENT, example="await asyncio.sleep(0.01)",
-        note="not durable: no row (DBOS.sleep_async is the durable sleep)"),
+    Api(
+        DBOS,
+        "asyncio",
+        "sleep",
+        SILENT,
+        example="await asyncio.sleep(0.01)",
+        note="not durable: no row (DBOS.sleep_async is the durable sleep)",
+    ),
     Api(DBOS, "StepReservation", "run", UNMODELLED, note="the step, at the id reserve_step took"),
     Api(DBOS, "StepReservation", "run_async", UNMODELLED, note="the step, at the id reserve_step took"),
     Api(DBOS, "StepReservation", "step_id", SILENT),
     Api(DBOS, "Debouncer", "create", HANDLE, handle="debouncer"),
     Api(DBOS, "Debouncer", "create_async", HANDLE, handle="debouncer"),
-    Api(DBOS, "Debouncer", "debounce", UNMODELLED,
-        note="a DBOS.debounce_delayed_workflow row, then maybe the enqueued workflow's"),
-    Api(DBOS, "Debouncer", "debounce_async", UNMODELLED,
-        note="a DBOS.debounce_delayed_workflow row, then maybe the enqueued workflow's"),
+    Api(
+        DBOS,
+        "Debouncer",
+        "debounce",
+        UNMODELLED,
+        note="a DBOS.debounce_delayed_workflow row, then maybe the enqueued workflow's",
+    ),
+    Api(
+        DBOS,
+        "Debouncer",
+        "debounce_async",
+        UNMODELLED,
+        note="a DBOS.debounce_delayed_workflow row, then maybe the enqueued workflow's",
+    ),
 )
 
 # Queue configuration: reads and writes of the queue's own row, no step.
 _QUEUE_CONFIG = (
-    "concurrency", "global_concurrency", "partition_concurrency", "partition_worker_concurrency",
-    "partition_limiter", "worker_concurrency", "limiter", "polling_interval_sec",
+    "concurrency",
+    "global_concurrency",
+    "partition_concurrency",
+    "partition_worker_concurrency",
+    "partition_limiter",
+    "worker_concurrency",
+    "limiter",
+    "polling_interval_sec",
 )
 DBOS_APIS += tuple(
     Api(DBOS, "Queue", name, SILENT)
@@ -563,7 +938,9 @@ def records(row: Api, call, scope) -> bool | None:
     duration = row.duration
     if duration is None:
         return True
-    arg = argument(call, duration.index, duration.keyword) if not duration.optional else _keyword(call, duration.keyword)
+    arg = (
+        argument(call, duration.index, duration.keyword) if not duration.optional else _keyword(call, duration.keyword)
+    )
     if arg is None:
         return None if duration.optional else True
     value = scope.value(arg)

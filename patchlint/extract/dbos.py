@@ -51,15 +51,15 @@ def _method(qualified: str | None) -> tuple[str, str] | None:
     """``DBOS.<head>`` and what follows (``DBOS.logger.info`` → ("logger", "info"))."""
     for prefix in (D, _D_PRIVATE):
         if qualified and qualified.startswith(prefix):
-            head, _, rest = qualified[len(prefix):].partition(".")
+            head, _, rest = qualified[len(prefix) :].partition(".")
             return head, rest
     return None
-
 
 
 def _positional(call: cst.Call) -> tuple[cst.BaseExpression, ...]:
     """What ``asyncio.gather(a, b)`` awaits together: its positional arguments."""
     return tuple(a.value for a in call.args if a.keyword is None)
+
 
 class DbosDialect:
     engine = "dbos"
@@ -78,7 +78,7 @@ class DbosDialect:
                 return None if quiet else EngineCall()
             return self._apply(row, call, scope) if row is not None else EngineCall()
         if qualified and qualified.startswith(_ASYNCIO) and qualified.count(".") == 1:
-            row = apis.lookup(apis.DBOS, "asyncio", qualified[len(_ASYNCIO):])
+            row = apis.lookup(apis.DBOS, "asyncio", qualified[len(_ASYNCIO) :])
             return self._apply(row, call, scope) if row is not None else None
         func = call.func
         if isinstance(func, cst.Attribute):
@@ -91,7 +91,7 @@ class DbosDialect:
             return None
         name = _decorator_kwarg(decorator, "name") or ref.qualname
         decorator_name = _decorator_name(decorator, ref.module) or ""
-        then = apis.DBOS_DECORATORS.get(decorator_name[len(D):], ()) if decorator_name.startswith(D) else ()
+        then = apis.DBOS_DECORATORS.get(decorator_name[len(D) :], ()) if decorator_name.startswith(D) else ()
         return StepCall(m.DBOS_STEP, name, then=then)
 
     def _method_call(self, func: cst.Attribute, call: cst.Call, scope: Scope):
@@ -173,7 +173,7 @@ class DbosDialect:
             name = _decorator_name(decorator, ref.module)
             if name is None:
                 continue
-            if name.startswith(D) and name[len(D):] in apis.DBOS_DECORATORS:
+            if name.startswith(D) and name[len(D) :] in apis.DBOS_DECORATORS:
                 return decorator
             if name in self.extra or _raw(decorator) in self.extra:
                 return decorator

@@ -41,8 +41,9 @@ class RevisionFacts:
     dbos_version: str | None = None  # application_version, when the source fixes it
 
 
-def revision_facts(models: list[ModuleModel], files: Mapping[str, str],
-                   context: Mapping[str, str] | None = None) -> RevisionFacts:
+def revision_facts(
+    models: list[ModuleModel], files: Mapping[str, str], context: Mapping[str, str] | None = None
+) -> RevisionFacts:
     facts = RevisionFacts()
     for model in models:
         for workflow in model.workflows:
@@ -96,7 +97,9 @@ _BEHAVIOR_NAMES = {v: k for k, v in _BEHAVIORS.items()}
 
 def _dbos_workflow_decorators(module: SourceModule, name: str) -> Iterable[cst.Decorator]:
     functions = [module.functions.get(name)] + [
-        stmt for cls in module.classes.values() for stmt in cls.body.body
+        stmt
+        for cls in module.classes.values()
+        for stmt in cls.body.body
         if isinstance(stmt, cst.FunctionDef) and stmt.name.value == name
     ]
     for fn in functions:
@@ -150,7 +153,9 @@ def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts)
         if _is(module, call.func, "temporalio.worker.Worker"):
             _worker(call, module, scope, facts)
         elif _is(module, call.func, "dbos.DBOSConfig"):
-            _dbos_config({a.keyword.value: a.value for a in call.args if a.keyword is not None}, call, module, scope, facts)
+            _dbos_config(
+                {a.keyword.value: a.value for a in call.args if a.keyword is not None}, call, module, scope, facts
+            )
         elif _is(module, call.func, "dbos.DBOS"):
             config = argument(call, 99, "config")
             if isinstance(config, cst.Dict):
@@ -170,9 +175,11 @@ def _dbos_dict(node: cst.Dict, module: SourceModule, scope, facts: RevisionFacts
     _dbos_config(entries, node, module, scope, facts)
 
 
-def _dbos_config(entries: Mapping[str, cst.BaseExpression], node: cst.CSTNode, module: SourceModule, scope,
-                 facts: RevisionFacts) -> None:
+def _dbos_config(
+    entries: Mapping[str, cst.BaseExpression], node: cst.CSTNode, module: SourceModule, scope, facts: RevisionFacts
+) -> None:
     """``application_version`` wins over ``enable_patching`` (``DBOS.__init__`` sets it last)."""
+
     def value(key: str):
         return evaluate(entries[key], scope) if key in entries else None
 
@@ -187,8 +194,9 @@ def _dbos_config(entries: Mapping[str, cst.BaseExpression], node: cst.CSTNode, m
         facts.dbos_version = "PATCHING_ENABLED"
     elif version is None and "application_version" not in entries and facts.dbos_app is None:
         # the engine hashes the workflow source, unless DBOS__APPVERSION pins it outside the code
-        facts.dbos_app = Fact("per-deploy-version", f"DBOSConfig without application_version at {_where(module, node)}",
-                              decided=False)
+        facts.dbos_app = Fact(
+            "per-deploy-version", f"DBOSConfig without application_version at {_where(module, node)}", decided=False
+        )
 
 
 def _worker(call: cst.Call, module: SourceModule, scope, facts: RevisionFacts) -> None:
@@ -206,8 +214,11 @@ def _worker(call: cst.Call, module: SourceModule, scope, facts: RevisionFacts) -
             if model is not None:
                 fact = Fact(model, f"default_versioning_behavior={_BEHAVIOR_NAMES[model]} at {_where(module, config)}")
     elif evaluate(argument(call, 99, "use_worker_versioning"), scope) is True:
-        fact = Fact("build-id-compatible", f"Worker(use_worker_versioning=True) at {_where(module, call)}"
-                    " (compatible unless declared)", decided=False)
+        fact = Fact(
+            "build-id-compatible",
+            f"Worker(use_worker_versioning=True) at {_where(module, call)} (compatible unless declared)",
+            decided=False,
+        )
     if fact is None:
         return
     for name in _listed(argument(call, 99, "workflows"), scope):
@@ -224,6 +235,7 @@ def _listed(listed: cst.BaseExpression | None, scope) -> list[str]:
                 names.append(name.rpartition(".")[2])
     return names
 
+
 def deployments(pairs, old: RevisionFacts, new: RevisionFacts, declared) -> dict:
     """``{(engine, workflow type): Deployment}`` for every compared workflow. Temporal: what the
     runs were started under (the old revision's declaration first); DBOS: what the new code
@@ -238,8 +250,9 @@ def deployments(pairs, old: RevisionFacts, new: RevisionFacts, declared) -> dict
         own = old.own.get(key) or new.own.get(key)
         if w.engine == "temporal":
             classes = [getattr(x.node, "value", None) for x in (o, n) if x is not None]
-            app = next((f for side in (old, new) for c in classes if c in side.workers
-                        for f in (side.workers[c],)), None) or _moved_queue(old, new, classes)
+            app = next(
+                (f for side in (old, new) for c in classes if c in side.workers for f in (side.workers[c],)), None
+            ) or _moved_queue(old, new, classes)
         else:
             app = _dbos_app(old, new, (n or o).path)
         out[key] = resolve(w.engine, w.name, (n or o).path, declared, own, app)
@@ -260,5 +273,7 @@ def _moved_queue(old: RevisionFacts, new: RevisionFacts, classes) -> Fact | None
 def _dbos_app(old: RevisionFacts, new: RevisionFacts, path: str) -> Fact | None:
     if old.dbos_version is not None and new.dbos_version is not None and old.dbos_version != new.dbos_version:
         where = new.dbos_app.where.rpartition(" at ")[2] if new.dbos_app else path
-        return Fact("per-deploy-version", f"application_version {old.dbos_version!r} -> {new.dbos_version!r} at {where}")
+        return Fact(
+            "per-deploy-version", f"application_version {old.dbos_version!r} -> {new.dbos_version!r} at {where}"
+        )
     return new.dbos_app or old.dbos_app

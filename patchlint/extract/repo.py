@@ -17,7 +17,6 @@ from patchlint.errors import InputError
 from patchlint.extract.names import module_name_for, module_path_candidates
 from patchlint.extract.source import SourceModule
 
-
 # Top-level packages that are never part of the repository: no need to look for their files.
 MAX_REEXPORTS = 16
 EXTERNAL = frozenset(sys.stdlib_module_names) | {"temporalio", "dbos", "pydantic", "sqlalchemy"}
@@ -96,8 +95,12 @@ class Revision:
         found = lookup(module, attrs)
         if found is None and len(attrs) == 2 and attrs[0] in module.classes:  # inherited
             found = self.find_method(ClassRef(module, module.classes[attrs[0]]), attrs[1])
-        if found is None and attrs[0] in module.imports.names and attrs[0] not in module.functions \
-                and attrs[0] not in module.classes:  # re-exported from another module
+        if (
+            found is None
+            and attrs[0] in module.imports.names
+            and attrs[0] not in module.functions
+            and attrs[0] not in module.classes
+        ):  # re-exported from another module
             target = ".".join([module.imports.names[attrs[0]], *attrs[1:]])
             if target != ".".join([module.imports.module, *attrs]):
                 found = self.resolve(target, module, depth + 1)

@@ -89,7 +89,7 @@ class SourceModule:
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
 
     @classmethod
-    def from_text(cls, text: str, path: str) -> "SourceModule":
+    def from_text(cls, text: str, path: str) -> SourceModule:
         tree = parse(text, path)
         module = cls(path, text, tree, collect_imports(tree, path))
         for stmt in tree.body:
@@ -130,7 +130,9 @@ class SourceModule:
                     elif isinstance(small, cst.AugAssign):
                         for name in bound_names(small.target):
                             bind(name, None)
-                    elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(
+                        small.names, cst.ImportStar
+                    ):
                         for alias in small.names:
                             target = alias.asname.name if alias.asname is not None else alias.name
                             while isinstance(target, cst.Attribute):
@@ -152,7 +154,7 @@ class SourceModule:
         return wrapper.resolve(PositionProvider)
 
     @cached_property
-    def _fast(self) -> "FastPositions | None":
+    def _fast(self) -> FastPositions | None:
         return FastPositions.build(self.text, self.tree)
 
     def span(self, node: cst.CSTNode | None) -> Span:
@@ -201,7 +203,7 @@ class FastPositions:
             spans.sort(key=lambda s: (s.line, s.column))
 
     @classmethod
-    def build(cls, text: str, module: cst.Module) -> "FastPositions | None":
+    def build(cls, text: str, module: cst.Module) -> FastPositions | None:
         try:
             return cls(text, ast.parse(text), module)
         except (SyntaxError, ValueError, RecursionError, IndexError):
@@ -212,8 +214,10 @@ class FastPositions:
 
     def _span(self, node: ast.AST) -> Span:
         return Span(
-            node.lineno, self._char_column(node.lineno, node.col_offset),
-            node.end_lineno, self._char_column(node.end_lineno, node.end_col_offset),
+            node.lineno,
+            self._char_column(node.lineno, node.col_offset),
+            node.end_lineno,
+            self._char_column(node.end_lineno, node.end_col_offset),
         )
 
     def _segment(self, span: Span) -> str:
@@ -261,8 +265,13 @@ class FastPositions:
 def _shape(call: cst.Call) -> tuple:
     """What calls with the same source text have in common, cheap to compute: the callee and each
     argument's keyword, star and kind of value."""
-    return (dotted(call.func), tuple((a.keyword.value if a.keyword is not None else None, a.star,
-                                      dotted(a.value) or type(a.value).__name__) for a in call.args))
+    return (
+        dotted(call.func),
+        tuple(
+            (a.keyword.value if a.keyword is not None else None, a.star, dotted(a.value) or type(a.value).__name__)
+            for a in call.args
+        ),
+    )
 
 
 def bound_names(target: cst.CSTNode) -> list[str]:

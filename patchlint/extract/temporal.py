@@ -53,14 +53,14 @@ class TemporalDialect:
         """The table row of the API a call reaches, and whether it reaches an engine object at all."""
         name = scope.module.imports.qualify(call.func)
         if name is not None and name.startswith(WF):
-            head, _, rest = name[len(WF):].partition(".")
+            head, _, rest = name[len(WF) :].partition(".")
             row = apis.lookup(apis.TEMPORAL, "workflow", head)
             if rest:  # ``workflow.logger.info(...)``, ``workflow.unsafe.imports_passed_through()``
                 quiet = row is not None and row.effect in (apis.SILENT, apis.OUTSIDE)
                 return None, not quiet
             return row, True
         if name is not None and name.startswith(ASYNCIO) and name.count(".") == 1:
-            return apis.lookup(apis.TEMPORAL, "asyncio", name[len(ASYNCIO):]), False
+            return apis.lookup(apis.TEMPORAL, "asyncio", name[len(ASYNCIO) :]), False
         return self._handle_method(call, scope)
 
     def _handle_method(self, call: cst.Call, scope: Scope) -> tuple[apis.Api | None, bool]:

@@ -15,16 +15,30 @@ import libcst as cst
 
 # nodes that only hold layout: whitespace, newlines, comments, parentheses, commas and operators
 _LAYOUT = (
-    cst.BaseParenthesizableWhitespace, cst.EmptyLine, cst.TrailingWhitespace, cst.Newline,
-    cst.Comment, cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-    cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon,
-    cst.AssignEqual, cst.ImportStar,
+    cst.BaseParenthesizableWhitespace,
+    cst.EmptyLine,
+    cst.TrailingWhitespace,
+    cst.Newline,
+    cst.Comment,
+    cst.LeftParen,
+    cst.RightParen,
+    cst.LeftSquareBracket,
+    cst.RightSquareBracket,
+    cst.LeftCurlyBrace,
+    cst.RightCurlyBrace,
+    cst.Comma,
+    cst.Dot,
+    cst.Colon,
+    cst.Semicolon,
+    cst.AssignEqual,
+    cst.ImportStar,
 )
 # where a node's fields are not declared in source order (a ``def``'s decorators, name and
 # parameters come before its body; ``a if test else b``): the fields that hold code, in source
 # order, then the others. Types missing from older libcst versions are skipped.
 _SOURCE_ORDER = {
-    getattr(cst, kind, None): order for kind, order in {
+    getattr(cst, kind, None): order
+    for kind, order in {
         "Arg": ("keyword", "value"),
         "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
         "CompFor": ("asynchronous", "target", "iter", "ifs", "inner_for_in"),

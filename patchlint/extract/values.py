@@ -132,8 +132,17 @@ def evaluate(expr: cst.BaseExpression | None, scope) -> object:
         return UNKNOWN
     try:
         value = _Evaluator(scope, ()).eval(expr)
-    except (ArithmeticError, ValueError, TypeError, IndexError, KeyError, AttributeError, RecursionError,
-            OverflowError, MemoryError):
+    except (
+        ArithmeticError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+        AttributeError,
+        RecursionError,
+        OverflowError,
+        MemoryError,
+    ):
         return UNKNOWN
     return value if value is UNKNOWN or _safe(value) else UNKNOWN
 
@@ -220,7 +229,9 @@ class _Evaluator:
                 key = (target.path, attr)
                 if key in self.active or len(self.active) >= MAX_DEPTH:
                     return UNKNOWN
-                return _Evaluator(ModuleScope(target, revision), (*self.active, key)).imported(target.imports.names[attr])
+                return _Evaluator(ModuleScope(target, revision), (*self.active, key)).imported(
+                    target.imports.names[attr]
+                )
             return UNKNOWN
         return self.constant(target, attr)
 
@@ -305,7 +316,13 @@ class _Evaluator:
             items = self.elements(node.elements)
             if items is UNKNOWN:
                 return UNKNOWN
-            return tuple(items) if isinstance(node, cst.Tuple) else list(items) if isinstance(node, cst.List) else set(items)
+            return (
+                tuple(items)
+                if isinstance(node, cst.Tuple)
+                else list(items)
+                if isinstance(node, cst.List)
+                else set(items)
+            )
         if isinstance(node, cst.Dict):
             return self.dict_(node)
         if isinstance(node, cst.UnaryOperation):
@@ -479,7 +496,10 @@ def _mutated(module, name: str) -> bool:
     import re
 
     pattern = rf"\b{re.escape(name)}\s*(\.\s*({_MUTATORS})\s*\(|\[[^\]\n]*\]\s*=[^=]|[-+*|&^]=)"
-    return re.search(pattern, module.text) is not None or re.search(rf"\bdel\s+{re.escape(name)}\[", module.text) is not None
+    return (
+        re.search(pattern, module.text) is not None
+        or re.search(rf"\bdel\s+{re.escape(name)}\[", module.text) is not None
+    )
 
 
 _HARMLESS_BASES = {"object", "typing.Generic", "typing.Protocol", "abc.ABC", "typing_extensions.Protocol"}
@@ -510,7 +530,11 @@ def _assigned_elsewhere(module, name: str) -> bool:
     text = module.text
     if re.search(rf"\.\s*{re.escape(name)}\s*([-+*/|&^%@]|//|\*\*|<<|>>)?=(?!=)", text):
         return True
-    return re.search(rf"setattr\s*\([^)]*['\"]{re.escape(name)}['\"]", text) is not None or "setattr(" in text and "__dict__" in text
+    return (
+        re.search(rf"setattr\s*\([^)]*['\"]{re.escape(name)}['\"]", text) is not None
+        or "setattr(" in text
+        and "__dict__" in text
+    )
 
 
 def _names(node: cst.CSTNode) -> set[str]:

@@ -82,7 +82,7 @@ class HandleCall:
 Classified = StepCall | PatchCall | ParallelCall | WaitCall | EngineCall | HandleCall | None
 
 
-def classify_row(row: apis.Api, call: cst.Call, scope: "Scope", name_of, parallel_args) -> Classified:
+def classify_row(row: apis.Api, call: cst.Call, scope: Scope, name_of, parallel_args) -> Classified:
     """What a call of the API table's ``row`` issues, by the row's effect (both dialects):
     ``name_of(rule, call, scope)`` names a step, ``parallel_args(call)`` lists gathered awaitables."""
     effect = row.effect
@@ -92,8 +92,9 @@ def classify_row(row: apis.Api, call: cst.Call, scope: "Scope", name_of, paralle
             return WaitCall()  # ``wait_condition`` without a timeout
         if not records:  # a zero-length sleep the engine skips; a handle without a lookup
             return HandleCall(row.handle) if row.handle else None
-        return StepCall(row.kind, name_of(row.rule, call, scope), row.slots,
-                        handle=row.handle, then=row.then, deferred=row.deferred)
+        return StepCall(
+            row.kind, name_of(row.rule, call, scope), row.slots, handle=row.handle, then=row.then, deferred=row.deferred
+        )
     if effect in (apis.PATCH, apis.DEPRECATE):
         return PatchCall(effect == apis.DEPRECATE, string_value(argument(call, row.rule.index, row.rule.keyword)))
     if effect == apis.WAIT:
@@ -131,16 +132,27 @@ class Scope:
     # statement that bound it issued (``h = workflow.start_activity(...)``, ``t = create_task(...)``)
     pending: dict[str, tuple[Node, ...]] = field(default_factory=dict)
 
-    def inner(self, ref: FunctionRef, bindings: dict[str, object] | None = None) -> "Scope":
+    def inner(self, ref: FunctionRef, bindings: dict[str, object] | None = None) -> Scope:
         key = f"{ref.module.path}:{ref.qualname}"
         self_class = None
         if ref.owner is not None and self.self_class is not None:
             if any(c.node is ref.owner for c in self.revision.mro(self.self_class)):
                 self_class = self.self_class  # a method of self's own class hierarchy
         defining = ClassRef(ref.module, ref.owner) if ref.owner is not None else None
-        return Scope(ref.module, self.revision, ref.owner, {}, (*self.stack, key), self.unclassified,
-                     dict(bindings or {}), local_names(ref.node), self_class, defining,
-                     forks=self.forks, unrolling=self.unrolling)
+        return Scope(
+            ref.module,
+            self.revision,
+            ref.owner,
+            {},
+            (*self.stack, key),
+            self.unclassified,
+            dict(bindings or {}),
+            local_names(ref.node),
+            self_class,
+            defining,
+            forks=self.forks,
+            unrolling=self.unrolling,
+        )
 
     def value(self, expr: cst.BaseExpression | None) -> object:
         """The Python value of ``expr`` here, or ``values.UNKNOWN`` (see ``extract/values.py``)."""
@@ -209,11 +221,25 @@ def _bindings_in(nodes: list) -> tuple[set[str], set[str]]:
     return names, declared
 
 
-_BINDERS = frozenset({
-    cst.FunctionDef, cst.ClassDef, cst.AssignTarget, cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr,
-    cst.AsName, cst.Import, cst.ImportFrom, cst.MatchAs, cst.MatchStar, cst.MatchMapping, cst.Global,
-    cst.Nonlocal,
-})
+_BINDERS = frozenset(
+    {
+        cst.FunctionDef,
+        cst.ClassDef,
+        cst.AssignTarget,
+        cst.AnnAssign,
+        cst.AugAssign,
+        cst.For,
+        cst.NamedExpr,
+        cst.AsName,
+        cst.Import,
+        cst.ImportFrom,
+        cst.MatchAs,
+        cst.MatchStar,
+        cst.MatchMapping,
+        cst.Global,
+        cst.Nonlocal,
+    }
+)
 
 
 def string_value(node: cst.BaseExpression | None) -> str | None:
@@ -378,8 +404,7 @@ class Walker:
         after_old = scope.bindings
         scope.bindings = _merge(after_new, after_old)
         scope.handles = {k: v for k, v in scope.handles.items() if handles_new.get(k) == v}
-        node = Patched(patch.id, Seq(tuple(new)), Seq(tuple(old)), path=scope.module.path, node=call,
-                       src=scope.module)
+        node = Patched(patch.id, Seq(tuple(new)), Seq(tuple(old)), path=scope.module.path, node=call, src=scope.module)
         if new_ends and not old_ends:
             scope.bindings = after_old
         elif old_ends and not new_ends:
@@ -480,8 +505,12 @@ class Walker:
         activation: sdk-core drops a command cancelled before its activation completes, so the
         engine records nothing of it (pinned by an engine test). True when the commands were
         dropped from ``nodes``."""
-        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)
-                and value.func.attr.value == "cancel" and isinstance(value.func.value, cst.Name)):
+        if not (
+            isinstance(value, cst.Call)
+            and isinstance(value.func, cst.Attribute)
+            and value.func.attr.value == "cancel"
+            and isinstance(value.func.value, cst.Name)
+        ):
             return False
         issued = scope.pending.pop(value.func.value.value, None)
         if not issued:
@@ -547,8 +576,13 @@ class Walker:
             new, old = (else_nodes, then_nodes) if negated else (then_nodes, else_nodes)
             new_ends, old_ends = (else_ends, then_ends) if negated else (then_ends, else_ends)
             node = Patched(
-                patch.id, Seq(tuple(new)), Seq(tuple(old)), negated=negated,
-                path=scope.module.path, node=_call_of(test), src=scope.module,
+                patch.id,
+                Seq(tuple(new)),
+                Seq(tuple(old)),
+                negated=negated,
+                path=scope.module.path,
+                node=_call_of(test),
+                src=scope.module,
             )
             # report "then/else ends" in source order for the caller's folding
             return node, (old_ends if negated else new_ends), (new_ends if negated else old_ends)
@@ -800,12 +834,19 @@ class Walker:
             skip = 0 if classified.kind == DBOS_STEP else 1  # Temporal: the first arg names the type
             args = ", ".join(_arg_text(a) for a in call.args[skip:])
             step = Step(
-                classified.kind, classified.name, args=args, slots=classified.slots,
-                path=scope.module.path, node=call, src=scope.module,
+                classified.kind,
+                classified.name,
+                args=args,
+                slots=classified.slots,
+                path=scope.module.path,
+                node=call,
+                src=scope.module,
                 awaited=awaited or not classified.deferred,
             )
-            follow = [Step(classified.kind, name, args=args, path=scope.module.path, node=call, src=scope.module)
-                      for name in classified.then]
+            follow = [
+                Step(classified.kind, name, args=args, path=scope.module.path, node=call, src=scope.module)
+                for name in classified.then
+            ]
             return [*pre, step, *follow]
         if classified is not None:  # a handle or another call the dialect knows issues nothing
             return pre
@@ -874,14 +915,12 @@ def bind_arguments(call: cst.Call, ref: FunctionRef, scope: Scope) -> dict[str, 
         return {**bindings, **{name: UNKNOWN for name in everything}}
     for param, value in zip(positional, args):
         bindings[param.name.value] = value
-    extra = args[len(positional):]
+    extra = args[len(positional) :]
     if isinstance(params.star_arg, cst.Param):
         bindings[params.star_arg.name.value] = tuple(extra) if all(v is not UNKNOWN for v in extra) else UNKNOWN
     rest: dict[str, object] = {}
     for name, value in keywords.items():
-        if name in bindings or name not in everything or name in (
-            p.name.value for p in params.posonly_params
-        ):
+        if name in bindings or name not in everything or name in (p.name.value for p in params.posonly_params):
             rest[name] = value
         else:
             bindings[name] = value
@@ -932,7 +971,7 @@ def _assign(target: cst.CSTNode, value: object, scope: Scope) -> None:
     elif isinstance(target, (cst.Tuple, cst.List)):
         elements = target.elements
         starred = any(isinstance(e, cst.StarredElement) for e in elements)
-        if (not starred and isinstance(value, (tuple, list, str, range)) and len(value) == len(elements)):
+        if not starred and isinstance(value, (tuple, list, str, range)) and len(value) == len(elements):
             for element, item in zip(elements, value):
                 _assign(element.value, item, scope)
         else:
@@ -971,8 +1010,12 @@ def _cancels(stmts: list, name: str) -> bool:
     for node in walk(stmts):
         if isinstance(node, cst.Call):
             func = node.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "cancel" and \
-                    isinstance(func.value, cst.Name) and func.value.value == name:
+            if (
+                isinstance(func, cst.Attribute)
+                and func.attr.value == "cancel"
+                and isinstance(func.value, cst.Name)
+                and func.value.value == name
+            ):
                 return True
     return False
 

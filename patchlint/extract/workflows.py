@@ -29,9 +29,16 @@ HANDLER_KINDS = ("signal", "update")  # queries issue no commands
 
 
 def _method_scope(ref: FunctionRef, revision: Revision, self_class: ClassRef | None, unclassified) -> Scope:
-    return Scope(ref.module, revision, owner=ref.owner, stack=(f"{ref.module.path}:{ref.qualname}",),
-                 unclassified=unclassified, locals=local_names(ref.node), self_class=self_class,
-                 defining=ClassRef(ref.module, ref.owner) if ref.owner is not None else None)
+    return Scope(
+        ref.module,
+        revision,
+        owner=ref.owner,
+        stack=(f"{ref.module.path}:{ref.qualname}",),
+        unclassified=unclassified,
+        locals=local_names(ref.node),
+        self_class=self_class,
+        defining=ClassRef(ref.module, ref.owner) if ref.owner is not None else None,
+    )
 
 
 def temporal_handlers(cls: ClassRef, revision: Revision) -> list[tuple[str, FunctionRef]]:
@@ -84,12 +91,29 @@ def temporal_workflows(module: SourceModule, revision: Revision) -> list[m.Workf
         for kind, ref in temporal_handlers(concrete, revision):
             handler = has_decorator(ref.node, ref.module, f"{WF}{kind}")
             handler_name = _decorator_kwarg(handler, "name") or ref.node.name.value
-            handlers.append((f"{kind} {handler_name}",
-                             walker.function(ref.node, _method_scope(ref, revision, concrete, unclassified))))
-            handler_defs.append(m.HandlerDef(f"{kind} {handler_name}", ref.module.path, node=ref.node.name, src=ref.module))
+            handlers.append(
+                (
+                    f"{kind} {handler_name}",
+                    walker.function(ref.node, _method_scope(ref, revision, concrete, unclassified)),
+                )
+            )
+            handler_defs.append(
+                m.HandlerDef(f"{kind} {handler_name}", ref.module.path, node=ref.node.name, src=ref.module)
+            )
         workflows.append(
-            m.Workflow("temporal", name, module.path, m.NOWHERE, program, tuple(handlers), is_async,
-                       node=cls.name, src=module, unclassified=tuple(unclassified), handler_defs=tuple(handler_defs))
+            m.Workflow(
+                "temporal",
+                name,
+                module.path,
+                m.NOWHERE,
+                program,
+                tuple(handlers),
+                is_async,
+                node=cls.name,
+                src=module,
+                unclassified=tuple(unclassified),
+                handler_defs=tuple(handler_defs),
+            )
         )
     return workflows
 
@@ -109,7 +133,9 @@ def _workflow_decorator(fn: cst.FunctionDef, module: SourceModule) -> cst.Decora
     return None
 
 
-def dbos_workflows(module: SourceModule, revision: Revision, extra_decorators: tuple[str, ...] = ()) -> list[m.Workflow]:
+def dbos_workflows(
+    module: SourceModule, revision: Revision, extra_decorators: tuple[str, ...] = ()
+) -> list[m.Workflow]:
     """Every ``@DBOS.workflow`` function or method of ``module`` and its program."""
     walker = Walker(DbosDialect(extra_decorators))
     found: list[tuple[cst.FunctionDef, cst.ClassDef | None]] = [(fn, None) for fn in module.functions.values()]
@@ -128,7 +154,17 @@ def dbos_workflows(module: SourceModule, revision: Revision, extra_decorators: t
         scope = _method_scope(ref, revision, defining, [])
         program = walker.function(fn, scope)
         workflows.append(
-            m.Workflow("dbos", name, module.path, m.NOWHERE, program, (), fn.asynchronous is not None,
-                       node=fn.name, src=module, unclassified=tuple(scope.unclassified))
+            m.Workflow(
+                "dbos",
+                name,
+                module.path,
+                m.NOWHERE,
+                program,
+                (),
+                fn.asynchronous is not None,
+                node=fn.name,
+                src=module,
+                unclassified=tuple(scope.unclassified),
+            )
         )
     return workflows

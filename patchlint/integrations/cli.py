@@ -147,45 +147,73 @@ def main():
 
 def _format_option(fn):
     return click.option(
-        "--format", "fmt", type=click.Choice(FORMAT_NAMES), default="text", show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(FORMAT_NAMES),
+        default="text",
+        show_default=True,
         help="text for people, json for tools, sarif for code scanning, github for workflow annotations.",
     )(fn)
 
 
 def _common_options(fn):
-    fn = click.option("--verify", is_flag=True,
-                      help="Replay every base run against the head with the reference runtime: errors get "
-                           "a witness, unconfirmed ones become warnings, missed breaks are PAT199.")(fn)
+    fn = click.option(
+        "--verify",
+        is_flag=True,
+        help="Replay every base run against the head with the reference runtime: errors get "
+        "a witness, unconfirmed ones become warnings, missed breaks are PAT199.",
+    )(fn)
     fn = click.option("--no-color", is_flag=True, help="No colour in text output (default: colour on a terminal).")(fn)
-    fn = click.option("--show-steps", is_flag=True, expose_value=False,
-                      callback=lambda ctx, _param, value: ctx.meta.__setitem__(SHOW_STEPS, value),
-                      help="Text output: also print each workflow's old and new steps side by side, numbered "
-                           "as the engine numbers them.")(fn)
-    fn = click.option("--summary", "summary_file", type=click.Path(dir_okay=False), default=None,
-                      help="Also append a Markdown summary (table and step diagrams) to this file.")(fn)
-    fn = click.option("--sarif", "sarif_file", type=click.Path(dir_okay=False), default=None,
-                      help="Also write SARIF 2.1.0 to this file (one analysis, two outputs).")(fn)
+    fn = click.option(
+        "--show-steps",
+        is_flag=True,
+        expose_value=False,
+        callback=lambda ctx, _param, value: ctx.meta.__setitem__(SHOW_STEPS, value),
+        help="Text output: also print each workflow's old and new steps side by side, numbered "
+        "as the engine numbers them.",
+    )(fn)
+    fn = click.option(
+        "--summary",
+        "summary_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Also append a Markdown summary (table and step diagrams) to this file.",
+    )(fn)
+    fn = click.option(
+        "--sarif",
+        "sarif_file",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="Also write SARIF 2.1.0 to this file (one analysis, two outputs).",
+    )(fn)
     return _format_option(fn)
 
 
 def _selection_options(fn):
     codes = dict(multiple=True, metavar="CODES")
-    fn = click.option("--exit-zero", is_flag=True, help="Exit 0 even if there are findings (2 still means bad input).")(fn)
+    fn = click.option("--exit-zero", is_flag=True, help="Exit 0 even if there are findings (2 still means bad input).")(
+        fn
+    )
     fn = click.option("--extend-select", **codes, help="Also check these rule codes or prefixes.")(fn)
-    fn = click.option("--ignore", **codes,
-                      help="Do not check these rule codes or prefixes.")(fn)
-    fn = click.option("--select", **codes,
-                      help="Check only these rule codes or prefixes (e.g. PAT1,PAT201; ALL: every rule), "
-                           "instead of [tool.patchlint] select.")(fn)
+    fn = click.option("--ignore", **codes, help="Do not check these rule codes or prefixes.")(fn)
+    fn = click.option(
+        "--select",
+        **codes,
+        help="Check only these rule codes or prefixes (e.g. PAT1,PAT201; ALL: every rule), "
+        "instead of [tool.patchlint] select.",
+    )(fn)
     return fn
 
 
 def _deployment_option(fn):
     return click.option(
-        "--deployment", multiple=True, metavar="ENGINE=MODEL",
+        "--deployment",
+        multiple=True,
+        metavar="ENGINE=MODEL",
         help="How this rollout's workers are deployed, over [tool.patchlint] deployment: temporal=replace|"
-             "build-id-compatible|build-id-new-set|pinned|auto-upgrade|new-task-queue, dbos=pinned-version|per-deploy-version|"
-             "auto-upgrade. What the code declares still wins.")(fn)
+        "build-id-compatible|build-id-new-set|pinned|auto-upgrade|new-task-queue, dbos=pinned-version|per-deploy-version|"
+        "auto-upgrade. What the code declares still wins.",
+    )(fn)
 
 
 def _flags(select, extend_select, ignore):
@@ -194,8 +222,15 @@ def _flags(select, extend_select, ignore):
     return flag_layer(select, extend_select, ignore)
 
 
-def _emit(report, fmt: str, no_color: bool, summary_file: str | None, sarif_file: str | None,
-          fail_on: str = "error", exit_zero: bool = False):
+def _emit(
+    report,
+    fmt: str,
+    no_color: bool,
+    summary_file: str | None,
+    sarif_file: str | None,
+    fail_on: str = "error",
+    exit_zero: bool = False,
+):
     colour = fmt == "text" and not no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     show_steps = click.get_current_context().meta.get(SHOW_STEPS, False)
     click.echo(render(report, fmt, colour=colour, show_steps=show_steps), nl=False)
@@ -211,21 +246,47 @@ def _emit(report, fmt: str, no_color: bool, summary_file: str | None, sarif_file
 
 
 @main.command()
-@click.option("--base", default=None, metavar="REV",
-              help="Base revision: what in-flight workflows run today. Default: HEAD (or "
-                   "PRE_COMMIT_FROM_REF when pre-commit sets it).")
-@click.option("--head", default=None, metavar="REV",
-              help="Head revision: what you are about to deploy. Default: the working tree (or "
-                   "PRE_COMMIT_TO_REF).")
-@click.option("--fail-on", type=click.Choice(["error", "warning"]), default="error", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
+@click.option(
+    "--base",
+    default=None,
+    metavar="REV",
+    help="Base revision: what in-flight workflows run today. Default: HEAD (or "
+    "PRE_COMMIT_FROM_REF when pre-commit sets it).",
+)
+@click.option(
+    "--head",
+    default=None,
+    metavar="REV",
+    help="Head revision: what you are about to deploy. Default: the working tree (or PRE_COMMIT_TO_REF).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning"]),
+    default="error",
+    show_default=True,
+    help="Lowest severity that makes the exit code 1.",
+)
 @_selection_options
 @_deployment_option
 @_common_options
 @click.argument("paths", nargs=-1, type=click.Path())
 @one_line_errors
-def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, verify, no_color, summary_file,
-          sarif_file, paths, deployment=()):
+def check(
+    base,
+    head,
+    fail_on,
+    select,
+    ignore,
+    extend_select,
+    exit_zero,
+    fmt,
+    verify,
+    no_color,
+    summary_file,
+    sarif_file,
+    paths,
+    deployment=(),
+):
     """Check the Python files changed between two git revisions.
 
     Runs inside a git repository. Every Python file that changed between BASE and HEAD is read at
@@ -238,8 +299,8 @@ def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, ve
     A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in HEAD silences it.
     """
     from patchlint import git
-    from patchlint.config import load
     from patchlint.check import check_repo
+    from patchlint.config import load
 
     flags = _flags(select, extend_select, ignore)
     config = load(git.repo_root(".")).with_flags(flags).with_deployment(deployment)
@@ -254,8 +315,20 @@ def check(base, head, fail_on, select, ignore, extend_select, exit_zero, fmt, ve
 @click.argument("old_file", type=click.Path())
 @click.argument("new_file", type=click.Path())
 @one_line_errors
-def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summary_file, sarif_file, old_file,
-         new_file, deployment=()):
+def diff(
+    select,
+    ignore,
+    extend_select,
+    exit_zero,
+    fmt,
+    verify,
+    no_color,
+    summary_file,
+    sarif_file,
+    old_file,
+    new_file,
+    deployment=(),
+):
     """Compare two files: OLD_FILE (what runs today) and NEW_FILE (what you will deploy). No git needed.
 
     A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in NEW_FILE silences it.
@@ -269,7 +342,10 @@ def diff(select, ignore, extend_select, exit_zero, fmt, verify, no_color, summar
 
     config = load(Path.cwd()).with_flags(_flags(select, extend_select, ignore)).with_deployment(deployment)
     report = analyze_revisions(
-        {old_file: texts[0]}, {new_file: texts[1]}, config=config, verify=verify,
+        {old_file: texts[0]},
+        {new_file: texts[1]},
+        config=config,
+        verify=verify,
         context_files={"old": FolderFiles(Path(old_file).parent), "new": FolderFiles(Path(new_file).parent)},
     )
     report.files = 1
@@ -291,18 +367,35 @@ def rules(code, fmt):
         click.echo(rule.doc(), nl=False)
         return
     if fmt == "json":
-        click.echo(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
-                                "summary": r.summary} for r in all_rules()], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {"code": r.code, "name": r.name, "severity": r.severity.value, "summary": r.summary}
+                    for r in all_rules()
+                ],
+                indent=2,
+            )
+        )
         return
     for rule in all_rules():
         click.echo(f"{rule.code}  {rule.severity.value:<7}  {rule.name:<30} {rule.summary}")
 
 
 @main.command()
-@click.option("--rev", default=None, metavar="REV",
-              help="Read PATHS at this git revision (no checkout). Default: the working tree.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: a tree per workflow; json: schema patchlint-steps/1 (docs/steps.md).")
+@click.option(
+    "--rev",
+    default=None,
+    metavar="REV",
+    help="Read PATHS at this git revision (no checkout). Default: the working tree.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: a tree per workflow; json: schema patchlint-steps/1 (docs/steps.md).",
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @one_line_errors
 def steps(rev, fmt, paths):
@@ -316,16 +409,26 @@ def steps(rev, fmt, paths):
 @main.command("replay")
 @click.argument("histories", nargs=-1, type=click.Path())
 @click.option("--head", "head", default=None, help="Git revision with the new code (default: working tree).")
-@click.option("--source", "sources", multiple=True, type=click.Path(),
-              help="Workflow source file(s) to replay against, instead of a git revision.")
+@click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    type=click.Path(),
+    help="Workflow source file(s) to replay against, instead of a git revision.",
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
 @click.option("--dbos-url", default=None, help="DBOS system database: sqlite:///… or postgresql://…")
 @click.option("--temporal-address", default=None, help="HOST:PORT of a Temporal frontend.")
 @click.option("--namespace", default="default", show_default=True)
 @click.option("--query", default=None, help="Visibility query selecting executions.")
 @timeout_option
-@click.option("--workflow", "selector", default=None, metavar="MODULE:NAME",
-              help="The workflow to replay against when several modules define the history's type.")
+@click.option(
+    "--workflow",
+    "selector",
+    default=None,
+    metavar="MODULE:NAME",
+    help="The workflow to replay against when several modules define the history's type.",
+)
 @one_line_errors
 def replay(histories, head, sources, fmt, dbos_url, temporal_address, namespace, query, timeout, selector):
     """Replay real HISTORY files (and/or live histories) against the head revision's step model."""
@@ -384,8 +487,9 @@ def _evidence(temporal_address, namespace, include_closed, dbos_url, timeout):
 
 @main.command("patches")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--temporal-address", metavar="HOST:PORT",
-              help="count the runs a move would break on this Temporal server")
+@click.option(
+    "--temporal-address", metavar="HOST:PORT", help="count the runs a move would break on this Temporal server"
+)
 @click.option("--namespace", default="default", show_default=True, help="Temporal namespace")
 @click.option("--include-closed", is_flag=True, help="also count closed Temporal runs still within retention")
 @click.option("--dbos-url", metavar="URL", help="DBOS system database (sqlite:///… or postgresql://…), read-only")

@@ -85,8 +85,10 @@ class Tree:
             try:
                 self._resolved = (git.resolve(self.root, self.rev), None)
             except Exception as exc:  # noqa: BLE001 - kept, raised again for every engine buffer
-                unborn = self.rev == DEFAULT_BASE and not git.run_git(
-                    self.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+                unborn = (
+                    self.rev == DEFAULT_BASE
+                    and not git.run_git(self.root, "rev-parse", "--verify", "--quiet", "HEAD", check=False).strip()
+                )
                 self._resolved = (None, None if unborn else exc)
         commit, error = self._resolved
         if error is not None:
@@ -111,8 +113,18 @@ class Tree:
             if key not in self.memo:
                 from patchlint import git
 
-                out = git.run_git(self.root, "ls-tree", "-r", "-z", "--name-only", "--full-tree", "--end-of-options",
-                                  self.commit, "--", ".")
+                out = git.run_git(
+                    self.root,
+                    "ls-tree",
+                    "-r",
+                    "-z",
+                    "--name-only",
+                    "--full-tree",
+                    "--end-of-options",
+                    self.commit,
+                    "--",
+                    ".",
+                )
                 self.memo[key] = frozenset(out.split("\0"))
             self._base_paths = self.memo[key]
         return rel in self._base_paths
@@ -199,8 +211,9 @@ class Tree:
 
             self._context = {"new": RevisionFiles(self.root, None)}
             if self.commit is not None:
-                self._context["old"] = self.memo.setdefault((self.root, self.commit, "files"),
-                                                            RevisionFiles(self.root, self.commit))
+                self._context["old"] = self.memo.setdefault(
+                    (self.root, self.commit, "files"), RevisionFiles(self.root, self.commit)
+                )
         return self._context
 
 
@@ -264,8 +277,14 @@ def _single_revision(text: str, name: str) -> list:
     return analyze_texts(None, text, name, noqa=False).findings  # flake8 applies noqa (and --disable-noqa)
 
 
-def buffer_findings(filename: str, text: str, rev: str = DEFAULT_BASE, explicit: bool = False,
-                    from_disk: bool = False, run: Run | None = None) -> list:
+def buffer_findings(
+    filename: str,
+    text: str,
+    rev: str = DEFAULT_BASE,
+    explicit: bool = False,
+    from_disk: bool = False,
+    run: Run | None = None,
+) -> list:
     """The findings on one buffer's lines: against ``rev`` in git, else single-revision rules only.
     ``explicit``: ``rev`` was configured, not the default; ``from_disk``: flake8 read the buffer from
     ``filename`` (not from stdin).
@@ -332,9 +351,15 @@ def _analyse(tree: Tree, config, commit: str | None, rel: str, text: str) -> lis
 
         _add_importers(tree.root, Revisions(tree.rev, None, commit, None), old_files, new_files, config)
     try:
-        report = analyze_revisions(old_files, new_files, config=config, repo=RepoRef(tree.root, commit, None),
-                                   has_base=has_base, context_files=tree.context(),
-                                   noqa=False)  # flake8 applies noqa (and --disable-noqa)
+        report = analyze_revisions(
+            old_files,
+            new_files,
+            config=config,
+            repo=RepoRef(tree.root, commit, None),
+            has_base=has_base,
+            context_files=tree.context(),
+            noqa=False,
+        )  # flake8 applies noqa (and --disable-noqa)
     except InputError:
         if has_base:  # say which revision libcst could not read: both carry the buffer's path
             from patchlint.extract.source import parse
@@ -356,12 +381,14 @@ def why_not(exc: Exception, root: Path | None = None) -> str:
     if isinstance(exc, InputError):
         text = str(exc)
         if exc.path and os.path.isabs(exc.path) and root is not None:  # the repository's pyproject.toml
-            text = os.path.relpath(exc.path, root) + text[len(exc.path):]
+            text = os.path.relpath(exc.path, root) + text[len(exc.path) :]
         return f"PAT000 not analysed: {one_line(text)}"
     return f"PAT000 not analysed: internal error ({type(exc).__name__}: {one_line(str(exc))}), please report it"
 
 
-def results(filename: str, text: str, rev: str, explicit: bool, from_disk: bool, run: Run) -> list[tuple[int, int, str]]:
+def results(
+    filename: str, text: str, rev: str, explicit: bool, from_disk: bool, run: Run
+) -> list[tuple[int, int, str]]:
     """flake8's ``(line, column, text)`` for one buffer: its findings, or one ``PAT000`` saying why
     there are none. What the checker yields, in this process or from the warm analyser."""
     try:

@@ -122,7 +122,7 @@ def _event_type(event: dict) -> str:
     if not raw:
         raise _Malformed("no eventType")
     if raw.startswith("EVENT_TYPE_"):
-        return raw[len("EVENT_TYPE_"):]
+        return raw[len("EVENT_TYPE_") :]
     return re.sub(r"(?<!^)(?=[A-Z])", "_", raw).upper()
 
 
@@ -241,8 +241,14 @@ class _Activations:
 
     def freeze(self) -> tuple[Activation, ...]:
         return tuple(
-            Activation(tuple(a["deliveries"]), tuple(a["resolved"]), a["other_jobs"], a["start"], a["stop"],
-                       tuple(a["started"]))
+            Activation(
+                tuple(a["deliveries"]),
+                tuple(a["resolved"]),
+                a["other_jobs"],
+                a["start"],
+                a["stop"],
+                tuple(a["started"]),
+            )
             for a in self.done
         )
 
@@ -382,8 +388,9 @@ def load_dbos_export(data: dict, source: str) -> list[LoadedHistory]:
     if not isinstance(tables.get("workflow_status"), list):
         raise InputError("not a DBOS export (no workflow_status rows)", source)
     statuses = _rows(tables, "workflow_status", {"workflow_uuid": str}, source)
-    outputs = _rows(tables, "operation_outputs", {"workflow_uuid": str, "function_id": int, "function_name": str},
-                    source)
+    outputs = _rows(
+        tables, "operation_outputs", {"workflow_uuid": str, "function_id": int, "function_name": str}, source
+    )
     children = {r.get("child_workflow_id") for r in outputs if r.get("child_workflow_id")}
     by_workflow: dict[str, list[dict]] = {}
     for row in outputs:
@@ -430,8 +437,7 @@ def _read_pending(con, schema: str, mark: str, source: str) -> list[LoadedHistor
         rows = [
             dict(r)
             for r in con.execute(
-                f"select function_id, function_name from {schema}operation_outputs "
-                f"where workflow_uuid = {mark}",
+                f"select function_id, function_name from {schema}operation_outputs where workflow_uuid = {mark}",
                 (status["workflow_uuid"],),
             ).fetchall()
         ]
@@ -515,8 +521,11 @@ class _Stream:
     def document(self, event: str, value, where: str) -> list[LoadedHistory]:
         """One top-level object: a Temporal history or a DBOS export."""
         if event != "start_map":
-            raise InputError(f'{where}not a Temporal history (expected an object with an "events" list, got '
-                             f"{_type(self.value(event, value))})", self.source)
+            raise InputError(
+                f'{where}not a Temporal history (expected an object with an "events" list, got '
+                f"{_type(self.value(event, value))})",
+                self.source,
+            )
         found: list[LoadedHistory] = []
         other: dict = {}
         while True:
@@ -588,8 +597,11 @@ def _load_stream(handle: BinaryIO, source: str) -> list[LoadedHistory]:
         raise InputError("empty file, no history in it", source)
     handle.seek(0)
     try:
-        opening = [event for _, event, value in itertools.islice(ijson.parse(handle), 3)
-                   for event in ([event, value] if event == "map_key" else [event])]
+        opening = [
+            event
+            for _, event, value in itertools.islice(ijson.parse(handle), 3)
+            for event in ([event, value] if event == "map_key" else [event])
+        ]
     except (ijson.JSONError, UnicodeDecodeError):
         opening = []
     handle.seek(0)
@@ -601,7 +613,9 @@ def _load_stream(handle: BinaryIO, source: str) -> list[LoadedHistory]:
     return _Stream(handle, source).load()
 
 
-def fetch_temporal(address: str, namespace: str, query: str | None, timeout: float | None = None) -> list[LoadedHistory]:
+def fetch_temporal(
+    address: str, namespace: str, query: str | None, timeout: float | None = None
+) -> list[LoadedHistory]:
     """List executions on a live cluster and fetch each history (needs ``patchlint[temporal]``); every
     wait is bounded by ``timeout`` seconds (``live_sources``)."""
     from datetime import timedelta

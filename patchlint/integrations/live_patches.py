@@ -34,8 +34,13 @@ def _require(module: str, extra: str):
 
 
 class TemporalEvidence:
-    def __init__(self, address: str, namespace: str = "default", include_closed: bool = False,
-                 timeout: float = live_sources.DEFAULT_TIMEOUT):
+    def __init__(
+        self,
+        address: str,
+        namespace: str = "default",
+        include_closed: bool = False,
+        timeout: float = live_sources.DEFAULT_TIMEOUT,
+    ):
         _require("temporalio", "temporal")
         self.address, self.namespace, self.include_closed = address, namespace, include_closed
         self.timeout = timeout
@@ -78,7 +83,9 @@ class TemporalEvidence:
         rpc, limit = self._rpc(), live_sources.backstop(self.timeout)
         if stage == PATCHED:
             total = (await asyncio.wait_for(self.client.count_workflows(self._query(workflow), **rpc), limit)).count
-            marked_runs = await asyncio.wait_for(self.client.count_workflows(self._query(workflow, marked), **rpc), limit)
+            marked_runs = await asyncio.wait_for(
+                self.client.count_workflows(self._query(workflow, marked), **rpc), limit
+            )
             return total - marked_runs.count
         count = 0
         async for execution in self.client.list_workflows(self._query(workflow, marked), **rpc):

@@ -53,8 +53,12 @@ DEFAULT_TIMEOUT = 10.0
 """Seconds any one network or database wait may take (``--timeout``)."""
 
 timeout_option = click.option(
-    "--timeout", type=click.FloatRange(min=0, min_open=True, max=86400), default=DEFAULT_TIMEOUT, show_default=True,
-    metavar="SECONDS", help="Longest wait for the database or the Temporal server, per call.",
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True, max=86400),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for the database or the Temporal server, per call.",
 )
 
 HIDDEN = "***"
@@ -191,10 +195,15 @@ def _open_postgres(url: str, shown: str, timeout: float) -> Database:
         if port and not (port.isdigit() and 0 < int(port) < 65536):
             raise InputError(f"{shown}: malformed database URL (port {redact(port, url)!r} is not a port number)")
     millis = min(max(1, round(timeout * 1000)), 2**31 - 1)  # Postgres settings are int4 milliseconds
-    options = " ".join(filter(None, [
-        str(params.get("options") or ""),
-        f"-c default_transaction_read_only=on -c statement_timeout={millis} -c lock_timeout={millis}",
-    ]))
+    options = " ".join(
+        filter(
+            None,
+            [
+                str(params.get("options") or ""),
+                f"-c default_transaction_read_only=on -c statement_timeout={millis} -c lock_timeout={millis}",
+            ],
+        )
+    )
     try:
         connection = psycopg.connect(
             conninfo,
@@ -248,8 +257,10 @@ def temporal_failure(exc: BaseException, address: str, timeout: float) -> str:
     """One line for a failed connect or RPC: a timeout says so, anything else keeps its first line."""
     text = _first_line(exc)
     status = getattr(getattr(exc, "status", None), "name", "")
-    if isinstance(exc, (asyncio.TimeoutError, TimeoutError)) or status == "DEADLINE_EXCEEDED" or re.search(
-        r"KeepAliveTimedOut|Timeout expired|TimedOut|deadline", text, re.IGNORECASE
+    if (
+        isinstance(exc, (asyncio.TimeoutError, TimeoutError))
+        or status == "DEADLINE_EXCEEDED"
+        or re.search(r"KeepAliveTimedOut|Timeout expired|TimedOut|deadline", text, re.IGNORECASE)
     ):
         return f"cannot reach the Temporal server at {address}: no answer within {timeout:g}s"
     if "Connection refused" in text:

@@ -104,7 +104,9 @@ def identity() -> str:
                 if name.endswith(".py"):
                     info = os.stat(os.path.join(folder, name))
                     files.append((os.path.relpath(os.path.join(folder, name), package), info.st_size, info.st_mtime_ns))
-        _identity = hashlib.sha256(json.dumps([__version__, sys.executable, sys.version, package, files]).encode()).hexdigest()
+        _identity = hashlib.sha256(
+            json.dumps([__version__, sys.executable, sys.version, package, files]).encode()
+        ).hexdigest()
     return _identity
 
 
@@ -148,9 +150,18 @@ def ask(filename: str, text: str, rev: str, explicit: bool, from_disk: bool, ses
             return None
         key = server_key()
         path = os.path.join(directory, f"{key}.sock")
-        request = {"protocol": PROTOCOL, "version": __version__, "identity": identity(), "session": session,
-                   "cwd": os.getcwd(), "filename": filename, "text": text, "rev": rev, "explicit": explicit,
-                   "from_disk": from_disk}
+        request = {
+            "protocol": PROTOCOL,
+            "version": __version__,
+            "identity": identity(),
+            "session": session,
+            "cwd": os.getcwd(),
+            "filename": filename,
+            "text": text,
+            "rev": rev,
+            "explicit": explicit,
+            "from_disk": from_disk,
+        }
         try:
             reply = exchange(path, request)
         except (FileNotFoundError, ConnectionRefusedError):
@@ -185,17 +196,25 @@ def start(directory: str, key: str) -> None:
     parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     # -I: no user site, no PYTHON* variables, no current directory on sys.path; and the patchlint
     # this plugin runs, wherever that is (an identity that differs would only ever answer 'stale').
-    boot = ("import os, sys, importlib.util as u; p = sys.argv.pop(1); s = u.find_spec('patchlint'); "
-            "s and os.path.realpath(os.path.dirname(os.path.dirname(s.origin))) == os.path.realpath(p) "
-            "or sys.path.insert(0, p); from patchlint.integrations.warm import main; sys.exit(main())")
+    boot = (
+        "import os, sys, importlib.util as u; p = sys.argv.pop(1); s = u.find_spec('patchlint'); "
+        "s and os.path.realpath(os.path.dirname(os.path.dirname(s.origin))) == os.path.realpath(p) "
+        "or sys.path.insert(0, p); from patchlint.integrations.warm import main; sys.exit(main())"
+    )
     # -I drops PYTHONDONTWRITEBYTECODE and PYTHONPYCACHEPREFIX: keep this process's bytecode settings
     flags = ["-B"] if sys.dont_write_bytecode else []
     flags += ["-X", f"pycache_prefix={sys.pycache_prefix}"] if sys.pycache_prefix else []
-    _started.append(subprocess.Popen(
-        [sys.executable, "-I", *flags, "-c", boot, parent, directory, key, str(IDLE_S)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        close_fds=True, start_new_session=True, cwd="/",
-    ))
+    _started.append(
+        subprocess.Popen(
+            [sys.executable, "-I", *flags, "-c", boot, parent, directory, key, str(IDLE_S)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            close_fds=True,
+            start_new_session=True,
+            cwd="/",
+        )
+    )
 
 
 # --- the server -----------------------------------------------------------------------------------
@@ -223,12 +242,22 @@ class Server:
     def answer(self, request: dict) -> dict:
         from patchlint.integrations.flake8_plugin import results
 
-        if (request.get("protocol"), request.get("version"), request.get("identity")) != (PROTOCOL, __version__, self.identity):
+        if (request.get("protocol"), request.get("version"), request.get("identity")) != (
+            PROTOCOL,
+            __version__,
+            self.identity,
+        ):
             return {"stale": True}
         os.chdir(request["cwd"])  # the file name is as flake8 gave it, relative to there
         try:
-            found = results(str(request["filename"]), str(request["text"]), str(request["rev"]),
-                            bool(request["explicit"]), bool(request["from_disk"]), self.run_for(str(request["session"])))
+            found = results(
+                str(request["filename"]),
+                str(request["text"]),
+                str(request["rev"]),
+                bool(request["explicit"]),
+                bool(request["from_disk"]),
+                self.run_for(str(request["session"])),
+            )
         finally:
             os.chdir("/")
         return {"results": found}
@@ -236,14 +265,18 @@ class Server:
 
 def preload() -> None:
     """Import and exercise what an analysis uses, so the first request is as fast as the next."""
-    from patchlint import git  # noqa: F401
+    from patchlint import (
+        check,  # noqa: F401
+        git,  # noqa: F401
+    )
     from patchlint.api import analyze_texts
-    from patchlint import check  # noqa: F401
     from patchlint.integrations import flake8_plugin  # noqa: F401
 
-    sample = ("from temporalio import workflow\n\n\n@workflow.defn\nclass W:\n    @workflow.run\n"
-              "    async def run(self) -> None:\n        if workflow.patched('p'):\n"
-              "            await workflow.sleep(1)\n")
+    sample = (
+        "from temporalio import workflow\n\n\n@workflow.defn\nclass W:\n    @workflow.run\n"
+        "    async def run(self) -> None:\n        if workflow.patched('p'):\n"
+        "            await workflow.sleep(1)\n"
+    )
     analyze_texts(sample, sample.replace("sleep(1)", "sleep(2)"), "warm.py", noqa=False)
 
 

@@ -84,4 +84,3 @@ def definition_block(text: str, name: str) -> tuple[int, int, str] | None:
             break
         end = j
     return start + 1, end + 1, "\n".join(lines[start : end + 1])
-

@@ -82,8 +82,21 @@ def _log(root: Path, path: str, rev: str) -> list[tuple[str, datetime, str]]:
 
     ``-z``: the name-status fields are NUL-separated, so a path holding a newline is one field."""
     out = run_git(
-        root, "log", "--follow", "-M", "-E", f"-G{GIT_FILTER}", "--name-status", "--no-color", "-z",
-        f"--format={_RECORD}%H %ct", "--end-of-options", rev, "--", path, check=False,
+        root,
+        "log",
+        "--follow",
+        "-M",
+        "-E",
+        f"-G{GIT_FILTER}",
+        "--name-status",
+        "--no-color",
+        "-z",
+        f"--format={_RECORD}%H %ct",
+        "--end-of-options",
+        rev,
+        "--",
+        path,
+        check=False,
     )
     entries = []
     for record in out.split(_RECORD)[1:]:

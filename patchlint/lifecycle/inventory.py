@@ -92,8 +92,18 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
             if pid is None or pid in seen:
                 continue
             seen.add(pid)
-            entries.append(_entry(models, workflow, site.node, history, config, now, live,
-                                  deployments.get((workflow.engine, workflow.name))))
+            entries.append(
+                _entry(
+                    models,
+                    workflow,
+                    site.node,
+                    history,
+                    config,
+                    now,
+                    live,
+                    deployments.get((workflow.engine, workflow.name)),
+                )
+            )
     warn_undated({(e.path, e.id) for e in entries if e.verdict == UNKNOWN})
     return sorted(entries, key=lambda e: (e.path, e.line, e.id))
 
@@ -113,19 +123,26 @@ def _entry(models, workflow, node, history: History, config, now, live, deployme
     era = history.era(path, None, pid, scope)
     since = None if era is None else (era.patched_since if stage == PATCHED else era.deprecated_since)
     entry = Entry(
-        id=pid, engine=workflow.engine, workflow=workflow.name, path=workflow.path,
-        line=locate(node).line, stage=stage,
+        id=pid,
+        engine=workflow.engine,
+        workflow=workflow.name,
+        path=workflow.path,
+        line=locate(node).line,
+        stage=stage,
         since=None if since is None else since.when.date().isoformat(),
         commit=None if since is None else since.commit,
         age_days=None if since is None else age_days(since.when, now),
         verdict=verdict(stage, era, config, workflow.engine, now),
         open_executions=None,
-        evidence=HISTORY if getattr(config, "max_workflow_lifetime_days", None) is not None
+        evidence=HISTORY
+        if getattr(config, "max_workflow_lifetime_days", None) is not None
         else "none: set max-workflow-lifetime in [tool.patchlint]",
     )
     if era is not None and era.undated and since is None:
-        entry.evidence = (f"{SHALLOW}, its history ends on {era.began_by.date().isoformat()}, before this stage "
-                          f"began" + ("" if entry.verdict == UNKNOWN else ", older than the wait"))
+        entry.evidence = (
+            f"{SHALLOW}, its history ends on {era.began_by.date().isoformat()}, before this stage "
+            f"began" + ("" if entry.verdict == UNKNOWN else ", older than the wait")
+        )
     if live is not None and live.covers(workflow.engine):
         count, evidence = live.count(workflow.engine, workflow.name, pid, stage)
         entry.open_executions, entry.evidence = count, evidence
@@ -152,8 +169,15 @@ def render_table(entries) -> str:
     header = ("ID", "ENGINE", "WORKFLOW", "WHERE", "STAGE", "SINCE", "AGE", "OPEN", "VERDICT", "MODEL")
     rows = [header] + [
         (
-            e.id, e.engine, e.workflow, f"{e.path}:{e.line}", e.stage,
-            f"{e.since} {e.commit[:10]}" if e.commit else "unknown" if "shallow clone" in e.evidence
+            e.id,
+            e.engine,
+            e.workflow,
+            f"{e.path}:{e.line}",
+            e.stage,
+            f"{e.since} {e.commit[:10]}"
+            if e.commit
+            else "unknown"
+            if "shallow clone" in e.evidence
             else (e.since or "-") + " (uncommitted)",
             "-" if e.age_days is None else f"{e.age_days:g}d",
             "-" if e.open_executions is None else str(e.open_executions),

@@ -8,7 +8,7 @@ body from line 16). The four stages of the patching story come ready-made.
 
 from __future__ import annotations
 
-_TEMPORAL = '''from datetime import timedelta
+_TEMPORAL = """from datetime import timedelta
 
 from temporalio import activity, workflow
 
@@ -27,9 +27,9 @@ async def post_patch() -> str:
 class MyWorkflow:
     @workflow.run
     async def run(self) -> str:
-'''
+"""
 
-_DBOS = '''from dbos import DBOS
+_DBOS = """from dbos import DBOS
 
 
 @DBOS.step()
@@ -44,7 +44,7 @@ _DBOS = '''from dbos import DBOS
 
 @DBOS.workflow()
 {a}def my_workflow() -> str:
-'''
+"""
 
 T = "workflow.execute_activity({}, start_to_close_timeout=timedelta(seconds=5))"
 PRE, POST = "await " + T.format("pre_patch"), "await " + T.format("post_patch")

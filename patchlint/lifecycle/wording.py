@@ -20,22 +20,35 @@ def deprecate_call(engine: str, patch_id: str | None) -> str:
 def marker_removed_engine(engine: str, patch_id: str) -> str:
     """The engine's own words to a run holding the id's marker when the code no longer calls it."""
     if engine == "dbos":
-        return (f"DBOSUnexpectedStepError: During execution of workflow … step N, function "
-                f"{PATCH_ROW_PREFIX}{patch_id} was recorded when … was expected")
-    return (f"Non-deprecated patch marker encountered for change {patch_id}, "
-            "but there is no corresponding change command!")
+        return (
+            f"DBOSUnexpectedStepError: During execution of workflow … step N, function "
+            f"{PATCH_ROW_PREFIX}{patch_id} was recorded when … was expected"
+        )
+    return (
+        f"Non-deprecated patch marker encountered for change {patch_id}, but there is no corresponding change command!"
+    )
 
 
 def new_branch_engine(engine: str) -> str:
     """The engine's own words to a pre-patch run that now takes the new branch."""
     if engine == "dbos":
-        return ("DBOSUnexpectedStepError: During execution of workflow … step N, "
-                "function X was recorded when Y was expected")
+        return (
+            "DBOSUnexpectedStepError: During execution of workflow … step N, "
+            "function X was recorded when Y was expected"
+        )
     return "[TMPRL1100] Nondeterminism error: … (the commands no longer match the history)"
 
 
-def finding(rule, workflow: Workflow, at, message: str, severity: Severity | None = None, *,
-            engine_message: str = "", fix: str = "") -> Finding:
+def finding(
+    rule,
+    workflow: Workflow,
+    at,
+    message: str,
+    severity: Severity | None = None,
+    *,
+    engine_message: str = "",
+    fix: str = "",
+) -> Finding:
     """A finding of ``rule`` at model node (or ``Span``) ``at``; the workflow's definition line when
     there is none. Positions are computed here, only for what is reported."""
     where = at if isinstance(at, Span) else (locate(at) if at is not None else None)

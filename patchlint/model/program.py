@@ -7,7 +7,6 @@ Nothing here knows about source text beyond the positions it carries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 # Step kinds. Temporal commands:
 ACTIVITY = "activity"
@@ -98,7 +97,7 @@ class Step:
 
 @dataclass(frozen=True)
 class Seq:
-    items: tuple["Node", ...] = ()
+    items: tuple[Node, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,7 +174,7 @@ class Wait:
     started earlier, ``wait_condition`` without a timeout): a Temporal workflow task ends here."""
 
 
-Node = Union[Step, Seq, If, Patched, DeprecatePatch, Loop, Try, Parallel, Return, Wait]
+Node = Step | Seq | If | Patched | DeprecatePatch | Loop | Try | Parallel | Return | Wait
 
 
 @dataclass(frozen=True)
@@ -259,13 +258,9 @@ def steps_of(node: Node) -> list[Step]:
 
 def patch_ids(node: Node) -> set[str]:
     """Ids of every ``patched``/``deprecate_patch`` call in a program."""
-    return {
-        n.id for n in walk(node) if isinstance(n, (Patched, DeprecatePatch)) and n.id is not None
-    }
+    return {n.id for n in walk(node) if isinstance(n, (Patched, DeprecatePatch)) and n.id is not None}
 
 
 def is_empty(node: Node) -> bool:
     """True when a program issues no step, patch or early return at all."""
-    return not any(
-        isinstance(n, (Step, Patched, DeprecatePatch, Return)) for n in walk(node)
-    )
+    return not any(isinstance(n, (Step, Patched, DeprecatePatch, Return)) for n in walk(node))

@@ -73,6 +73,7 @@ def _column(prefix: str, title: str, steps: tuple[str, ...], mark: int, ids: tup
 
 def _pair_steps(report: Report, finding: Finding) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Fallback when a finding carries no sequences: the compared workflow models, flattened."""
+
     def labels(wf: Workflow | None) -> tuple[str, ...]:
         return tuple(s.label() for s in steps_of(wf.program)) if wf is not None else ()
 

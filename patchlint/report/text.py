@@ -30,8 +30,14 @@ def _numbered(labels: tuple[str, ...], ids: tuple[int, ...]) -> tuple[str, ...]:
     return tuple(f"{n:>{width}} {label}" for n, label in zip(ids, labels))
 
 
-def side_by_side(old: tuple[str, ...], new: tuple[str, ...], colour: bool,
-                 old_ids: tuple[int, ...] = (), new_ids: tuple[int, ...] = (), engine: str = "") -> list[str]:
+def side_by_side(
+    old: tuple[str, ...],
+    new: tuple[str, ...],
+    colour: bool,
+    old_ids: tuple[int, ...] = (),
+    new_ids: tuple[int, ...] = (),
+    engine: str = "",
+) -> list[str]:
     """Two columns, the first row where they differ marked with ``>``; each step with the engine's
     own number when known (the number the message, the witness and the engine's error use)."""
     differs = [a != b for a, b in zip(old, new)]
@@ -95,8 +101,10 @@ def render(report: Report, colour: bool = False, show_steps: bool = False, **_op
     errors = sum(f.severity.value == "error" for f in report.findings)
     warnings = sum(f.severity.value == "warning" for f in report.findings)
     infos = len(report.findings) - errors - warnings
-    summary = (f"patchlint: {errors} error(s), {warnings} warning(s), {infos} info in "
-               f"{report.workflows} workflow(s) across {report.files} changed file(s)")
+    summary = (
+        f"patchlint: {errors} error(s), {warnings} warning(s), {infos} info in "
+        f"{report.workflows} workflow(s) across {report.files} changed file(s)"
+    )
     if not report.findings:
         summary += ": no change breaks replay of open workflows"
     out.append(click.style(summary, fg="red" if errors else "green", bold=True) if colour else summary)

@@ -19,8 +19,7 @@ def all_rules() -> tuple[type[Rule], ...]:
         rules = [
             obj
             for obj in vars(module).values()
-            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule
-            and obj.__module__ == module.__name__
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == module.__name__
         ]
         if len(rules) != 1:
             raise RuntimeError(f"{module.__name__} must define exactly one rule, found {len(rules)}")

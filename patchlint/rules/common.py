@@ -89,8 +89,9 @@ def message(*parts: str) -> str:
     return clip(text)
 
 
-def change_finding(change: Change, code: str, severity: Severity, text: str, fix: str = "",
-                   engine_message: str | None = None) -> Finding:
+def change_finding(
+    change: Change, code: str, severity: Severity, text: str, fix: str = "", engine_message: str | None = None
+) -> Finding:
     """A finding about a diff ``Change``, at its span (``lifecycle.wording.finding`` is a rule's
     finding at a model node)."""
     span = change.span
@@ -117,6 +118,5 @@ def change_finding(change: Change, code: str, severity: Severity, text: str, fix
 def deprecate_fix(engine: str, patch_id: str, is_async: bool = False) -> str:
     """``workflow.deprecate_patch("id")`` as it pastes (DBOS: the class's classmethod; async: awaited)."""
     if engine == "dbos":
-        return (f'await DBOS.deprecate_patch_async("{patch_id}")' if is_async
-                else f'DBOS.deprecate_patch("{patch_id}")')
+        return f'await DBOS.deprecate_patch_async("{patch_id}")' if is_async else f'DBOS.deprecate_patch("{patch_id}")'
     return f'workflow.deprecate_patch("{patch_id}")'

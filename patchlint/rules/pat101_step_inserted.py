@@ -55,7 +55,9 @@ class StepInserted(Rule):
         for change in ctx.changes_of(INSERTED):
             where = f"before {change.before}" if change.before else "at the end"
             yield change_finding(
-                change, self.code, self.severity,
+                change,
+                self.code,
+                self.severity,
                 message(f"{change.workflow}: {quote(change.new_focus)} inserted {where}", runs_failing(change)),
                 fix=guard_fix(change, "add", "around the inserted steps only"),
             )

@@ -46,9 +46,13 @@ class StepRemoved(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(REMOVED):
             yield change_finding(
-                change, self.code, self.severity,
+                change,
+                self.code,
+                self.severity,
                 message(f"{change.workflow}: {quote(change.old_focus)} removed", runs_failing(change)),
-                fix=(handler_fix(*handler(change.old_focus[0])) + "  # keep a handler of the recorded name"
-                     if len(change.old_focus) == 1 and handler(change.old_focus[0])
-                     else guard_fix(change, "remove", "keep the removed steps under it")),
+                fix=(
+                    handler_fix(*handler(change.old_focus[0])) + "  # keep a handler of the recorded name"
+                    if len(change.old_focus) == 1 and handler(change.old_focus[0])
+                    else guard_fix(change, "remove", "keep the removed steps under it")
+                ),
             )

@@ -62,8 +62,12 @@ class StepsReordered(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(REORDERED):
             yield change_finding(
-                change, self.code, self.severity,
-                message(f"{change.workflow}: {quote(change.old_focus)} reordered to {quote(change.new_focus)}",
-                        runs_failing(change)),
+                change,
+                self.code,
+                self.severity,
+                message(
+                    f"{change.workflow}: {quote(change.old_focus)} reordered to {quote(change.new_focus)}",
+                    runs_failing(change),
+                ),
                 fix=guard_fix(change, "reorder", "the new order; the old order under else:"),
             )

@@ -6,7 +6,9 @@ from patchlint.rules.snippets import temporal
 
 
 def _module(decorator: str, name: str):
-    return temporal(imports="from temporalio import activity, workflow", defs=f"{decorator}\nasync def {name}() -> None: ...")
+    return temporal(
+        imports="from temporalio import activity, workflow", defs=f"{decorator}\nasync def {name}() -> None: ..."
+    )
 
 
 def _order(decorator: str, name: str) -> str:
@@ -45,22 +47,26 @@ class StepReplaced(Rule):
             expect=(("PAT104", _ORDER.line(1)),),
         ),
     )
-    VALID = (
-        Example(old=INVALID[0].old, new=_order('@activity.defn(name="charge")', "charge_card")),
-    )
+    VALID = (Example(old=INVALID[0].old, new=_order('@activity.defn(name="charge")', "charge_card")),)
 
     def check(self, ctx):
         for change in ctx.changes_of(REPLACED):
             gone = handler(change.old_focus[0]) if len(change.old_focus) == 1 else None
             new = handler(change.new_focus[0]) if len(change.new_focus) == 1 else None
             if gone and new:  # a signal/update handler renamed: keep its recorded name
-                text = message(f"{change.workflow}: {gone[0]} handler {gone[1]} renamed to {new[1]}",
-                               f"open runs that received the {gone[0]} fail")
+                text = message(
+                    f"{change.workflow}: {gone[0]} handler {gone[1]} renamed to {new[1]}",
+                    f"open runs that received the {gone[0]} fail",
+                )
                 yield change_finding(change, self.code, self.severity, text, fix=handler_fix(*gone))
                 continue
             yield change_finding(
-                change, self.code, self.severity,
-                message(f"{change.workflow}: {quote(change.old_focus)} replaced by {quote(change.new_focus)}",
-                        runs_failing(change)),
+                change,
+                self.code,
+                self.severity,
+                message(
+                    f"{change.workflow}: {quote(change.old_focus)} replaced by {quote(change.new_focus)}",
+                    runs_failing(change),
+                ),
                 fix=guard_fix(change, "replace", "the new step; the old one under else:"),
             )

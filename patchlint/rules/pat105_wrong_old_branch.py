@@ -57,8 +57,13 @@ class WrongOldBranch(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(BAD_OLD_BRANCH):
             yield change_finding(
-                change, self.code, self.severity,
-                message(f"{change.workflow}: old branch of patch {change.patch_id!r} has {quote(change.new_focus)}, "
-                        f"not {quote(change.old_focus)}", runs_failing(change)),
+                change,
+                self.code,
+                self.severity,
+                message(
+                    f"{change.workflow}: old branch of patch {change.patch_id!r} has {quote(change.new_focus)}, "
+                    f"not {quote(change.old_focus)}",
+                    runs_failing(change),
+                ),
                 fix=f"else:  # exactly the old steps: {', '.join(change.old_focus) or 'none'}",
             )

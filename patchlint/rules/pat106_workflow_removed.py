@@ -9,7 +9,9 @@ from patchlint.rules.snippets import temporal
 
 _CHARGE = 'await workflow.execute_activity("charge")'
 _V1 = temporal("OrderWorkflow")(_CHARGE)
-_V1_V2 = _V1 + "\n\n" + temporal("OrderWorkflowV2")(_CHARGE, 'await workflow.execute_activity("ship")').split("\n\n", 1)[1]
+_V1_V2 = (
+    _V1 + "\n\n" + temporal("OrderWorkflowV2")(_CHARGE, 'await workflow.execute_activity("ship")').split("\n\n", 1)[1]
+)
 _V2 = temporal("OrderWorkflowV2")(_CHARGE, 'await workflow.execute_activity("ship")')
 _V2_SINCE = {"config": {"max-workflow-lifetime": "30d"}, "history": [("2024-01-01", _V1), ("2024-02-01", _V1_V2)]}
 
@@ -54,7 +56,9 @@ class WorkflowRemoved(Rule):
             new=temporal("CheckoutWorkflow")(_CHARGE),
             expect=(("PAT106", temporal("CheckoutWorkflow").workflow_line),),
         ),
-        Example(old=_V1_V2, new=_V2, expect=(("PAT106", 1),), options={**_V2_SINCE, "dates": ("2024-02-01", "2024-02-10")}),
+        Example(
+            old=_V1_V2, new=_V2, expect=(("PAT106", 1),), options={**_V2_SINCE, "dates": ("2024-02-01", "2024-02-10")}
+        ),
     )
     VALID = (
         Example(
@@ -69,12 +73,16 @@ class WorkflowRemoved(Rule):
             temporal = change.engine == "temporal"
             if change.new_focus:
                 what = f"renamed to {change.new_focus[0]}"
-                fix = (f'@workflow.defn(name="{change.workflow}")' if temporal
-                       else f'@DBOS.workflow(name="{change.workflow}")')
+                fix = (
+                    f'@workflow.defn(name="{change.workflow}")'
+                    if temporal
+                    else f'@DBOS.workflow(name="{change.workflow}")'
+                )
             else:
                 what, fix = "removed", ""
             engine_says = (
-                f"Workflow class {change.workflow} is not registered on this worker" if temporal
+                f"Workflow class {change.workflow} is not registered on this worker"
+                if temporal
                 else f"DBOSWorkflowFunctionNotFoundError: {change.workflow} is not a registered workflow function"
             )
             runs = "its open runs can no longer replay" if temporal else "its open runs can no longer recover"
@@ -83,24 +91,30 @@ class WorkflowRemoved(Rule):
                 since, ready = _successor_since(ctx, change, successor)
                 if ready is not None and ready <= _now(ctx):
                     continue  # every run of the old type began before the successor took over, and is gone
-                if not any(w.engine == successor.engine and w.name == successor.name for m in ctx.old for w in m.workflows):
+                if not any(
+                    w.engine == successor.engine and w.name == successor.name for m in ctx.old for w in m.workflows
+                ):
                     what = f"removed in the change that adds {successor.name}"
                 elif since is not None:
                     what = f"removed, {successor.name} since {since.date().isoformat()}"
                     if ready is not None:
                         runs = f"its open runs fail until {ready.date().isoformat()}"
             yield change_finding(
-                change, self.code, self.severity,
+                change,
+                self.code,
+                self.severity,
                 message(f"workflow type {change.workflow} ({change.engine}) {what}", runs),
-                fix=fix, engine_message=engine_says,
+                fix=fix,
+                engine_message=engine_says,
             )
 
 
 def _successor(ctx, change):
     """A versioned name of the removed type in the new revision: ``OrderWorkflowV2``, ``order_v2``."""
     pattern = re.compile(re.escape(change.workflow) + r"[_-]?[vV]?\d+")
-    return next((w for m in ctx.new for w in m.workflows
-                 if w.engine == change.engine and pattern.fullmatch(w.name)), None)
+    return next(
+        (w for m in ctx.new for w in m.workflows if w.engine == change.engine and pattern.fullmatch(w.name)), None
+    )
 
 
 def _now(ctx) -> datetime:
@@ -118,8 +132,18 @@ def _successor_since(ctx, change, successor) -> tuple[datetime | None, datetime 
 
     if ctx.repo is None or not ctx.repo.base:
         return None, None
-    out = run_git(ctx.repo.root, "log", "--reverse", "--format=%ct", f"-S{successor.name}", "--end-of-options",
-                  ctx.repo.base, "--", successor.path, check=False).split()
+    out = run_git(
+        ctx.repo.root,
+        "log",
+        "--reverse",
+        "--format=%ct",
+        f"-S{successor.name}",
+        "--end-of-options",
+        ctx.repo.base,
+        "--",
+        successor.path,
+        check=False,
+    ).split()
     if not out:
         return None, None
     since = datetime.fromtimestamp(int(out[0]), tz=timezone.utc)

@@ -47,9 +47,13 @@ class PatchBeforeBlockedStep(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(PATCH_BEFORE_BLOCKED):
             yield change_finding(
-                change, self.code, self.severity,
-                message(f'{change.workflow}: DBOS.patch("{change.patch_id}") right before {change.before}',
-                        runs_failing(change)),
+                change,
+                self.code,
+                self.severity,
+                message(
+                    f'{change.workflow}: DBOS.patch("{change.patch_id}") right before {change.before}',
+                    runs_failing(change),
+                ),
                 fix=f"if {patch_call('dbos', change.patch_id or 'change', change.is_async)}:  "
-                    f"# after {change.before}, not before it",
+                f"# after {change.before}, not before it",
             )

@@ -59,8 +59,12 @@ class CommandsSplit(Rule):
     def check(self, ctx):
         for change in ctx.changes_of(SPLIT_TASKS):
             yield change_finding(
-                change, self.code, self.severity,
-                message(f"{change.workflow}: {change.old_focus[0]} now waits for the commands before it",
-                        runs_failing(change)),
+                change,
+                self.code,
+                self.severity,
+                message(
+                    f"{change.workflow}: {change.old_focus[0]} now waits for the commands before it",
+                    runs_failing(change),
+                ),
                 fix=guard_fix(change, "wait", "the new code; the old one under else:"),
             )

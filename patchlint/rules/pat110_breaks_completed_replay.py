@@ -57,7 +57,9 @@ class BreaksCompletedReplay(Rule):
             what = quote(change.new_focus) + " added" if change.new_focus else quote(change.old_focus) + " removed"
             verb = "add" if change.new_focus else "remove"
             yield change_finding(
-                change, self.code, self.severity,
+                change,
+                self.code,
+                self.severity,
                 message(f"{change.workflow}: {what}", "open runs replay it, completed runs fail replay (queries)"),
                 fix=guard_fix(change, verb, "if you query or replay closed runs"),
             )

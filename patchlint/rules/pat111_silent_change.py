@@ -44,19 +44,21 @@ class SilentChange(Rule):
             expect=(("PAT111", _PAYOUT.line(1)),),
         ),
     )
-    VALID = (
-        Example(old=INVALID[0].old, new=_PAYOUT(_ALICE, _BOB, 'workflow.logger.info("paid out")')),
-    )
+    VALID = (Example(old=INVALID[0].old, new=_PAYOUT(_ALICE, _BOB, 'workflow.logger.info("paid out")')),)
 
     def check(self, ctx):
         for change in ctx.changes_of(SILENT):
             if change.cut == "reordered arguments":
-                text = message(f"{change.workflow}: same-type calls reordered ({quote(change.old_focus, 2)})",
-                               "open runs get each other's results")
+                text = message(
+                    f"{change.workflow}: same-type calls reordered ({quote(change.old_focus, 2)})",
+                    "open runs get each other's results",
+                )
                 fix = guard_fix(change, "reorder", "the new order; the old order under else:")
             else:
                 last = change.old_steps[-1] if change.old_steps else "the last step"
-                text = message(f"{change.workflow}: {quote(change.new_focus)} appended",
-                               f"runs blocked in {last} will run {'it' if len(change.new_focus) == 1 else 'them'}")
+                text = message(
+                    f"{change.workflow}: {quote(change.new_focus)} appended",
+                    f"runs blocked in {last} will run {'it' if len(change.new_focus) == 1 else 'them'}",
+                )
                 fix = guard_fix(change, "add", "if blocked runs must not run the new steps")
             yield change_finding(change, self.code, self.severity, text, fix=fix, engine_message="")

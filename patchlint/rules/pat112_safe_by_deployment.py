@@ -57,26 +57,45 @@ class SafeByDeployment(Rule):
             if deployment.model.engine != "temporal":
                 continue
             yield held_back_finding(
-                ctx, self.code, self.severity, changes, f"is safe under {deployment.model.title}", deployment.model.keep,
+                ctx,
+                self.code,
+                self.severity,
+                changes,
+                f"is safe under {deployment.model.title}",
+                deployment.model.keep,
                 engine_words=f"open runs stay on the code they started on ({deployment.label}, from {deployment.source})",
             )
 
 
-def held_back_finding(ctx, code: str, severity: Severity, changes, verdict: str, consequence: str,
-                      engine_words: str, fix: str = "", breaking: bool = True) -> Finding:
+def held_back_finding(
+    ctx,
+    code: str,
+    severity: Severity,
+    changes,
+    verdict: str,
+    consequence: str,
+    engine_words: str,
+    fix: str = "",
+    breaking: bool = True,
+) -> Finding:
     """One finding for a workflow's changes the deployment keeps from its open runs, at the workflow's
     definition in the new revision (where a removed one was last defined, for a removed one)."""
     first = changes[0]
-    new = next((w for m in ctx.new for w in m.workflows
-                if (w.engine, w.name) == (first.engine, first.workflow)), None)
+    new = next((w for m in ctx.new for w in m.workflows if (w.engine, w.name) == (first.engine, first.workflow)), None)
     span = locate(new) if new is not None else first.span
     path = new.path if new is not None else first.path
     breaks = {(c.kind, c.span) for c in changes if c.breaks_in_flight} if breaking else set()
     count = len(breaks) or len({(c.kind, c.span) for c in changes})
     what = f"{count} {'breaking ' if breaks else ''}change{'s' if count > 1 else ''}"
     return Finding(
-        code=code, severity=severity, path=path, line=max(span.line, 1), column=span.column,
-        end_line=max(span.end_line, span.line, 1), end_column=span.end_column, workflow=first.workflow,
+        code=code,
+        severity=severity,
+        path=path,
+        line=max(span.line, 1),
+        column=span.column,
+        end_line=max(span.end_line, span.line, 1),
+        end_column=span.end_column,
+        workflow=first.workflow,
         engine=first.engine,
         message=message(f"{first.workflow}: {what} {verdict}", consequence),
         engine_message=engine_words,

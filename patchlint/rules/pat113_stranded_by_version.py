@@ -57,8 +57,12 @@ class StrandedByVersion(Rule):
             if deployment.model.engine != "dbos":
                 continue
             yield held_back_finding(
-                ctx, self.code, self.severity, changes,
-                "under a new application version" if deployment.source.startswith("application_version")
+                ctx,
+                self.code,
+                self.severity,
+                changes,
+                "under a new application version"
+                if deployment.source.startswith("application_version")
                 else f"under {deployment.model.title}",
                 "old-version workflows are not recovered by this code",
                 engine_words=f"recovery skips workflows of other application versions, left PENDING ({deployment.label}, "

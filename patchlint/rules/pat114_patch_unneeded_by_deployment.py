@@ -11,8 +11,12 @@ from patchlint.rules.snippets import temporal
 
 _IMPORTS = "from temporalio import workflow\nfrom temporalio.common import VersioningBehavior"
 _PINNED = temporal(imports=_IMPORTS, defn="@workflow.defn(versioning_behavior=VersioningBehavior.PINNED)")
-_GUARDED = ('await workflow.execute_activity("reserve")', 'if workflow.patched("add-check-fraud"):',
-            '    await workflow.execute_activity("check_fraud")', 'await workflow.execute_activity("charge")')
+_GUARDED = (
+    'await workflow.execute_activity("reserve")',
+    'if workflow.patched("add-check-fraud"):',
+    '    await workflow.execute_activity("check_fraud")',
+    'await workflow.execute_activity("charge")',
+)
 
 
 class PatchUnneededByDeployment(Rule):
@@ -55,10 +59,18 @@ class PatchUnneededByDeployment(Rule):
                 seen.add(pid)
                 span = locate(site.node)
                 yield Finding(
-                    code=self.code, severity=self.severity, path=site.node.path or workflow.path,
-                    line=max(span.line, 1), column=span.column, end_line=max(span.end_line, span.line, 1),
-                    end_column=span.end_column, workflow=workflow.name, engine=workflow.engine,
-                    message=message(f"{workflow.name}: patch {pid!r} is not needed under {deployment.model.title}",
-                                    "no older run replays this code"),
+                    code=self.code,
+                    severity=self.severity,
+                    path=site.node.path or workflow.path,
+                    line=max(span.line, 1),
+                    column=span.column,
+                    end_line=max(span.end_line, span.line, 1),
+                    end_column=span.end_column,
+                    workflow=workflow.name,
+                    engine=workflow.engine,
+                    message=message(
+                        f"{workflow.name}: patch {pid!r} is not needed under {deployment.model.title}",
+                        "no older run replays this code",
+                    ),
                     engine_message=f"deployment model {deployment.label}, from {deployment.source}",
                 )

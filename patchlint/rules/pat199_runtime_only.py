@@ -57,8 +57,10 @@ class RuntimeOnlyBreak(Rule):
         failure = verdict.first(in_flight=True)
         new, old = verdict.new, verdict.old
         path, span = _where(new, failure.result.step) if new is not None else (old.path, NOWHERE)
-        text = message(f"{verdict.workflow}: open runs {failure.cut} fail, but no rule reported it",
-                       "a patchlint bug, please report it")
+        text = message(
+            f"{verdict.workflow}: open runs {failure.cut} fail, but no rule reported it",
+            "a patchlint bug, please report it",
+        )
         return Finding(
             code=self.code,
             severity=self.severity,

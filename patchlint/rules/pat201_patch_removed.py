@@ -36,8 +36,11 @@ class PatchRemoved(Rule):
         Example(old=s.DBOS_PATCHED, new=s.DBOS_COMPLETE, expect=(("PAT201", s.DBOS_DEF_LINE),)),
     )
     VALID = (
-        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED,
-                options={"config": s.LIFETIME_30D, "dates": ("2024-01-01", "2024-03-01")}),
+        Example(
+            old=s.TEMPORAL_PATCHED,
+            new=s.TEMPORAL_DEPRECATED,
+            options={"config": s.LIFETIME_30D, "dates": ("2024-01-01", "2024-03-01")},
+        ),
     )
 
     def check(self, ctx):
@@ -47,17 +50,26 @@ class PatchRemoved(Rule):
             if old is None:
                 continue  # not the same workflow on both sides: its patches are not this one's past
             for pid in _removed_ids(change, old, workflow):
-                yield finding(self, workflow, change.span, _message(change, pid),
-                              engine_message=marker_removed_engine(change.engine, pid),
-                              fix=deprecate_fix(change.engine, pid, workflow.is_async)
-                              + "  # keep it until no patched-era run is open")
+                yield finding(
+                    self,
+                    workflow,
+                    change.span,
+                    _message(change, pid),
+                    engine_message=marker_removed_engine(change.engine, pid),
+                    fix=deprecate_fix(change.engine, pid, workflow.is_async)
+                    + "  # keep it until no patched-era run is open",
+                )
 
 
 def _workflow_of(ctx, change):
     """The head workflow the change is about: its engine, type name *and* file (and, when that
     module registers the name twice, the definition the change is reported at)."""
-    found = [w for m in ctx.new for w in m.workflows
-             if (w.engine, w.name, w.path) == (change.engine, change.workflow, change.path)]
+    found = [
+        w
+        for m in ctx.new
+        for w in m.workflows
+        if (w.engine, w.name, w.path) == (change.engine, change.workflow, change.path)
+    ]
     if len(found) > 1:
         found = [w for w in found if locate(w) == change.span]
     return found[0] if len(found) == 1 else None
@@ -75,5 +87,4 @@ def _removed_ids(change, old, workflow) -> list[str]:
 
 
 def _message(change, pid: str) -> str:
-    return message(f"{change.workflow}: patch {pid!r} removed without deprecate_patch",
-                   "open runs that took it fail")
+    return message(f"{change.workflow}: patch {pid!r} removed without deprecate_patch", "open runs that took it fail")

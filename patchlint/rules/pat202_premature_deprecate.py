@@ -54,12 +54,17 @@ class PrematureDeprecate(Rule):
     severity = Severity.ERROR
     INVALID = (
         Example(old=s.TEMPORAL_INITIAL, new=s.TEMPORAL_DEPRECATED, expect=(("PAT202", s.TEMPORAL_BODY_LINE),)),
-        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED, expect=(("PAT202", s.TEMPORAL_BODY_LINE),),
-                options={**_DATED, "dates": ("2024-01-10", "2024-01-20")}),
+        Example(
+            old=s.TEMPORAL_PATCHED,
+            new=s.TEMPORAL_DEPRECATED,
+            expect=(("PAT202", s.TEMPORAL_BODY_LINE),),
+            options={**_DATED, "dates": ("2024-01-10", "2024-01-20")},
+        ),
     )
     VALID = (
-        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED,
-                options={**_DATED, "dates": ("2024-01-10", "2024-03-01")}),
+        Example(
+            old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_DEPRECATED, options={**_DATED, "dates": ("2024-01-10", "2024-03-01")}
+        ),
     )
 
     def check(self, ctx):
@@ -77,16 +82,22 @@ class PrematureDeprecate(Rule):
                     continue
                 before = stage_in(old, pid)
                 if before == ABSENT:
-                    yield finding(self, workflow, site.node, self._never_patched(workflow, pid),
-                                  engine_message=new_branch_engine(workflow.engine),
-                                  fix=f"if {patch_call(workflow.engine, pid, workflow.is_async)}:  "
-                                      "# new code; old code under else:, deprecate later")
+                    yield finding(
+                        self,
+                        workflow,
+                        site.node,
+                        self._never_patched(workflow, pid),
+                        engine_message=new_branch_engine(workflow.engine),
+                        fix=f"if {patch_call(workflow.engine, pid, workflow.is_async)}:  "
+                        "# new code; old code under else:, deprecate later",
+                    )
                 elif before == PATCHED:
                     yield from self._too_young(ctx, workflow, old, site.node)
 
     def _never_patched(self, workflow, pid) -> str:
-        return message(f"{workflow.name}: deprecate_patch({pid!r}) but the base never patched it",
-                       "open pre-patch runs fail")
+        return message(
+            f"{workflow.name}: deprecate_patch({pid!r}) but the base never patched it", "open pre-patch runs fail"
+        )
 
     def _too_young(self, ctx, workflow, old, node):
         lc = lifecycle(ctx)
@@ -99,14 +110,25 @@ class PrematureDeprecate(Rule):
         keep = f"if {patch_call(workflow.engine, node.id, workflow.is_async)}:  # keep the patch"
         life = lifetime(ctx.config)
         if life is None:
-            text = message(f"{workflow.name}: deprecate_patch({node.id!r}), patched since {day(since.when)}",
-                           "pre-patch runs may be open (set max-workflow-lifetime)")
+            text = message(
+                f"{workflow.name}: deprecate_patch({node.id!r}), patched since {day(since.when)}",
+                "pre-patch runs may be open (set max-workflow-lifetime)",
+            )
             yield finding(self, workflow, node, text, Severity.WARNING, fix=keep + f"; {CONFIGURE}")
             return
         if lc.now - since.when >= life:
             return
         until = day(since.when + life)
-        text = message(f"{workflow.name}: deprecate_patch({node.id!r}) only {(lc.now - since.when).days}d after "
-                       f"the patch", f"pre-patch runs may be open until {until}")
-        yield finding(self, workflow, node, text, Severity.WARNING, engine_message=new_branch_engine(workflow.engine),
-                      fix=keep + f" until {until} (or check open runs: patchlint patches)")
+        text = message(
+            f"{workflow.name}: deprecate_patch({node.id!r}) only {(lc.now - since.when).days}d after the patch",
+            f"pre-patch runs may be open until {until}",
+        )
+        yield finding(
+            self,
+            workflow,
+            node,
+            text,
+            Severity.WARNING,
+            engine_message=new_branch_engine(workflow.engine),
+            fix=keep + f" until {until} (or check open runs: patchlint patches)",
+        )

@@ -51,12 +51,19 @@ class DeprecateRemovedEarly(Rule):
     summary = "deprecate_patch removed while workflows of the patched era may still be open"
     severity = Severity.WARNING
     INVALID = (
-        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_COMPLETE, expect=(("PAT203", s.TEMPORAL_CLASS_LINE),),
-                options={**_DATED, "dates": ("2024-02-01", "2024-02-10")}),
+        Example(
+            old=s.TEMPORAL_DEPRECATED,
+            new=s.TEMPORAL_COMPLETE,
+            expect=(("PAT203", s.TEMPORAL_CLASS_LINE),),
+            options={**_DATED, "dates": ("2024-02-01", "2024-02-10")},
+        ),
     )
     VALID = (
-        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_COMPLETE,
-                options={**_DATED, "dates": ("2024-02-01", "2024-04-01")}),
+        Example(
+            old=s.TEMPORAL_DEPRECATED,
+            new=s.TEMPORAL_COMPLETE,
+            options={**_DATED, "dates": ("2024-02-01", "2024-04-01")},
+        ),
     )
 
     def check(self, ctx):
@@ -79,13 +86,23 @@ class DeprecateRemovedEarly(Rule):
         keep = deprecate_fix(workflow.engine, pid, workflow.is_async)
         ready = ready_at(DEPRECATED, era, ctx.config, workflow.engine)
         if ready is None:
-            text = message(f"{workflow.name}: deprecate_patch({pid!r}) removed",
-                           "patched-era runs may be open (set max-workflow-lifetime)")
+            text = message(
+                f"{workflow.name}: deprecate_patch({pid!r}) removed",
+                "patched-era runs may be open (set max-workflow-lifetime)",
+            )
             yield finding(self, workflow, None, text, fix=f"{keep}  # keep it; {CONFIGURE}")
             return
         if ready <= lc.now:
             return
-        text = message(f"{workflow.name}: deprecate_patch({pid!r}) removed {(lc.now - since.when).days}d after it "
-                       f"was added", f"patched-era runs may be open until {day(ready)}")
-        yield finding(self, workflow, None, text, engine_message=marker_removed_engine(workflow.engine, pid),
-                      fix=f"{keep}  # keep it until {day(ready)} (or check open runs: patchlint patches)")
+        text = message(
+            f"{workflow.name}: deprecate_patch({pid!r}) removed {(lc.now - since.when).days}d after it was added",
+            f"patched-era runs may be open until {day(ready)}",
+        )
+        yield finding(
+            self,
+            workflow,
+            None,
+            text,
+            engine_message=marker_removed_engine(workflow.engine, pid),
+            fix=f"{keep}  # keep it until {day(ready)} (or check open runs: patchlint patches)",
+        )

@@ -41,16 +41,25 @@ class StaleDeprecate(Rule):
     severity = Severity.INFO
     needs_base = False
     INVALID = (
-        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_DEPRECATED, expect=(("PAT204", s.TEMPORAL_BODY_LINE),),
-                options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-04-01")}),
+        Example(
+            old=s.TEMPORAL_DEPRECATED,
+            new=s.TEMPORAL_DEPRECATED,
+            expect=(("PAT204", s.TEMPORAL_BODY_LINE),),
+            options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-04-01")},
+        ),
     )
     VALID = (
-        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_DEPRECATED,
-                options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-02-15")}),
+        Example(
+            old=s.TEMPORAL_DEPRECATED,
+            new=s.TEMPORAL_DEPRECATED,
+            options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-02-15")},
+        ),
     )
 
     def check(self, ctx):
         for workflow, call, pid, _era, ready in ripe(ctx, DeprecatePatch, DEPRECATED):
-            text = message(f"{workflow.name}: deprecate_patch({pid!r}) can go",
-                           f"no patched-era run can be open since {day(ready)}; remove the call")
+            text = message(
+                f"{workflow.name}: deprecate_patch({pid!r}) can go",
+                f"no patched-era run can be open since {day(ready)}; remove the call",
+            )
             yield finding(self, workflow, call, text)

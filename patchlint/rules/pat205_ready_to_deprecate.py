@@ -39,19 +39,33 @@ class ReadyToDeprecate(Rule):
     severity = Severity.INFO
     needs_base = False
     INVALID = (
-        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED, expect=(("PAT205", s.TEMPORAL_BODY_LINE),),
-                options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-04-01")}),
+        Example(
+            old=s.TEMPORAL_PATCHED,
+            new=s.TEMPORAL_PATCHED,
+            expect=(("PAT205", s.TEMPORAL_BODY_LINE),),
+            options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-04-01")},
+        ),
     )
     VALID = (
-        Example(old=s.TEMPORAL_PATCHED, new=s.TEMPORAL_PATCHED,
-                options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-02-15")}),
+        Example(
+            old=s.TEMPORAL_PATCHED,
+            new=s.TEMPORAL_PATCHED,
+            options={"config": s.LIFETIME_30D, "history": _HISTORY, "dates": ("2024-02-01", "2024-02-15")},
+        ),
     )
 
     def check(self, ctx):
         for workflow, call, pid, era, ready in ripe(ctx, Patched, PATCHED):
             if era.deprecated_since is not None:
                 continue
-            text = message(f"{workflow.name}: patch {pid!r} is ready to deprecate",
-                           f"no pre-patch run can be open since {day(ready)}")
-            yield finding(self, workflow, call, text,
-                          fix=deprecate_fix(workflow.engine, pid, workflow.is_async) + "  # then only the new branch")
+            text = message(
+                f"{workflow.name}: patch {pid!r} is ready to deprecate",
+                f"no pre-patch run can be open since {day(ready)}",
+            )
+            yield finding(
+                self,
+                workflow,
+                call,
+                text,
+                fix=deprecate_fix(workflow.engine, pid, workflow.is_async) + "  # then only the new branch",
+            )

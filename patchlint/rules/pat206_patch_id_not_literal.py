@@ -33,10 +33,13 @@ class PatchIdNotLiteral(Rule):
     severity = Severity.WARNING
     needs_base = False
     INVALID = (
-        Example(new=s.TEMPORAL_PATCHED.replace('patched("my-patch")', "patched(PATCH_ID)").replace(
-            "from temporalio import activity, workflow\n",
-            'from temporalio import activity, workflow\nPATCH_ID = "my-patch"\n'),
-            expect=(("PAT206", s.TEMPORAL_BODY_LINE + 1),)),
+        Example(
+            new=s.TEMPORAL_PATCHED.replace('patched("my-patch")', "patched(PATCH_ID)").replace(
+                "from temporalio import activity, workflow\n",
+                'from temporalio import activity, workflow\nPATCH_ID = "my-patch"\n',
+            ),
+            expect=(("PAT206", s.TEMPORAL_BODY_LINE + 1),),
+        ),
     )
     VALID = (Example(new=s.TEMPORAL_PATCHED),)
 
@@ -46,10 +49,20 @@ class PatchIdNotLiteral(Rule):
                 if site.node.id is not None:
                     continue
                 kind = "patched" if isinstance(site.node, Patched) else "deprecate_patch"
-                text = message(f"{workflow.name}: {kind} id is not a string literal",
-                               "if it changes between deploys, open runs fail and no diff shows it")
+                text = message(
+                    f"{workflow.name}: {kind} id is not a string literal",
+                    "if it changes between deploys, open runs fail and no diff shows it",
+                )
                 literal = "my-change-2024-05"
-                call = (patch_call(workflow.engine, literal, workflow.is_async) if kind == "patched"
-                        else deprecate_fix(workflow.engine, literal, workflow.is_async))
-                yield finding(self, workflow, site.node, text,
-                              fix=(f"if {call}:" if kind == "patched" else call) + "  # the id as a literal")
+                call = (
+                    patch_call(workflow.engine, literal, workflow.is_async)
+                    if kind == "patched"
+                    else deprecate_fix(workflow.engine, literal, workflow.is_async)
+                )
+                yield finding(
+                    self,
+                    workflow,
+                    site.node,
+                    text,
+                    fix=(f"if {call}:" if kind == "patched" else call) + "  # the id as a literal",
+                )

@@ -59,9 +59,15 @@ class PatchIdReused(Rule):
     severity = Severity.ERROR
     INVALID = (
         Example(old=s.TEMPORAL_PATCHED, new=_SECOND_SITE, expect=(("PAT207", s.TEMPORAL_BODY_LINE),)),
-        Example(old=s.TEMPORAL_INITIAL, new=s.TEMPORAL_PATCHED, expect=(("PAT207", s.TEMPORAL_BODY_LINE),),
-                options={"history": [("2023-01-01", s.TEMPORAL_PATCHED), ("2023-03-01", s.TEMPORAL_DEPRECATED)],
-                         "dates": ("2023-06-01", "2024-01-01")}),
+        Example(
+            old=s.TEMPORAL_INITIAL,
+            new=s.TEMPORAL_PATCHED,
+            expect=(("PAT207", s.TEMPORAL_BODY_LINE),),
+            options={
+                "history": [("2023-01-01", s.TEMPORAL_PATCHED), ("2023-03-01", s.TEMPORAL_DEPRECATED)],
+                "dates": ("2023-06-01", "2024-01-01"),
+            },
+        ),
     )
     VALID = (
         Example(old=s.TEMPORAL_INITIAL, new=_SECOND_SITE),
@@ -82,9 +88,16 @@ class PatchIdReused(Rule):
         for change in ctx.changes_of(PATCH_ID_REUSED):  # what the replay of base runs shows
             if (change.path, change.span.line) not in reported:
                 reported.add((change.path, change.span.line))
-                yield change_finding(change, self.code, self.severity, message(
-                    f"{change.workflow}: a second patched({change.patch_id!r}) guards another change",
-                    runs_failing(change)), fix=_new_id_fix(change.engine, change.patch_id, change.is_async))
+                yield change_finding(
+                    change,
+                    self.code,
+                    self.severity,
+                    message(
+                        f"{change.workflow}: a second patched({change.patch_id!r}) guards another change",
+                        runs_failing(change),
+                    ),
+                    fix=_new_id_fix(change.engine, change.patch_id, change.is_async),
+                )
 
     def _check_id(self, ctx, old, workflow, pid):
         before, after = stage_in(old, pid), stage_in(workflow, pid)
@@ -95,24 +108,45 @@ class PatchIdReused(Rule):
             if workflow.engine == "dbos":
                 return  # DBOS.patch checks its own slot only: base runs recorded another step there
             site = _added_site(old, workflow, pid)
-            yield finding(self, workflow, site, message(
-                f"{workflow.name}: patch {pid!r} now guards one more change",
-                "patched runs take its new branch on replay and fail"),
-                engine_message=new_branch_engine(workflow.engine), fix=fix)
+            yield finding(
+                self,
+                workflow,
+                site,
+                message(
+                    f"{workflow.name}: patch {pid!r} now guards one more change",
+                    "patched runs take its new branch on replay and fail",
+                ),
+                engine_message=new_branch_engine(workflow.engine),
+                fix=fix,
+            )
         elif before == DEPRECATED:
             site = _first_patched(workflow, pid)
-            yield finding(self, workflow, site, message(
-                f"{workflow.name}: patch {pid!r} reuses an id the base had deprecated",
-                "runs started since take the old branch on replay"),
-                engine_message=new_branch_engine(workflow.engine), fix=fix)
+            yield finding(
+                self,
+                workflow,
+                site,
+                message(
+                    f"{workflow.name}: patch {pid!r} reuses an id the base had deprecated",
+                    "runs started since take the old branch on replay",
+                ),
+                engine_message=new_branch_engine(workflow.engine),
+                fix=fix,
+            )
         elif before == ABSENT:
             lc = lifecycle(ctx)
             era = lc.at_head(ctx.new, workflow, pid) if lc else None
             if era is not None and era.reused_after is not None:
-                yield finding(self, workflow, _first_patched(workflow, pid), message(
-                    f"{workflow.name}: patch {pid!r} reuses an id removed on {day(era.reused_after.when)}",
-                    "runs of its first use take this change's new branch"),
-                    engine_message=new_branch_engine(workflow.engine), fix=fix)
+                yield finding(
+                    self,
+                    workflow,
+                    _first_patched(workflow, pid),
+                    message(
+                        f"{workflow.name}: patch {pid!r} reuses an id removed on {day(era.reused_after.when)}",
+                        "runs of its first use take this change's new branch",
+                    ),
+                    engine_message=new_branch_engine(workflow.engine),
+                    fix=fix,
+                )
 
 
 def _new_id_fix(engine: str, pid: str | None, is_async: bool) -> str:
@@ -126,6 +160,7 @@ def _first_patched(workflow, pid) -> Patched:
 
 def _added_site(old, workflow, pid) -> Patched:
     """The new-revision ``patched(id)`` whose guarded steps the base revision did not guard with it."""
+
     def guarded(node):
         return tuple((type(n).__name__, getattr(n, "identity", None)) for n in walk(node.new))
 

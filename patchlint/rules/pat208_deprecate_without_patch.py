@@ -34,12 +34,19 @@ class DeprecateWithoutPatch(Rule):
     severity = Severity.WARNING
     needs_base = False
     INVALID = (
-        Example(old=s.TEMPORAL_DEPRECATED, new=_TYPO, expect=(("PAT208", s.TEMPORAL_BODY_LINE),),
-                options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")}),
+        Example(
+            old=s.TEMPORAL_DEPRECATED,
+            new=_TYPO,
+            expect=(("PAT208", s.TEMPORAL_BODY_LINE),),
+            options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")},
+        ),
     )
     VALID = (
-        Example(old=s.TEMPORAL_DEPRECATED, new=s.TEMPORAL_DEPRECATED,
-                options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")}),
+        Example(
+            old=s.TEMPORAL_DEPRECATED,
+            new=s.TEMPORAL_DEPRECATED,
+            options={"history": [("2024-01-01", s.TEMPORAL_PATCHED)], "dates": ("2024-02-01", "2024-03-01")},
+        ),
     )
 
     def check(self, ctx):
@@ -56,6 +63,7 @@ class DeprecateWithoutPatch(Rule):
                     continue
                 if lc.ever_patched(ctx.new, workflow, pid):
                     continue
-                text = message(f"{workflow.name}: deprecate_patch({pid!r}) of an id no revision patched",
-                               "a typo of the real id?")
+                text = message(
+                    f"{workflow.name}: deprecate_patch({pid!r}) of an id no revision patched", "a typo of the real id?"
+                )
                 yield finding(self, workflow, site.node, text)

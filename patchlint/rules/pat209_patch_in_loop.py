@@ -17,17 +17,21 @@ _IN_LOOP = s.temporal(
     f"        await {s.T.format('pre_patch')}",
     'return "done"',
 )
-_GATHERED = s.dbos(
-    "results = await asyncio.gather(branch(1), branch(2))",
-    'return ",".join(results)',
-    is_async=True,
-).replace("from dbos import DBOS\n", "import asyncio\n\nfrom dbos import DBOS\n").replace(
-    "@DBOS.workflow()",
-    "async def branch(n: int) -> str:\n"
-    '    if await DBOS.patch_async("my-patch"):\n'
-    "        return await post_patch()\n"
-    "    return await pre_patch()\n\n\n"
-    "@DBOS.workflow()",
+_GATHERED = (
+    s.dbos(
+        "results = await asyncio.gather(branch(1), branch(2))",
+        'return ",".join(results)',
+        is_async=True,
+    )
+    .replace("from dbos import DBOS\n", "import asyncio\n\nfrom dbos import DBOS\n")
+    .replace(
+        "@DBOS.workflow()",
+        "async def branch(n: int) -> str:\n"
+        '    if await DBOS.patch_async("my-patch"):\n'
+        "        return await post_patch()\n"
+        "    return await pre_patch()\n\n\n"
+        "@DBOS.workflow()",
+    )
 )
 _GATHERED_PATCH_LINE = 17
 
@@ -66,15 +70,17 @@ class PatchInLoop(Rule):
         Example(new=_GATHERED, expect=(("PAT209", _GATHERED_PATCH_LINE),)),
     )
     VALID = (
-        Example(new=s.temporal(
-            'new_code = workflow.patched("my-patch")',
-            "for _ in range(3):",
-            "    if new_code:",
-            f"        await {s.T.format('post_patch')}",
-            "    else:",
-            f"        await {s.T.format('pre_patch')}",
-            'return "done"',
-        )),
+        Example(
+            new=s.temporal(
+                'new_code = workflow.patched("my-patch")',
+                "for _ in range(3):",
+                "    if new_code:",
+                f"        await {s.T.format('post_patch')}",
+                "    else:",
+                f"        await {s.T.format('pre_patch')}",
+                'return "done"',
+            )
+        ),
     )
 
     def check(self, ctx):
@@ -88,9 +94,10 @@ class PatchInLoop(Rule):
                 if workflow.engine == "dbos" and workflow.is_async and site.in_parallel:
                     severity = Severity.ERROR
                     engine_says = "DBOSPatchNondeterminismError (patch_async called concurrently)"
-                text = message(f"{workflow.name}: patch {site.node.id!r} called {where}",
-                               "the branch a run takes depends on " + (
-                                   "task scheduling" if site.in_parallel else "the iteration"))
+                text = message(
+                    f"{workflow.name}: patch {site.node.id!r} called {where}",
+                    "the branch a run takes depends on " + ("task scheduling" if site.in_parallel else "the iteration"),
+                )
                 call = patch_call(workflow.engine, site.node.id or "my-change", workflow.is_async)
                 fix = f"new_code = {call}  # once, before the {'tasks start' if site.in_parallel else 'loop'}"
                 yield finding(self, workflow, site.node, text, severity, engine_message=engine_says, fix=fix)

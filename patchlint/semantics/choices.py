@@ -29,7 +29,8 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Iterator, Mapping, Protocol
+from collections.abc import Iterator, Mapping
+from typing import Protocol
 
 from patchlint.model.program import If, Loop, Node, Try, walk
 

@@ -16,7 +16,7 @@ recovered, so their histories always "replay".
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 from patchlint.model.program import DBOS_SLEEP, DBOS_STEP, Seq, Step, Workflow
 from patchlint.semantics.choices import Choices

@@ -313,7 +313,7 @@ class _Sim:
             return False  # no handler changed the state yet / this path's try times out
         if task.checked is None:
             return True
-        return any(runner is not task for runner in self.ticks[task.checked:])
+        return any(runner is not task for runner in self.ticks[task.checked :])
 
     # ------------------------------------------------------------------ one task
 

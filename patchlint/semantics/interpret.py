@@ -25,8 +25,8 @@ decider guided by a real history for ``patchlint replay``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Generator, Iterator
 
 from patchlint.model.program import (
     BLOCKING_KINDS,
@@ -205,4 +205,3 @@ class Interpreter:
                     reply = yield request
             if blocked:
                 yield BLOCK
-

@@ -40,8 +40,8 @@ against a history (the diff aligns these); ``histories`` cuts a live run where i
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from patchlint.model.program import ACTIVITY, BLOCKING_KINDS, CONTINUE_AS_NEW, LOCAL_ACTIVITY, Seq, Step, Workflow
 from patchlint.semantics.choices import Choices
@@ -279,9 +279,7 @@ class _Replay:
         """An LA marker the run is waiting on resolves its machine outside the queue."""
         seq = self.seqs[index]
         if seq not in self.local_activities:
-            raise _Failure(
-                index, self.events[index].label(), f"Missing associated machine for LocalActivity({seq})"
-            )
+            raise _Failure(index, self.events[index].label(), f"Missing associated machine for LocalActivity({seq})")
         if self.waiting_on != seq:
             return False  # resolved when issued: its command is matched in order
         self.waiting_on = None

@@ -59,8 +59,7 @@ MACHINES = {
     CANCEL_TIMER: "Timer",  # the timer's own machine issues its cancel command
 }
 TYPE_MISMATCH = {
-    ACTIVITY: "Activity type of scheduled event '{old}' does not match activity type of "
-    "activity command '{new}'",
+    ACTIVITY: "Activity type of scheduled event '{old}' does not match activity type of activity command '{new}'",
     LOCAL_ACTIVITY: "Activity type of recorded marker '{old}' does not match activity type of "
     "local activity command '{new}'",
     CHILD_WORKFLOW: "Child workflow type of scheduled event '{old}' does not match child "
@@ -88,9 +87,7 @@ def activity_seqs(events) -> list[int | None]:
 
 def ends_with_completion(history: TemporalHistory) -> bool:
     """A completed run closed by the completion command (not by continue-as-new)."""
-    return history.completed and not (
-        history.events and history.events[-1].kind == CONTINUE_AS_NEW
-    )
+    return history.completed and not (history.events and history.events[-1].kind == CONTINUE_AS_NEW)
 
 
 def event_ids(history: TemporalHistory) -> list[int]:
@@ -127,7 +124,7 @@ def show(kind: str, event_id: int) -> str:
 
 
 def unhandled(machine_kind: str, event_kind: str, event_id: int) -> str:
-    """"<Machine> machine does not handle this event: …" (the child machine prints the event's
+    """ "<Machine> machine does not handle this event: …" (the child machine prints the event's
     full Debug dump, with times and task queues; patchlint abbreviates the attributes)."""
     if machine_kind == UPSERT_MEMO:  # this machine words it its own way
         return f"ModifyWorkflowPropertiesMachine does not handle {show(event_kind, event_id)}"

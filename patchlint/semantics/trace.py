@@ -39,7 +39,7 @@ class Issued:
         if self.key[0] == MARKER:
             return self.key[1]
         if self.key[1].startswith(PATCH_ROW_PREFIX):
-            return self.key[1][len(PATCH_ROW_PREFIX):]
+            return self.key[1][len(PATCH_ROW_PREFIX) :]
         return None
 
     def label(self) -> str:
@@ -48,7 +48,7 @@ class Issued:
         kind = "deprecate_patch" if self.deprecated else "patched"
         return f"{kind}({self.patch_id!r}) marker"
 
-    def with_task_end(self, soft: bool = False) -> "Issued":
+    def with_task_end(self, soft: bool = False) -> Issued:
         return replace(self, ends_task=True, soft=soft)
 
 

@@ -42,9 +42,7 @@ async def _endpoint(client: Client, name: str, task_queue: str) -> None:
         CreateNexusEndpointRequest(
             spec=EndpointSpec(
                 name=name,
-                target=EndpointTarget(
-                    worker=EndpointTarget.Worker(namespace=client.namespace, task_queue=task_queue)
-                ),
+                target=EndpointTarget(worker=EndpointTarget.Worker(namespace=client.namespace, task_queue=task_queue)),
             )
         )
     )
@@ -54,7 +52,8 @@ async def record(module_dir: Path, address: str, out: Path) -> None:
     sys.path.insert(0, str(module_dir))
     module = importlib.import_module("old")
     workflows = [
-        v for v in vars(module).values()
+        v
+        for v in vars(module).values()
         if isinstance(v, type) and v.__module__ == module.__name__ and workflow._Definition.from_class(v)
     ]
     activities = [fn for v in vars(module).values() for fn in _activities_of(v)]
@@ -72,7 +71,9 @@ async def record(module_dir: Path, address: str, out: Path) -> None:
             workflow_runner=UnsandboxedWorkflowRunner(),
         ):
             handle = await client.start_workflow(
-                workflow_type(workflows[0]), id=f"patchlint-nexus-{uuid.uuid4()}", task_queue=queue,
+                workflow_type(workflows[0]),
+                id=f"patchlint-nexus-{uuid.uuid4()}",
+                task_queue=queue,
                 execution_timeout=RUN_TIMEOUT,
             )
             await handle.result()

@@ -23,8 +23,7 @@ def case_dirs(engine: str) -> list[Path]:
     if not CASES.is_dir():
         return []
     return sorted(
-        p for p in CASES.iterdir()
-        if p.is_dir() and p.name.startswith(f"{engine}-") and (p / "old.py").is_file()
+        p for p in CASES.iterdir() if p.is_dir() and p.name.startswith(f"{engine}-") and (p / "old.py").is_file()
     )
 
 
@@ -89,5 +88,6 @@ def static_has_error(case_dir: Path) -> bool:
 def expected_has_error(case_dir: Path) -> bool:
     """Does the case's ``expected.txt`` (its label) hold an error-severity finding?"""
     lines = (case_dir / "expected.txt").read_text().splitlines()
-    return any(len(fields) >= 3 and fields[2] == "error"
-               for fields in (line.split("#", 1)[0].split() for line in lines))
+    return any(
+        len(fields) >= 3 and fields[2] == "error" for fields in (line.split("#", 1)[0].split() for line in lines)
+    )

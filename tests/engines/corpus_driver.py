@@ -64,8 +64,10 @@ def load(slug_dir: Path, revision: str):
         sys.path.insert(0, str(slug_dir))
     module = importlib.import_module(revision)
     workflows = [
-        value for value in vars(module).values()
-        if isinstance(value, type) and value.__module__ == module.__name__
+        value
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and value.__module__ == module.__name__
         and workflow._Definition.from_class(value) is not None
     ]
     activities: dict[str, object] = {}
@@ -140,16 +142,22 @@ def _attrs(event: dict) -> dict:
 
 
 _ACTIVITY_CLOSED = {
-    "EVENT_TYPE_ACTIVITY_TASK_COMPLETED", "EVENT_TYPE_ACTIVITY_TASK_FAILED",
-    "EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT", "EVENT_TYPE_ACTIVITY_TASK_CANCELED",
+    "EVENT_TYPE_ACTIVITY_TASK_COMPLETED",
+    "EVENT_TYPE_ACTIVITY_TASK_FAILED",
+    "EVENT_TYPE_ACTIVITY_TASK_TIMED_OUT",
+    "EVENT_TYPE_ACTIVITY_TASK_CANCELED",
 }
 _CHILD_CLOSED = {
-    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED", "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED",
-    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED", "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT",
-    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED", "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED",
+    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED",
+    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED",
+    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED",
+    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT",
+    "EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED",
+    "EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED",
 }
 _TASK_CLOSED = {
-    "EVENT_TYPE_WORKFLOW_TASK_COMPLETED", "EVENT_TYPE_WORKFLOW_TASK_FAILED",
+    "EVENT_TYPE_WORKFLOW_TASK_COMPLETED",
+    "EVENT_TYPE_WORKFLOW_TASK_FAILED",
     "EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT",
 }
 
@@ -174,12 +182,20 @@ def _state(events: list[dict]) -> dict:
         elif kind in _TASK_CLOSED:
             task_open = False
     closed = bool(events) and events[-1]["eventType"] in {
-        "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED", "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED",
-        "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW", "EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT",
-        "EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED", "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED",
+        "EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED",
+        "EVENT_TYPE_WORKFLOW_EXECUTION_FAILED",
+        "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
+        "EVENT_TYPE_WORKFLOW_EXECUTION_TIMED_OUT",
+        "EVENT_TYPE_WORKFLOW_EXECUTION_TERMINATED",
+        "EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED",
     }
-    return {"task": task_open, "activities": set(activities.values()), "children": children,
-            "closed": closed, "length": len(events)}
+    return {
+        "task": task_open,
+        "activities": set(activities.values()),
+        "children": children,
+        "closed": closed,
+        "length": len(events),
+    }
 
 
 async def _until(client: Client, workflow_id: str, test, what: str) -> None:
@@ -224,13 +240,14 @@ async def run_scenario(client: Client, queue: str, gates: Gates, root: str, spec
     if actions and actions[0]["at"] == "start":
         first = actions.pop(0)
         start = {"start_signal": first["signal"], "start_signal_args": first.get("args", [])}
-    holds = [
-        gates.hold(root, a["at"].split(":", 1)[1]) if a["at"].startswith("during:") else None
-        for a in actions
-    ]
+    holds = [gates.hold(root, a["at"].split(":", 1)[1]) if a["at"].startswith("during:") else None for a in actions]
     handle = await client.start_workflow(
-        spec["workflow"], scenario["input"], id=root, task_queue=queue,
-        execution_timeout=RUN_TIMEOUT, **start,
+        spec["workflow"],
+        scenario["input"],
+        id=root,
+        task_queue=queue,
+        execution_timeout=RUN_TIMEOUT,
+        **start,
     )
     for action, hold in zip(actions, holds):
         if hold is None:
@@ -241,7 +258,8 @@ async def run_scenario(client: Client, queue: str, gates: Gates, root: str, spec
             await _send(client, root, action)
             target = hold.workflow_id or root
             await _until(
-                client, target,
+                client,
+                target,
                 lambda s, held=hold.activity_id: not s["task"] and s["activities"] <= {held},
                 "settled",
             )
@@ -271,7 +289,7 @@ async def runs_of(client: Client, workflow_id: str, run_id: str) -> list[tuple[s
 
 def file_name(root_prefix: str, workflow_id: str, run: int) -> str:
     """``history-<scenario>[--<child>][-run<n>].json`` from the workflow id."""
-    stem = workflow_id[len(root_prefix):].replace("/", "--")
+    stem = workflow_id[len(root_prefix) :].replace("/", "--")
     return f"history-{stem}{'' if run == 1 else f'-run{run}'}.json"
 
 
@@ -283,14 +301,16 @@ async def record(slug_dir: Path, address: str, out_dir: Path) -> None:
     queue = f"corpus-{uuid.uuid4()}"
     prefix = f"{slug_dir.name}-{uuid.uuid4().hex[:8]}/"
     async with Worker(
-        client, task_queue=queue, workflows=workflows,
+        client,
+        task_queue=queue,
+        workflows=workflows,
         activities=[gates.wrap(name, fn) for name, fn in activities.items()],
         workflow_runner=UnsandboxedWorkflowRunner(),
     ):
         names = [s["name"] for s in spec["scenarios"]]
-        first_runs = await asyncio.gather(*(
-            run_scenario(client, queue, gates, prefix + s["name"], spec, s) for s in spec["scenarios"]
-        ))
+        first_runs = await asyncio.gather(
+            *(run_scenario(client, queue, gates, prefix + s["name"], spec, s) for s in spec["scenarios"])
+        )
         histories = []
         for name, run_id in zip(names, first_runs):
             histories += await runs_of(client, prefix + name, run_id)
@@ -299,7 +319,7 @@ async def record(slug_dir: Path, address: str, out_dir: Path) -> None:
         old.unlink()
     index = {}
     runs: dict[str, int] = {}
-    for workflow_id, run_id, events in histories:
+    for workflow_id, _run_id, events in histories:
         runs[workflow_id] = runs.get(workflow_id, 0) + 1
         name = file_name(prefix, workflow_id, runs[workflow_id])
         (out_dir / name).write_text(json.dumps({"events": events}, indent=1) + "\n")
@@ -334,8 +354,7 @@ async def verdicts(slug_dir: Path, history_dir: Path) -> dict:
                 history = WorkflowHistory.from_json(meta["workflow_id"], truncated(full, cut))
                 result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
                 failure = result.replay_failure
-                results.append({"cut": cut, "ok": failure is None,
-                                "error": None if failure is None else str(failure)})
+                results.append({"cut": cut, "ok": failure is None, "error": None if failure is None else str(failure)})
             out[name][revision] = results
     return out
 

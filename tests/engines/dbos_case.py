@@ -19,7 +19,10 @@ DRIVER_TIMEOUT = 240
 def _driver(*args: str) -> str:
     proc = subprocess.run(
         [sys.executable, "-m", "tests.engines.dbos_driver", *args],
-        cwd=ROOT, capture_output=True, text=True, timeout=DRIVER_TIMEOUT,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=DRIVER_TIMEOUT,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"dbos driver {args[0]} failed:\n{proc.stderr[-4000:]}")

@@ -14,9 +14,7 @@ TWO_SLOT = ("DBOS.recv", "DBOS.getEvent")
 
 def cuts_of(rows: list[dict], workflow_id: str) -> list[dict]:
     """``[{"label", "function_ids", "blocked"}]`` in the order the run passed through them."""
-    mine = sorted(
-        (r["function_id"], r["function_name"]) for r in rows if r["workflow_uuid"] == workflow_id
-    )
+    mine = sorted((r["function_id"], r["function_name"]) for r in rows if r["workflow_uuid"] == workflow_id)
     names = dict(mine)
     cuts = []
     for count in range(len(mine) + 1):
@@ -26,8 +24,11 @@ def cuts_of(rows: list[dict], workflow_id: str) -> list[dict]:
             # workflow blocked in the call holds the sleep row but not the call's own row
             sleep = prefix[-1] + 1
             cuts.append(
-                {"label": f"blocked-in-{names[prefix[-1]]}-{prefix[-1]}",
-                 "function_ids": prefix[:-1] + [sleep], "blocked": True}
+                {
+                    "label": f"blocked-in-{names[prefix[-1]]}-{prefix[-1]}",
+                    "function_ids": prefix[:-1] + [sleep],
+                    "blocked": True,
+                }
             )
             continue
         cuts.append({"label": f"after-{count}-rows", "function_ids": prefix, "blocked": False})

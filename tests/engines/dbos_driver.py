@@ -85,9 +85,7 @@ def export_rows(db_path: Path, root_id: str) -> dict:
         if "workflow_uuid" not in columns:
             continue
         marks = ",".join("?" * len(ids))
-        rows = con.execute(
-            f"select * from {table} where workflow_uuid in ({marks})", sorted(ids)
-        ).fetchall()
+        rows = con.execute(f"select * from {table} where workflow_uuid in ({marks})", sorted(ids)).fetchall()
         if rows or table == "operation_outputs":  # a run of no step still has (no) operations
             export["tables"][table] = [dict(row) for row in rows]
     con.close()
@@ -109,9 +107,7 @@ def record(case_dir: Path, workdir: Path, out: Path) -> None:
 
 def _insert(con: sqlite3.Connection, table: str, row: dict) -> None:
     columns = ",".join(row)
-    con.execute(
-        f"insert into {table} ({columns}) values ({','.join('?' * len(row))})", list(row.values())
-    )
+    con.execute(f"insert into {table} ({columns}) values ({','.join('?' * len(row))})", list(row.values()))
 
 
 def plant(db_path: Path, export: dict, cuts: list[dict]) -> list[str]:
@@ -128,9 +124,19 @@ def plant(db_path: Path, export: dict, cuts: list[dict]) -> list[str]:
     ids = []
     for cut in cuts:
         wid = f"{root}-{cut['label']}"
-        pending = dict(status, workflow_uuid=wid, status="PENDING", output=None, error=None,
-                       completed_at=None, owner_xid=None, executor_id="local",
-                       application_version=VERSION, recovery_attempts=0, queue_name=None)
+        pending = dict(
+            status,
+            workflow_uuid=wid,
+            status="PENDING",
+            output=None,
+            error=None,
+            completed_at=None,
+            owner_xid=None,
+            executor_id="local",
+            application_version=VERSION,
+            recovery_attempts=0,
+            queue_name=None,
+        )
         _insert(con, "workflow_status", pending)
         for row in inputs:
             _insert(con, "workflow_input", dict(row, workflow_uuid=wid))

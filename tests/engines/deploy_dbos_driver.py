@@ -91,11 +91,12 @@ def rows(workdir: Path, workflow_id: str) -> dict:
     con.row_factory = sqlite3.Row
     status = con.execute(
         "select status, application_version, recovery_attempts, executor_id from workflow_status"
-        " where workflow_uuid = ?", (workflow_id,),
+        " where workflow_uuid = ?",
+        (workflow_id,),
     ).fetchone()
     steps = con.execute(
-        "select function_id, function_name from operation_outputs where workflow_uuid = ?"
-        " order by function_id", (workflow_id,),
+        "select function_id, function_name from operation_outputs where workflow_uuid = ? order by function_id",
+        (workflow_id,),
     ).fetchall()
     con.close()
     return {"status": dict(status) if status else None, "steps": [dict(s) for s in steps]}

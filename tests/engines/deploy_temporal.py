@@ -87,6 +87,7 @@ class _Deploy2(_WaitsForGo):
 # The SDK takes no local classes, and wants ``@workflow.run`` on the class itself: one pair per
 # behaviour, the behaviour the only difference.
 
+
 @workflow.defn(name=ORDER, versioning_behavior=VersioningBehavior.PINNED)
 class OrderV1Pinned(_Deploy1):
     @workflow.run
@@ -163,19 +164,16 @@ class Observed:
 
     def task_failures(self) -> list:
         return [
-            e.workflow_task_failed_event_attributes for e in self.old_events
+            e.workflow_task_failed_event_attributes
+            for e in self.old_events
             if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED
         ]
 
     def tasks_started_after_signal(self) -> int:
         signalled = next(
-            i for i, e in enumerate(self.old_events)
-            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+            i for i, e in enumerate(self.old_events) if e.event_type == EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
         )
-        return sum(
-            e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED
-            for e in self.old_events[signalled:]
-        )
+        return sum(e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED for e in self.old_events[signalled:])
 
 
 async def _events(handle: WorkflowHandle) -> list:
@@ -209,7 +207,9 @@ async def set_current_version(client: Client, deployment: str, build_id: str) ->
     """Make ``deployment.build_id`` current; the server knows a version only once its worker
     polled (until then: NOT_FOUND "no Worker Deployment found ... have pollers?")."""
     request = SetWorkerDeploymentCurrentVersionRequest(
-        namespace=client.namespace, deployment_name=deployment, build_id=build_id,
+        namespace=client.namespace,
+        deployment_name=deployment,
+        build_id=build_id,
         identity="patchlint-conformance",
     )
     deadline = asyncio.get_running_loop().time() + WAIT
@@ -242,8 +242,12 @@ class Deploy:
         else:
             versioning = {}
         return Worker(
-            client, task_queue=queue + self.queue_suffix, workflows=[self.workflow, *self.also],
-            activities=[reserve, charge], workflow_runner=UnsandboxedWorkflowRunner(), **versioning,
+            client,
+            task_queue=queue + self.queue_suffix,
+            workflows=[self.workflow, *self.also],
+            activities=[reserve, charge],
+            workflow_runner=UnsandboxedWorkflowRunner(),
+            **versioning,
         )
 
     @property
@@ -252,7 +256,8 @@ class Deploy:
 
 
 def deployment_deploys(
-    behavior: VersioningBehavior, default: VersioningBehavior = VersioningBehavior.UNSPECIFIED,
+    behavior: VersioningBehavior,
+    default: VersioningBehavior = VersioningBehavior.UNSPECIFIED,
 ) -> tuple[Deploy, Deploy]:
     """Deploy 1 and 2 as two versions of one new Worker Deployment: ``behavior`` on the workflow,
     ``default`` on the workers."""
@@ -261,7 +266,8 @@ def deployment_deploys(
 
     def config(build_id: str) -> WorkerDeploymentConfig:
         return WorkerDeploymentConfig(
-            version=WorkerDeploymentVersion(name, build_id), use_worker_versioning=True,
+            version=WorkerDeploymentVersion(name, build_id),
+            use_worker_versioning=True,
             default_versioning_behavior=default,
         )
 
@@ -298,8 +304,9 @@ async def observe(address: str, first: Deploy, second: Deploy, *, compatible: bo
     async with first.worker(client, queue):
         if first.deployment is not None:
             await make_live(client, queue, first, compatible=compatible)
-        old = await client.start_workflow(ORDER, id=f"{queue}-old", task_queue=queue,
-                                          execution_timeout=timedelta(minutes=2))
+        old = await client.start_workflow(
+            ORDER, id=f"{queue}-old", task_queue=queue, execution_timeout=timedelta(minutes=2)
+        )
         await wait_until_waiting(old)
     if second.build_id is not None:
         await make_live(client, queue, second, compatible=compatible)
@@ -308,7 +315,9 @@ async def observe(address: str, first: Deploy, second: Deploy, *, compatible: bo
             await make_live(client, queue, second, compatible=compatible)
         await old.signal("go_on")
         new = await client.start_workflow(
-            second.workflow_type, id=f"{queue}-new", task_queue=queue + second.queue_suffix,
+            second.workflow_type,
+            id=f"{queue}-new",
+            task_queue=queue + second.queue_suffix,
             execution_timeout=timedelta(minutes=2),
         )
         await wait_until_waiting(new)

@@ -33,13 +33,13 @@ class RuntimeVerdicts:
 def _same_recording(modelled, real) -> bool:
     if isinstance(real, TemporalHistory):
         return modelled.events == real.events
-    return [(r.function_id, r.name) for r in modelled.rows] == [
-        (r.function_id, r.name) for r in real.rows
-    ]
+    return [(r.function_id, r.name) for r in modelled.rows] == [(r.function_id, r.name) for r in real.rows]
 
 
 def verdicts(
-    old: Workflow, new: Workflow | None, recorded: TemporalHistory | DbosHistory,
+    old: Workflow,
+    new: Workflow | None,
+    recorded: TemporalHistory | DbosHistory,
     cut: TemporalHistory | DbosHistory,
 ) -> RuntimeVerdicts:
     """Replay ``cut`` on ``new`` under every run of ``old`` that records ``recorded`` (complete).

@@ -8,13 +8,13 @@ instead of the standard library's. ``PRELUDE`` is the same code as text, for scr
 disk; it must run before anything imports sqlite3, sqlalchemy or dbos.
 """
 
-PRELUDE = '''
+PRELUDE = """
 import sqlite3 as _stdlib_sqlite3, sys as _sys
 if _sys.version_info >= (3, 12) and tuple(int(p) for p in _stdlib_sqlite3.sqlite_version.split(".")[:2]) < (3, 42):
     import pysqlite3 as _recent_sqlite3
     _sys.modules["sqlite3"] = _recent_sqlite3
     _sys.modules["sqlite3.dbapi2"] = _recent_sqlite3.dbapi2
-'''
+"""
 
 
 def use_recent_sqlite() -> None:

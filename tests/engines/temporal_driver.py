@@ -52,8 +52,7 @@ def load_revision(case_dir: Path, revision: str):
     if not workflows:
         raise SystemExit(f"{case_dir / revision}.py defines no @workflow.defn class")
     case_modules = [
-        m for m in list(sys.modules.values())
-        if Path(getattr(m, "__file__", None) or "/").resolve().parent in folders
+        m for m in list(sys.modules.values()) if Path(getattr(m, "__file__", None) or "/").resolve().parent in folders
     ]
     activities: dict[str, object] = {}
     for mod in case_modules:
@@ -66,7 +65,8 @@ def load_revision(case_dir: Path, revision: str):
 def _activities_of(value) -> list:
     if isinstance(value, type) and not workflow._Definition.from_class(value):
         methods = [
-            name for name, attr in vars(value).items()
+            name
+            for name, attr in vars(value).items()
             if callable(attr) and activity._Definition.from_callable(attr) is not None
         ]
         if not methods:
@@ -125,7 +125,9 @@ async def record(case_dir: Path, address: str, out_dir: Path) -> None:
             workflow_runner=UnsandboxedWorkflowRunner(),
         ):
             handle = await client.start_workflow(
-                workflow_type(workflows[0]), id=workflow_id, task_queue=queue,
+                workflow_type(workflows[0]),
+                id=workflow_id,
+                task_queue=queue,
                 execution_timeout=RUN_TIMEOUT,
             )
             await interact(handle, case_dir)
@@ -186,17 +188,13 @@ async def replay(case_dir: Path, history_dir: Path) -> list[dict]:
     _, workflows, _ = load_revision(case_dir, "new")
     meta = json.loads((history_dir / "cuts.json").read_text())
     full = json.loads((history_dir / "history.json").read_text())
-    replayer = Replayer(
-        workflows=workflows, workflow_runner=UnsandboxedWorkflowRunner(), runtime=quiet_runtime()
-    )
+    replayer = Replayer(workflows=workflows, workflow_runner=UnsandboxedWorkflowRunner(), runtime=quiet_runtime())
     verdicts = []
     for cut in [*meta["cuts"], None]:
         history = WorkflowHistory.from_json(meta["workflow_id"], truncated(full, cut))
         result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
         failure = result.replay_failure
-        verdicts.append(
-            {"cut": cut, "ok": failure is None, "error": None if failure is None else str(failure)}
-        )
+        verdicts.append({"cut": cut, "ok": failure is None, "error": None if failure is None else str(failure)})
     return verdicts
 
 
@@ -207,13 +205,8 @@ async def bench(case_dir: Path, history_dir: Path, repeat: int) -> dict:
     _, workflows, _ = load_revision(case_dir, "new")
     meta = json.loads((history_dir / "cuts.json").read_text())
     full = json.loads((history_dir / "history.json").read_text())
-    replayer = Replayer(
-        workflows=workflows, workflow_runner=UnsandboxedWorkflowRunner(), runtime=quiet_runtime()
-    )
-    histories = [
-        WorkflowHistory.from_json(meta["workflow_id"], truncated(full, cut))
-        for cut in [*meta["cuts"], None]
-    ]
+    replayer = Replayer(workflows=workflows, workflow_runner=UnsandboxedWorkflowRunner(), runtime=quiet_runtime())
+    histories = [WorkflowHistory.from_json(meta["workflow_id"], truncated(full, cut)) for cut in [*meta["cuts"], None]]
     await replayer.replay_workflow(histories[-1], raise_on_replay_failure=False)  # warm up
     start = time.perf_counter()
     for _ in range(repeat):

@@ -74,9 +74,20 @@ def dev_server(timeout: float = 60.0, dynamic_config: dict[str, object] | None =
     workdir = Path(tempfile.mkdtemp(prefix="patchlint-temporal-"))
     log = workdir / "server.log"
     command = [
-        binary, "server", "start-dev", "--headless", "--ip", "127.0.0.1",
-        "--port", str(port), "--ui-port", str(free_port()), "--http-port", str(free_port()),
-        "--metrics-port", str(free_port()),
+        binary,
+        "server",
+        "start-dev",
+        "--headless",
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(free_port()),
+        "--http-port",
+        str(free_port()),
+        "--metrics-port",
+        str(free_port()),
     ]
     for key, value in (dynamic_config or {}).items():
         command += ["--dynamic-config-value", f"{key}={json.dumps(value)}"]

@@ -41,8 +41,9 @@ def git(root: Path, *args: str) -> subprocess.CompletedProcess:
         proc = spawn(root, *args, timeout=FETCH_TIMEOUT_S)
     except InputError as exc:
         raise ActionError(str(exc)) from None
-    return subprocess.CompletedProcess(proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"),
-                                       proc.stderr.decode("utf-8", "replace"))
+    return subprocess.CompletedProcess(
+        proc.args, proc.returncode, proc.stdout.decode("utf-8", "replace"), proc.stderr.decode("utf-8", "replace")
+    )
 
 
 def valid_revision(rev: str) -> str:
@@ -109,7 +110,9 @@ def ensure_commit(root: Path, rev: str, remote: str = "origin") -> str:
 
 def commit_times(root: Path, commits) -> list[datetime]:
     proc = git(root, "log", "--no-walk=unsorted", "--format=%ct", "--end-of-options", *commits, "--")
-    return [datetime.fromtimestamp(int(t), tz=timezone.utc) for t in proc.stdout.split()] if proc.returncode == 0 else []
+    return (
+        [datetime.fromtimestamp(int(t), tz=timezone.utc) for t in proc.stdout.split()] if proc.returncode == 0 else []
+    )
 
 
 def deepen_for_lifecycle(root: Path, revs: list[str], days: float | None, remote: str = "origin") -> str | None:

@@ -34,14 +34,25 @@ from patchlint.report.github import escape_data
 
 FAIL_ON = ("error", "warning")
 TRUE = ("true", "1", "yes", "on")
-SELECTION = ("--select", "--extend-select", "--ignore", "--deployment")  # inputs select, extend-select, ignore, deployment
+SELECTION = (
+    "--select",
+    "--extend-select",
+    "--ignore",
+    "--deployment",
+)  # inputs select, extend-select, ignore, deployment
 
 
 def patchlint(*args: str, root: Path) -> subprocess.CompletedProcess:
     """Run the installed CLI with this interpreter (the Action's own virtualenv), isolated: ``-m`` alone
     would put ``root``, the repository under review, first on ``sys.path``."""
-    return subprocess.run([sys.executable, "-I", "-m", "patchlint", *args], cwd=root, capture_output=True,
-                          text=True, errors="replace", check=False)
+    return subprocess.run(
+        [sys.executable, "-I", "-m", "patchlint", *args],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        errors="replace",
+        check=False,
+    )
 
 
 def lifecycle_window_days(root: Path) -> float | None:
