@@ -25,6 +25,9 @@ from patchlint.integrations.action.run import check_args
 from patchlint.model.program import Seq, Span, Step, Workflow
 from patchlint.report.summary import diverging_index, render_summary
 
+# Each test runs the Action in a subprocess over real git clones: not in the fast tier.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 GUARDED = OLD.replace(
     "        await workflow.execute_activity(ship",

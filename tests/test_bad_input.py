@@ -15,6 +15,9 @@ import pytest
 from patchlint.errors import MAX_INPUT_BYTES, InputError
 from patchlint.git import read_worktree
 
+# Each case runs patchlint as a real process (exit code, stderr, no traceback): not in the fast tier.
+pytestmark = pytest.mark.slow
+
 WORKFLOW = """\
 from temporalio import workflow
 

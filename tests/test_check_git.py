@@ -87,6 +87,7 @@ def test_moving_a_workflow_to_another_file_is_not_a_change(repo):
     assert code == 0 and data["findings"] == []
 
 
+@pytest.mark.slow
 def test_revisions_and_paths(repo):
     (repo / "wf.py").write_text(WORKFLOW.replace('"ship"', '"audit")\n        await workflow.execute_activity("ship"'))
     git(repo, "commit", "-qam", "insert audit")
@@ -108,6 +109,7 @@ def test_untracked_workflow_file_is_new_not_broken(repo):
     assert code == 0 and data["findings"] == []
 
 
+@pytest.mark.slow
 def test_config_excludes_and_severity(repo):
     (repo / "helpers.py").write_text(HELPERS.replace('"charge"', '"charge_v2"'))
     (repo / "pyproject.toml").write_text('[tool.patchlint]\nseverity = { PAT104 = "warning" }\n')
@@ -135,6 +137,7 @@ def run_cli(repo: Path, *args: str, env: dict | None = None) -> subprocess.Compl
     )
 
 
+@pytest.mark.slow
 def test_a_committed_symlink_named_like_python_is_not_parsed(repo):
     (repo / "wf.py").write_text(INSERTED)
     (repo / "link.py").symlink_to("shared dir/wf.py")  # its blob, "shared dir/wf.py", is no Python
@@ -146,6 +149,7 @@ def test_a_committed_symlink_named_like_python_is_not_parsed(repo):
         assert data["summary"]["files"] == 1
 
 
+@pytest.mark.slow
 def test_a_submodule_named_like_python_is_skipped_silently(repo):
     (repo / "wf.py").write_text(INSERTED)
     git(repo, "add", "wf.py")
@@ -190,6 +194,7 @@ def latin1(text: str) -> bytes:
     return f"# café\n{text}".encode("latin-1")
 
 
+@pytest.mark.slow
 def test_an_unrelated_undecodable_file_aborts_neither_check_nor_patches(repo):
     from patchlint.lifecycle import samples
 
@@ -219,6 +224,7 @@ def test_an_undecodable_workflow_importing_a_changed_helper_is_one_line_exit_2(r
     assert line.startswith("patchlint: error: wf.py") and "not valid UTF-8" in line
 
 
+@pytest.mark.slow
 def test_pre_commit_all_files_on_a_clean_tree_says_nothing_was_compared(repo):
     proc = run_cli(repo, "check", env={"PRE_COMMIT": "1"})
     assert proc.returncode == 0
@@ -244,6 +250,7 @@ def test_an_undecodable_file_that_calls_a_patch_api_is_one_line_exit_2_in_patche
 
 
 @pytest.mark.parametrize("name", ["odd\nname.py", "odd:name.py"])
+@pytest.mark.slow
 def test_an_unchanged_importer_with_an_odd_name_is_found(repo, name):
     git(repo, "mv", "wf.py", name)
     git(repo, "commit", "-qm", "rename the workflow")

@@ -212,6 +212,7 @@ def test_noqa_for_other_codes_keeps_the_finding(tmp_path: Path, comment: str):
     assert codes_lines(flake8("app/workflow.py", cwd=tmp_path)) == [("PAT101", INSERTED_LINE)]
 
 
+@pytest.mark.slow
 def test_base_revision_option_and_config(tmp_path: Path):
     target = make_repo(tmp_path, OLD, NEW)
     git(tmp_path, "commit", "-q", "-am", "insert notify")  # now HEAD == working tree
@@ -230,6 +231,7 @@ def test_file_new_in_this_revision_gets_single_revision_rules(tmp_path: Path):
     assert all(f.code != "PAT101" for f in single)
 
 
+@pytest.mark.slow
 def test_outside_a_git_repository(tmp_path: Path):
     (tmp_path / "workflow.py").write_text(NEW)
     env = {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
@@ -260,6 +262,7 @@ def flake8_text(*args: str, cwd: Path, stdin: str | None = None, env: dict | Non
     ).stdout
 
 
+@pytest.mark.slow
 def test_unknown_base_revision_is_one_pat000(tmp_path: Path):
     target = make_repo(tmp_path, OLD, NEW)
     args = ("--patchlint-base", "no-such-branch")
@@ -294,6 +297,7 @@ def test_broken_config_is_one_pat000(tmp_path: Path, pyproject: str, why: str):
     assert why in text and " pyproject.toml: " in text and str(tmp_path) not in text
 
 
+@pytest.mark.slow
 def test_outside_a_git_repository_a_configured_base_is_one_pat000(tmp_path: Path):
     (tmp_path / "workflow.py").write_text(NEW)
     env = {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
@@ -311,6 +315,7 @@ def unparsable_by_libcst() -> str:
     return NEW + f"\n\nBANNER = {strings}\n"
 
 
+@pytest.mark.slow
 def test_libcst_parse_failure_is_one_pat000_and_no_traceback(tmp_path: Path):
     source = unparsable_by_libcst()
     compile(source, "workflow.py", "exec")  # flake8 will hand it to the plugin
@@ -324,6 +329,7 @@ def test_libcst_parse_failure_is_one_pat000_and_no_traceback(tmp_path: Path):
     assert "app/workflow.py" in text and "(at HEAD)" not in text
 
 
+@pytest.mark.slow
 def test_base_revision_libcst_cannot_parse_is_one_pat000_naming_the_base(tmp_path: Path):
     make_repo(tmp_path, unparsable_by_libcst(), NEW)
     assert flake8("app/workflow.py", cwd=tmp_path) == [("PAT000", 1, 1)]
@@ -363,6 +369,7 @@ class MyWorkflow:
 
 
 @pytest.mark.parametrize("source, code", [(SAMPLE_DEPRECATED, "PAT208"), (SAMPLE_IN_LOOP, "PAT209")])
+@pytest.mark.slow
 def test_single_revision_rules_are_silent_on_a_committed_unchanged_file(tmp_path: Path, source: str, code: str):
     # Never committed (no base, no history), the rule fires: the sample is what it looks for.
     make_repo(tmp_path / "new", None, source)
@@ -404,6 +411,7 @@ def make_tree(root: Path, plain: int) -> None:
     git(root, "commit", "-q", "-m", "plain modules")
 
 
+@pytest.mark.slow
 def test_git_calls_do_not_grow_with_the_files_that_cannot_matter(tmp_path: Path):
     """What is per repository is asked once per flake8 process (each of ``--jobs``), never per file."""
     calls = {}
@@ -432,6 +440,7 @@ def imports_libcst(*args: str, cwd: Path, stdin: str | None = None) -> bool:
     return any(line.split("|")[-1].strip() == "libcst" for line in proc.stderr.splitlines())
 
 
+@pytest.mark.slow
 def test_libcst_is_not_imported_for_what_cannot_matter(tmp_path: Path):
     make_tree(tmp_path, 5)
     git(tmp_path, "commit", "-q", "-am", "insert notify")  # the working tree is clean again
@@ -458,6 +467,7 @@ DBOS_WORKFLOW = (
 )
 
 
+@pytest.mark.slow
 def test_a_changed_helper_that_mentions_no_engine_is_analysed_in_its_importers(tmp_path: Path):
     make_repo(tmp_path, DBOS_WORKFLOW, DBOS_WORKFLOW, siblings={"helper.py": HELPER_OLD, "steps.py": STEPS})
     (tmp_path / "app" / "__init__.py").write_text("")

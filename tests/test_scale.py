@@ -107,6 +107,7 @@ def workflow_of(source: str, name: str) -> Workflow:
 @pytest.mark.parametrize("engine", ["temporal", "dbos"])
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(data=st.data())
+@pytest.mark.slow
 def test_verify_finds_what_replaying_every_cut_finds(engine, data):
     old, new, _ = data.draw(program_pairs(engine))
     old_wf = workflow_of(render(old), old.workflow_name)
