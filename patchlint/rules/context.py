@@ -53,3 +53,11 @@ class RuleContext:
             if not self.replays(change):
                 out.setdefault((change.engine, change.workflow), []).append(change)
         return out
+
+    def held_back_in(self, engine: str):
+        """``(changes, deployment)`` of each workflow of ``engine`` whose open runs never meet the new
+        code (its deployment's model is of that engine), in workflow order."""
+        for (of, workflow), changes in sorted(self.held_back().items()):
+            deployment = self.deployment_of(of, workflow)
+            if deployment.model.engine == engine:
+                yield changes, deployment

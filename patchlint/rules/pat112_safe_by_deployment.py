@@ -52,10 +52,7 @@ class SafeByDeployment(Rule):
     )
 
     def check(self, ctx):
-        for (engine, workflow), changes in sorted(ctx.held_back().items()):
-            deployment = ctx.deployment_of(engine, workflow)
-            if deployment.model.engine != "temporal":
-                continue
+        for changes, deployment in ctx.held_back_in("temporal"):
             yield held_back_finding(
                 ctx,
                 self.code,

@@ -52,10 +52,7 @@ class StrandedByVersion(Rule):
     )
 
     def check(self, ctx):
-        for (engine, workflow), changes in sorted(ctx.held_back().items()):
-            deployment = ctx.deployment_of(engine, workflow)
-            if deployment.model.engine != "dbos":
-                continue
+        for changes, deployment in ctx.held_back_in("dbos"):
             yield held_back_finding(
                 ctx,
                 self.code,
