@@ -88,6 +88,13 @@ class SourceModule:
     functions: dict[str, cst.FunctionDef] = field(default_factory=dict)
     classes: dict[str, cst.ClassDef] = field(default_factory=dict)
 
+    def text_of(self, definition: cst.CSTNode) -> str:
+        """A definition's source as ``inspect.getsource`` reads it: from its first decorator to the
+        end of its body, without the comments and blank lines above it."""
+        if hasattr(definition, "leading_lines"):
+            definition = definition.with_changes(leading_lines=())
+        return self.tree.code_for_node(definition)
+
     @classmethod
     def from_text(cls, text: str, path: str) -> SourceModule:
         tree = parse(text, path)

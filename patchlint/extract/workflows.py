@@ -164,6 +164,7 @@ def dbos_workflows(
                 fn.asynchronous is not None,
                 node=fn.name,
                 src=module,
+                definition=fn,
                 unclassified=tuple(scope.unclassified),
             )
         )

@@ -61,6 +61,13 @@ def locate(obj) -> Span:
     return getattr(obj, "span", NOWHERE)
 
 
+def source_of(workflow) -> str | None:
+    """The source text of a workflow's function as ``inspect.getsource`` gives it (decorators and
+    body, comments inside included), computed on demand; None when the model has no origin."""
+    src, definition = getattr(workflow, "src", None), getattr(workflow, "definition", None)
+    return src.text_of(definition) if src is not None and definition is not None else None
+
+
 @dataclass(frozen=True)
 class Step:
     """One command (Temporal) or one numbered operation (DBOS) the workflow issues.
@@ -216,6 +223,7 @@ class Workflow:
     is_async: bool = True
     node: object = _origin()  # the name of the class / function
     src: object = _origin()
+    definition: object = _origin()  # the function definition itself (DBOS: its source is hashed)
     unclassified: tuple[Unclassified, ...] = field(default=(), compare=False)
     handler_defs: tuple[HandlerDef, ...] = field(default=(), compare=False)
 

@@ -1,5 +1,8 @@
 from patchlint.findings import Severity
+from patchlint.lifecycle.wording import finding
+from patchlint.model.program import source_of
 from patchlint.rules.base import Example, Rule
+from patchlint.rules.common import message
 from patchlint.rules.pat112_safe_by_deployment import held_back_finding
 from patchlint.rules.snippets import dbos
 
@@ -25,9 +28,10 @@ class StrandedByVersion(Rule):
 
     ## Known problems
     A `DBOSConfig` is read only in the files a check compares; one elsewhere (or `DBOS__APPVERSION`)
-    must be declared in `[tool.patchlint]`. The version hashes every workflow's source, so a change
-    strands the open runs of every workflow type, including unchanged ones and changes no rule sees
-    (a comment); only workflows with step changes are reported.
+    must be declared in `[tool.patchlint]`. The version hashes the source of every workflow function,
+    so a change strands the open runs of every workflow type: each workflow whose source changed (a
+    comment inside it included) or that is new is reported; unchanged workflows' open runs are
+    stranded too, and are not named.
     """
 
     code = "PAT113"
@@ -42,6 +46,12 @@ class StrandedByVersion(Rule):
             expect=(("PAT113", _ORDER.workflow_line),),
             options=_PER_DEPLOY,
         ),
+        Example(
+            old=_ORDER("reserve()", "charge()"),
+            new=_ORDER("reserve()", "# charge last", "charge()"),
+            expect=(("PAT113", _ORDER.workflow_line),),
+            options=_PER_DEPLOY,
+        ),
     )
     VALID = (
         Example(
@@ -49,20 +59,67 @@ class StrandedByVersion(Rule):
             new=_ORDER("reserve()", 'if DBOS.patch("add-check-fraud"):', "    check_fraud()", "charge()"),
             options=_PINNED,
         ),
+        Example(
+            old=_ORDER("reserve()", "charge()"),
+            new="# the order workflow\n" + _ORDER("reserve()", "charge()"),
+            options=_PER_DEPLOY,
+        ),
     )
 
     def check(self, ctx):
+        reported = set()
         for changes, deployment in ctx.held_back_in("dbos"):
+            reported.add(changes[0].workflow)
             yield held_back_finding(
                 ctx,
                 self.code,
                 self.severity,
                 changes,
-                "under a new application version"
-                if deployment.source.startswith("application_version")
-                else f"under {deployment.model.title}",
-                "old-version workflows are not recovered by this code",
-                engine_words=f"recovery skips workflows of other application versions, left PENDING ({deployment.label}, "
-                f"from {deployment.source}); {deployment.model.keep}",
+                _under(deployment),
+                _CONSEQUENCE,
+                engine_words=_engine_words(deployment),
                 breaking=False,
             )
+        if not ctx.has_base:
+            return
+        # The version hashes the source of every workflow function: a change no step shows (a
+        # comment, an argument) or a new workflow moves it as much as a new step does.
+        old = {w.name: w for module in ctx.old for w in module.workflows if w.engine == "dbos"}
+        for module in ctx.new:
+            for workflow in module.workflows:
+                deployment = ctx.deployment_of("dbos", workflow.name)
+                if workflow.engine != "dbos" or workflow.name in reported or deployment is None:
+                    continue
+                if deployment.replays or not _source_moved(old.get(workflow.name), workflow):
+                    continue
+                what = "edited" if workflow.name in old else "added"
+                text = message(f"{workflow.name}: {what} {_under(deployment)}", _CONSEQUENCE)
+                yield finding(self, workflow, None, text, engine_message=_engine_words(deployment))
+
+
+_CONSEQUENCE = "old-version workflows are not recovered by this code"
+
+
+def _under(deployment) -> str:
+    if deployment.source.startswith("application_version"):
+        return "under a new application version"
+    return f"under {deployment.model.title}"
+
+
+def _engine_words(deployment) -> str:
+    return (
+        f"recovery skips workflows of other application versions, left PENDING ({deployment.label}, "
+        f"from {deployment.source}); {deployment.model.keep}"
+    )
+
+
+def _source_moved(old, new) -> bool:
+    """Does the new revision's source of this workflow function differ from the old one's (or is it
+    new)? Unknown sources (models built without source) count as unchanged."""
+    new_text = source_of(new)
+    if new_text is None:
+        return False
+    if old is None:
+        return True
+    old_text = source_of(old)
+    return old_text is not None and old_text != new_text
