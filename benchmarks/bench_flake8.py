@@ -9,8 +9,8 @@ with a step inserted in a few workflows in the working tree, then times real `fl
 * the same tree once the change is committed (a clean checkout, as CI lints it);
 * one changed workflow buffer on stdin with `--stdin-display-name`, as pylsp and Neovim send it
   (goal: at most 150 ms added), one unchanged workflow buffer and one plain (non-workflow) buffer;
-* the same three buffers with `--patchlint-warm`, the warm analyser already running (started by an
-  untimed first run, as an editor's first lint starts it).
+* the same three buffers and the tree with `--patchlint-warm`, the warm analyser already running
+  (started by an untimed first run, as an editor's first lint starts it).
 
 Python writes no bytecode cache when PYTHONDONTWRITEBYTECODE is set (as on some CI and dev
 machines), and then compiles every patchlint module in every run, which an installed patchlint
@@ -180,6 +180,8 @@ def main() -> None:
                 cold = flake8(root, True, "--select=PAT", *flags, stdin=text).stdout
                 assert flake8(root, True, "--patchlint-warm", "--select=PAT", *flags, stdin=text).stdout == cold, label
                 compare(f"{label}, warm", *flags, stdin=text, plugin_flags=("--patchlint-warm",))
+            for jobs in ("--jobs=1", "--jobs=auto"):
+                compare(f"tree, {args.changed} changed, {jobs}, warm", jobs, ".", plugin_flags=("--patchlint-warm",))
         finally:
             stop_warm(runtime)
         git(root, "commit", "-q", "-am", "the change")
