@@ -129,46 +129,162 @@ def codes_lines(findings) -> list[tuple[str, int]]:
 
 
 # --- every testdata case ---------------------------------------------------------------------------
+#
+# Every case sits in its own repository and ONE flake8 process lints all their files by path (the
+# plugin keeps what it learns per repository, so a batch must answer as single runs do; the sample
+# below runs them singly). What an editor sends through stdin is checked for every case with the
+# checker's own entry point in this process, and through real flake8 processes for a sample.
+
+# A Temporal and a DBOS case each: a plain reorder, a change two imports away, a base class or
+# mixin, a datasource step and a patch's lifecycle.
+SAMPLE = {
+    "temporal-reorder",
+    "temporal-change-two-imports-away",
+    "temporal-mixin-activities-swapped",
+    "temporal-deprecate-patch",
+    "dbos-change-two-imports-away",
+    "dbos-datasource-step-insert",
+}
+SAMPLE_CASES = [p for p in CASES if p.id in SAMPLE]
+FILE_FORMAT = "--format=%(path)s\t%(code)s %(row)d %(col)d %(text)s"
 
 
-def test_testdata_cases_exist():
-    assert len(CASES) >= 40
-
-
-@pytest.mark.slow  # a flake8 process per case (two minutes of the fast tier)
-@pytest.mark.parametrize("case", CASES)
-def test_case_by_path_and_by_stdin_agree_and_match_expected(case, tmp_path: Path):
-    repo = tmp_path / "repo"
-    new = case.new
+def case_repo(case, repo: Path) -> tuple[Path, list[str]]:
+    """``case``'s old revision committed in ``repo``, its new revision in the working tree: the
+    workflow module's path and the names of the other modules the change edits."""
     old_modules = {n: t for n, t in case.files("old").items() if n != "workflow.py"}
-    target = make_repo(repo, case.old, new, old_modules)
+    target = make_repo(repo, case.old, case.new, old_modules)
     new_modules = {n: t for n, t in case.files("new").items() if n != "workflow.py"}
     for name, text in new_modules.items():
         (repo / "app" / name).write_text(text, encoding="utf-8")
-    for name, text in new_modules.items():  # a changed module: its own findings, by path
-        if old_modules.get(name) != text:
-            here = [(c, ln) for c, ln, _, path in case.expected_at() if path == name]
-            assert codes_lines(flake8(f"app/{name}", cwd=repo)) == sorted(here), name
+    return target, sorted(n for n, t in new_modules.items() if old_modules.get(n) != t)
+
+
+def flake8_files(
+    *args: str, cwd: Path, env: dict | None = None, importtime: bool = False
+) -> tuple[dict[str, list[tuple[str, int, int]]], bool]:
+    """Run real flake8 once over many files: ``{path as flake8 printed it: sorted findings}``, and
+    (with ``importtime``) whether the flake8 process imported libcst."""
+    proc = subprocess.run(
+        [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "flake8", "--select=PAT", FILE_FORMAT]
+        + list(args),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env or os.environ,
+        check=False,
+        timeout=600,
+    )
+    assert proc.returncode in (0, 1), proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    if not importtime:
+        assert proc.stderr == "", proc.stderr
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for line in proc.stdout.splitlines():
+        path, rest = line.split("\t", 1)
+        code, row, col, text = rest.split(" ", 3)
+        assert code.startswith("PAT") and text
+        found.setdefault(path, []).append((code, int(row), int(col)))
+    assert (proc.returncode == 1) == bool(found)
+    imported = any(line.split("|")[-1].strip() == "libcst" for line in proc.stderr.splitlines())
+    return {path: sorted(findings) for path, findings in found.items()}, imported
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory):
+    """``(repos, findings)``: each case's repository, workflow path and edited modules, and what one
+    flake8 process over all those files (by absolute path) reported for each."""
+    top = tmp_path_factory.mktemp("cases")
+    repos, paths = {}, []
+    for param in CASES:
+        (case,) = param.values
+        repo = top / case.name
+        target, edited = case_repo(case, repo)
+        repos[case.name] = (repo, target, edited)
+        paths += [str(target), *(str(repo / "app" / name) for name in edited)]
+    return repos, flake8_files(*paths, cwd=top)[0]
+
+
+def checker_findings(filename: str, text: str, cwd: Path, monkeypatch) -> list[tuple[str, int, int]]:
+    """What the checker yields for a stdin buffer named ``filename`` in a flake8 run from ``cwd``
+    (its own entry point, in this process; flake8 prints columns from 1)."""
+    from patchlint.integrations.flake8_plugin import DEFAULT_BASE, Run, results
+
+    monkeypatch.chdir(cwd)
+    found = results(filename, text, DEFAULT_BASE, False, False, Run())
+    return sorted((message.split(" ", 1)[0], line, column + 1) for line, column, message in found)
+
+
+def test_testdata_cases_exist():
+    assert len(CASES) >= 40 and len(SAMPLE_CASES) == len(SAMPLE)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_case_by_path_and_by_stdin_agree_and_match_expected(case, batch, monkeypatch):
+    repos, found = batch
+    repo, target, edited = repos[case.name]
+    for name in edited:  # a changed module: its own findings, by path
+        here = [(c, ln) for c, ln, _, path in case.expected_at() if path == name]
+        assert codes_lines(found.get(str(repo / "app" / name), [])) == sorted(here), name
+    by_path = found.get(str(target), [])
+    assert codes_lines(by_path) == sorted((c, ln) for c, ln, _, path in case.expected_at() if path == "workflow.py")
+    stdin = {  # the display names editors send (pylsp and Neovim: relative or absolute)
+        "relative display name": checker_findings("app/workflow.py", case.new, repo, monkeypatch),
+        "absolute display name": checker_findings(str(target), case.new, repo.parent, monkeypatch),
+        "name relative to a subdirectory": checker_findings("workflow.py", case.new, repo / "app", monkeypatch),
+    }
+    for how, findings in stdin.items():
+        assert findings == by_path, how
+
+
+@pytest.mark.slow  # five flake8 processes per case
+@pytest.mark.parametrize("case", SAMPLE_CASES)
+def test_real_flake8_by_path_and_by_stdin_agree_with_the_batch(case, batch, tmp_path: Path):
+    repos, found = batch
+    repo, target, edited = repos[case.name]
+    for name in edited:
+        assert flake8(f"app/{name}", cwd=repo) == found.get(str(repo / "app" / name), []), name
     by_path = flake8("app/workflow.py", cwd=repo)
+    assert by_path == found.get(str(target), [])
     runs = {
         "absolute path": flake8(str(target), cwd=tmp_path),
-        "stdin, relative display name": flake8("--stdin-display-name", "app/workflow.py", "-", cwd=repo, stdin=new),
-        "stdin, absolute display name": flake8("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=new),
+        "stdin, relative display name": flake8(
+            "--stdin-display-name", "app/workflow.py", "-", cwd=repo, stdin=case.new
+        ),
+        "stdin, absolute display name": flake8("--stdin-display-name", str(target), "-", cwd=tmp_path, stdin=case.new),
         "stdin, name relative to a subdirectory": flake8(
-            "--stdin-display-name", "workflow.py", "-", cwd=repo / "app", stdin=new
+            "--stdin-display-name", "workflow.py", "-", cwd=repo / "app", stdin=case.new
         ),
     }
     for how, findings in runs.items():
         assert findings == by_path, how
-    assert codes_lines(by_path) == sorted((c, ln) for c, ln, _, path in case.expected_at() if path == "workflow.py")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bare_stdin_runs_single_revision_rules_only(case, tmp_path: Path, monkeypatch):
+    single = sorted((f.code, f.line, f.column + 1) for f in analyze_texts(None, case.new, "stdin.py").findings)
+    assert checker_findings("stdin", case.new, tmp_path, monkeypatch) == single
+
+
+NOT_LITERAL = OLD.replace(
+    "    async def run(self) -> None:\n",
+    "    async def run(self) -> None:\n        if workflow.patched(PREFIX + \"-notify\"):\n            pass\n",
+).replace("@workflow.defn\n", "PREFIX = \"order\"\n\n\n@workflow.defn\n")
+
+
+def test_bare_stdin_reports_single_revision_findings_where_flake8_counts_columns(tmp_path: Path):
+    """A finding no base is needed for (PAT206: the id is not a literal) at flake8's 1-based column."""
+    (finding,) = analyze_texts(None, NOT_LITERAL, "stdin.py").findings
+    line = NOT_LITERAL.splitlines()[finding.line - 1]
+    assert finding.code == "PAT206" and line.index("workflow.patched") == finding.column
+    assert flake8("-", cwd=tmp_path, stdin=NOT_LITERAL) == [("PAT206", finding.line, finding.column + 1)]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("case", CASES)
-def test_bare_stdin_runs_single_revision_rules_only(case, tmp_path: Path):
-    new = case.new
-    single = analyze_texts(None, new, "stdin.py").findings
-    assert flake8("-", cwd=tmp_path, stdin=new) == sorted((f.code, f.line, f.column) for f in single)
+@pytest.mark.parametrize("case", SAMPLE_CASES)
+def test_bare_stdin_in_a_real_flake8_process(case, tmp_path: Path):
+    single = analyze_texts(None, case.new, "stdin.py").findings
+    assert flake8("-", cwd=tmp_path, stdin=case.new) == sorted((f.code, f.line, f.column + 1) for f in single)
 
 
 # --- behaviour on one small, known-breaking change ------------------------------------------------
@@ -227,7 +343,7 @@ def test_base_revision_option_and_config(tmp_path: Path):
 def test_file_new_in_this_revision_gets_single_revision_rules(tmp_path: Path):
     make_repo(tmp_path, None, NEW)  # never committed
     single = analyze_texts(None, NEW, "app/workflow.py").findings
-    assert flake8("app/workflow.py", cwd=tmp_path) == sorted((f.code, f.line, f.column) for f in single)
+    assert flake8("app/workflow.py", cwd=tmp_path) == sorted((f.code, f.line, f.column + 1) for f in single)
     assert all(f.code != "PAT101" for f in single)
 
 
@@ -236,7 +352,7 @@ def test_outside_a_git_repository(tmp_path: Path):
     (tmp_path / "workflow.py").write_text(NEW)
     env = {"GIT_CEILING_DIRECTORIES": str(tmp_path.parent)}
     single = analyze_texts(None, NEW, "workflow.py").findings
-    expected = sorted((f.code, f.line, f.column) for f in single)
+    expected = sorted((f.code, f.line, f.column + 1) for f in single)
     assert flake8("workflow.py", cwd=tmp_path, env=env) == expected
     assert flake8("--stdin-display-name", "workflow.py", "-", cwd=tmp_path, stdin=NEW, env=env) == expected
 

@@ -6,6 +6,7 @@ is its own; every server a test started is killed at its end (its pid is in its 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -18,7 +19,17 @@ from pathlib import Path
 
 import pytest
 from casedata import all_cases
-from test_flake8_plugin import INSERTED_LINE, NEW, OLD, codes_lines, git, make_repo
+from test_flake8_plugin import (  # noqa: F401 - batch is a fixture this module uses
+    INSERTED_LINE,
+    NEW,
+    OLD,
+    SAMPLE_CASES,
+    batch,
+    codes_lines,
+    flake8_files,
+    git,
+    make_repo,
+)
 
 from patchlint.integrations import warm
 
@@ -26,25 +37,34 @@ CASES = [pytest.param(c, id=c.name) for c in all_cases()]
 FORMAT = "--format=%(code)s %(row)d %(col)d %(text)s"
 
 
-@pytest.fixture
-def env():
-    """An environment whose runtime and temporary directories are this test's own (short: a socket's
-    path holds at most 107 bytes); its servers are killed afterwards."""
+@contextlib.contextmanager
+def isolated_env():
+    """An environment whose runtime and temporary directories are its own (short: a socket's path
+    holds at most 107 bytes); the servers started in it are killed afterwards."""
     top = Path(tempfile.mkdtemp(prefix="plw-"))
     runtime, temp = top / "run", top / "tmp"
     runtime.mkdir(mode=0o700)
     temp.mkdir()
     environment = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "TMPDIR": str(temp)}
     environment.pop(warm_env(), None)
-    yield environment
-    for lock in (runtime / "patchlint").glob("*.lock") if (runtime / "patchlint").exists() else ():
-        pid = lock.read_text().strip()
-        if pid.isdigit():
-            try:
-                os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-    shutil.rmtree(top, ignore_errors=True)
+    try:
+        yield environment
+    finally:
+        for lock in (runtime / "patchlint").glob("*.lock") if (runtime / "patchlint").exists() else ():
+            pid = lock.read_text().strip()
+            if pid.isdigit():
+                try:
+                    os.kill(int(pid), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.fixture
+def env():
+    """This test's own environment: its server is its own."""
+    with isolated_env() as environment:
+        yield environment
 
 
 def warm_env() -> str:
@@ -207,30 +227,50 @@ def test_warm_answers_as_cold_and_without_libcst(tmp_path: Path, env: dict):
     assert len(out) == 1 and out[0].startswith("PAT000 1 1 not analysed: ") and "bogus" in out[0]
 
 
+@pytest.fixture(scope="module")
+def warm_batch(batch):
+    """What ONE warm server answered for every case's files (one flake8 process over them all, as in
+    ``batch``), and whether that flake8 process imported libcst."""
+    repos, _ = batch
+    paths = [str(p) for repo, target, edited in repos.values() for p in (target, *(repo / "app" / n for n in edited))]
+    top = next(iter(repos.values()))[0].parent
+    with isolated_env() as environment:
+        first_repo = next(iter(repos.values()))[0]
+        flake8("--patchlint-warm", "app/workflow.py", cwd=first_repo, env=environment)  # starts the server
+        wait_for_server(environment, first_repo)
+        found, imported = flake8_files("--patchlint-warm", *paths, cwd=top, env=environment, importtime=True)
+        yield found, imported, environment
+
+
+@pytest.mark.slow  # one server and one flake8 process for all cases
+def test_warm_batch_needs_no_libcst(warm_batch):
+    assert warm_batch[1] is False
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
-def test_warm_matches_cold_on_every_case(case, tmp_path: Path, env: dict):
-    repo = tmp_path / "repo"
-    old_modules = {n: t for n, t in case.files("old").items() if n != "workflow.py"}
-    make_repo(repo, case.old, case.new, old_modules)
-    for name, text in case.files("new").items():
-        if name != "workflow.py":
-            (repo / "app" / name).write_text(text, encoding="utf-8")
-    cold = flake8("app", cwd=repo, env=env)[0]
-    cold_stdin = flake8("--stdin-display-name", "app/workflow.py", "-", cwd=repo, env=env, stdin=case.new)[0]
-    flake8("--patchlint-warm", "app/workflow.py", cwd=repo, env=env)
-    wait_for_server(env, repo)
-    assert flake8("--patchlint-warm", "app", cwd=repo, env=env, importtime=True) == (cold, False)
-    assert flake8(
-        "--patchlint-warm",
-        "--stdin-display-name",
-        "app/workflow.py",
-        "-",
-        cwd=repo,
-        env=env,
-        stdin=case.new,
-        importtime=True,
-    ) == (cold_stdin, False)
+def test_warm_matches_cold_on_every_case(case, batch, warm_batch):
+    repos, cold = batch
+    warm_found, _, _ = warm_batch
+    repo, target, edited = repos[case.name]
+    for path in (str(target), *(str(repo / "app" / n) for n in edited)):
+        assert warm_found.get(path, []) == cold.get(path, []), path
+
+
+@pytest.mark.slow  # four flake8 processes per case
+@pytest.mark.parametrize("case", SAMPLE_CASES)
+def test_warm_matches_cold_by_stdin(case, batch, warm_batch):
+    repos, _ = batch
+    environment = warm_batch[2]
+    repo, _, _ = repos[case.name]
+    args = ("--stdin-display-name", "app/workflow.py", "-")
+    cold = flake8(*args, cwd=repo, env=environment, stdin=case.new)[0]
+    assert flake8("--patchlint-warm", *args, cwd=repo, env=environment, stdin=case.new, importtime=True) == (
+        cold,
+        False,
+    )
+    cold_dir = flake8("app", cwd=repo, env=environment)[0]
+    assert flake8("--patchlint-warm", "app", cwd=repo, env=environment, importtime=True) == (cold_dir, False)
 
 
 # --- a server that cannot be trusted or that dies is not used ------------------------------------
