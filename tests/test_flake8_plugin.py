@@ -268,8 +268,8 @@ def test_bare_stdin_runs_single_revision_rules_only(case, tmp_path: Path, monkey
 
 NOT_LITERAL = OLD.replace(
     "    async def run(self) -> None:\n",
-    "    async def run(self) -> None:\n        if workflow.patched(PREFIX + \"-notify\"):\n            pass\n",
-).replace("@workflow.defn\n", "PREFIX = \"order\"\n\n\n@workflow.defn\n")
+    '    async def run(self) -> None:\n        if workflow.patched(PREFIX + "-notify"):\n            pass\n',
+).replace("@workflow.defn\n", 'PREFIX = "order"\n\n\n@workflow.defn\n')
 
 
 def test_bare_stdin_reports_single_revision_findings_where_flake8_counts_columns(tmp_path: Path):
