@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import NamedTuple
 
 import libcst
 import pytest
@@ -103,25 +104,8 @@ def make_repo(
 
 def flake8(*args: str, cwd: Path, stdin: str | None = None, env: dict | None = None) -> list[tuple[str, int, int]]:
     """Run real flake8 and return its PAT findings as (code, line, col); fail on any stderr output."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "flake8", "--select=PAT", "--format=%(code)s %(row)d %(col)d %(text)s", *args],
-        cwd=cwd,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        check=False,
-    )
-    assert proc.returncode in (0, 1), proc.stderr
-    assert proc.stderr == "", proc.stderr
-    assert "Traceback" not in proc.stdout
-    findings = []
-    for line in proc.stdout.splitlines():
-        code, row, col, text = line.split(" ", 3)
-        assert code.startswith("PAT") and text and "\n" not in text
-        findings.append((code, int(row), int(col)))
-    assert (proc.returncode == 1) == bool(findings)
-    return sorted(findings)
+    found, _ = flake8_files(*args, cwd=cwd, stdin=stdin, env={**os.environ, **(env or {})})
+    return sorted(finding for findings in found.values() for finding in findings)
 
 
 def codes_lines(findings) -> list[tuple[str, int]]:
@@ -149,26 +133,43 @@ SAMPLE_CASES = [p for p in CASES if p.id in SAMPLE]
 FILE_FORMAT = "--format=%(path)s\t%(code)s %(row)d %(col)d %(text)s"
 
 
-def case_repo(case, repo: Path) -> tuple[Path, list[str]]:
-    """``case``'s old revision committed in ``repo``, its new revision in the working tree: the
-    workflow module's path and the names of the other modules the change edits."""
+class CaseRepo(NamedTuple):
+    """A case's repository: the workflow module's path and the names of the other modules its change
+    edits (each linted on its own)."""
+
+    repo: Path
+    target: Path
+    edited: list[str]
+
+    def module(self, name: str) -> Path:
+        return self.repo / "app" / name
+
+    def paths(self) -> list[str]:
+        """The files that get findings: the workflow module and the edited modules."""
+        return [str(self.target), *(str(self.module(name)) for name in self.edited)]
+
+
+def case_repo(case, repo: Path) -> CaseRepo:
+    """``case``'s old revision committed in ``repo``, its new revision in the working tree."""
     old_modules = {n: t for n, t in case.files("old").items() if n != "workflow.py"}
     target = make_repo(repo, case.old, case.new, old_modules)
     new_modules = {n: t for n, t in case.files("new").items() if n != "workflow.py"}
     for name, text in new_modules.items():
         (repo / "app" / name).write_text(text, encoding="utf-8")
-    return target, sorted(n for n, t in new_modules.items() if old_modules.get(n) != t)
+    return CaseRepo(repo, target, sorted(n for n, t in new_modules.items() if old_modules.get(n) != t))
 
 
 def flake8_files(
-    *args: str, cwd: Path, env: dict | None = None, importtime: bool = False
+    *args: str, cwd: Path, stdin: str | None = None, env: dict | None = None, importtime: bool = False
 ) -> tuple[dict[str, list[tuple[str, int, int]]], bool]:
-    """Run real flake8 once over many files: ``{path as flake8 printed it: sorted findings}``, and
-    (with ``importtime``) whether the flake8 process imported libcst."""
+    """Run real flake8 (once over many files): ``{path as flake8 printed it: sorted findings}``, and
+    (with ``importtime``) whether the flake8 process imported libcst. Fails on any traceback, and on
+    any stderr output unless ``importtime`` writes there."""
     proc = subprocess.run(
         [sys.executable, *(["-X", "importtime"] if importtime else []), "-m", "flake8", "--select=PAT", FILE_FORMAT]
         + list(args),
         cwd=cwd,
+        input=stdin,
         capture_output=True,
         text=True,
         env=env or os.environ,
@@ -192,17 +193,11 @@ def flake8_files(
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory):
-    """``(repos, findings)``: each case's repository, workflow path and edited modules, and what one
-    flake8 process over all those files (by absolute path) reported for each."""
+    """``(repos, findings)``: each case's ``CaseRepo`` by name, and what one flake8 process over all
+    their files (by absolute path, from the folder that holds them) reported for each."""
     top = tmp_path_factory.mktemp("cases")
-    repos, paths = {}, []
-    for param in CASES:
-        (case,) = param.values
-        repo = top / case.name
-        target, edited = case_repo(case, repo)
-        repos[case.name] = (repo, target, edited)
-        paths += [str(target), *(str(repo / "app" / name) for name in edited)]
-    return repos, flake8_files(*paths, cwd=top)[0]
+    repos = {param.values[0].name: case_repo(param.values[0], top / param.values[0].name) for param in CASES}
+    return repos, flake8_files(*(path for case in repos.values() for path in case.paths()), cwd=top)[0]
 
 
 def checker_findings(filename: str, text: str, cwd: Path, monkeypatch) -> list[tuple[str, int, int]]:
@@ -222,10 +217,11 @@ def test_testdata_cases_exist():
 @pytest.mark.parametrize("case", CASES)
 def test_case_by_path_and_by_stdin_agree_and_match_expected(case, batch, monkeypatch):
     repos, found = batch
-    repo, target, edited = repos[case.name]
-    for name in edited:  # a changed module: its own findings, by path
+    entry = repos[case.name]
+    repo, target = entry.repo, entry.target
+    for name in entry.edited:  # a changed module: its own findings, by path
         here = [(c, ln) for c, ln, _, path in case.expected_at() if path == name]
-        assert codes_lines(found.get(str(repo / "app" / name), [])) == sorted(here), name
+        assert codes_lines(found.get(str(entry.module(name)), [])) == sorted(here), name
     by_path = found.get(str(target), [])
     assert codes_lines(by_path) == sorted((c, ln) for c, ln, _, path in case.expected_at() if path == "workflow.py")
     stdin = {  # the display names editors send (pylsp and Neovim: relative or absolute)
@@ -241,9 +237,10 @@ def test_case_by_path_and_by_stdin_agree_and_match_expected(case, batch, monkeyp
 @pytest.mark.parametrize("case", SAMPLE_CASES)
 def test_real_flake8_by_path_and_by_stdin_agree_with_the_batch(case, batch, tmp_path: Path):
     repos, found = batch
-    repo, target, edited = repos[case.name]
-    for name in edited:
-        assert flake8(f"app/{name}", cwd=repo) == found.get(str(repo / "app" / name), []), name
+    entry = repos[case.name]
+    repo, target = entry.repo, entry.target
+    for name in entry.edited:
+        assert flake8(f"app/{name}", cwd=repo) == found.get(str(entry.module(name)), []), name
     by_path = flake8("app/workflow.py", cwd=repo)
     assert by_path == found.get(str(target), [])
     runs = {

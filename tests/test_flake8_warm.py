@@ -232,13 +232,12 @@ def warm_batch(batch):
     """What ONE warm server answered for every case's files (one flake8 process over them all, as in
     ``batch``), and whether that flake8 process imported libcst."""
     repos, _ = batch
-    paths = [str(p) for repo, target, edited in repos.values() for p in (target, *(repo / "app" / n for n in edited))]
-    top = next(iter(repos.values()))[0].parent
+    first = next(iter(repos.values())).repo
+    paths = [path for case in repos.values() for path in case.paths()]
     with isolated_env() as environment:
-        first_repo = next(iter(repos.values()))[0]
-        flake8("--patchlint-warm", "app/workflow.py", cwd=first_repo, env=environment)  # starts the server
-        wait_for_server(environment, first_repo)
-        found, imported = flake8_files("--patchlint-warm", *paths, cwd=top, env=environment, importtime=True)
+        flake8("--patchlint-warm", "app/workflow.py", cwd=first, env=environment)  # starts the server
+        wait_for_server(environment, first)
+        found, imported = flake8_files("--patchlint-warm", *paths, cwd=first.parent, env=environment, importtime=True)
         yield found, imported, environment
 
 
@@ -252,8 +251,7 @@ def test_warm_batch_needs_no_libcst(warm_batch):
 def test_warm_matches_cold_on_every_case(case, batch, warm_batch):
     repos, cold = batch
     warm_found, _, _ = warm_batch
-    repo, target, edited = repos[case.name]
-    for path in (str(target), *(str(repo / "app" / n) for n in edited)):
+    for path in repos[case.name].paths():
         assert warm_found.get(path, []) == cold.get(path, []), path
 
 
@@ -262,7 +260,7 @@ def test_warm_matches_cold_on_every_case(case, batch, warm_batch):
 def test_warm_matches_cold_by_stdin(case, batch, warm_batch):
     repos, _ = batch
     environment = warm_batch[2]
-    repo, _, _ = repos[case.name]
+    repo = repos[case.name].repo
     args = ("--stdin-display-name", "app/workflow.py", "-")
     cold = flake8(*args, cwd=repo, env=environment, stdin=case.new)[0]
     assert flake8("--patchlint-warm", *args, cwd=repo, env=environment, stdin=case.new, importtime=True) == (
