@@ -28,6 +28,7 @@ from patchlint.model.program import (
 from patchlint.semantics.interpret import (
     BLOCK,
     DONE,
+    PAUSE,
     WAIT,
     PatchCall,
     Request,
@@ -270,6 +271,8 @@ def _script(events: list[Issued], completes: bool) -> Iterator[Request]:
             yield PatchCall(event.patch_id, event.deprecated, event.patch)
         else:
             yield event.step
+        if event.ends_activation:
+            yield PAUSE
         if event.ends_task:
             yield WAIT if event.soft else BLOCK
     if completes:

@@ -147,7 +147,7 @@ def _payload_json(payloads):
 def _command(kind: str, attrs: dict) -> TemporalEvent | None:
     """The runtime event for one command event type, or None when replay does not compare it."""
     if kind == "ACTIVITY_TASK_SCHEDULED":
-        return TemporalEvent(m.ACTIVITY, _str(attrs, "activityType", "name"))
+        return TemporalEvent(m.ACTIVITY, _str(attrs, "activityType", "name"), seq=_seq(_get(attrs, "activityId")))
     if kind == "TIMER_STARTED":
         return TemporalEvent(m.TIMER, "timer")
     if kind == "TIMER_CANCELED":
@@ -188,8 +188,15 @@ def _marker(attrs: dict) -> TemporalEvent | None:
         data = _payload_json(_get(details, "data"))
         data = data if isinstance(data, dict) else {}
         activity = data.get("activity_type")
-        return TemporalEvent(m.LOCAL_ACTIVITY, activity if isinstance(activity, str) else "")
+        return TemporalEvent(m.LOCAL_ACTIVITY, activity if isinstance(activity, str) else "", seq=_seq(data.get("seq")))
     return None
+
+
+def _seq(value) -> int | None:
+    """An activity's sequence number: its default activity id (a custom id says nothing)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(value) if isinstance(value, str) and value.isdigit() and len(value) < 10 else None
 
 
 # Events that hand a command's result to the workflow, and the attribute naming that command.

@@ -48,9 +48,9 @@ from patchlint.semantics.history import (
     UPDATE_COMPLETED,
     TemporalHistory,
 )
-from patchlint.semantics.interpret import BLOCK, DONE, WAIT, Interpreter, PatchCall, Region
+from patchlint.semantics.interpret import BLOCK, DONE, PAUSE, WAIT, Interpreter, PatchCall, Region
 from patchlint.semantics.result import ReplayResult
-from patchlint.semantics.temporal import _Failure, _Replay, ends_task
+from patchlint.semantics.temporal import _Failure, _Replay, awaits, ends_task
 from patchlint.semantics.temporal_events import PREFIX, ends_with_completion
 
 MAX_ATTEMPTS = 3000  # replays per history: far above what the corpus needs (see the test)
@@ -199,7 +199,7 @@ class _Sim:
                 self._run_once(check=bool(others or signals or accepted))
             if number == 0:
                 program = self.workflow.program
-                main = _Task("run", Interpreter(program, self.guide, ends_task).run(), main=True)
+                main = _Task("run", Interpreter(program, self.guide, awaits).run(), main=True)
                 self.tasks.append(main)
                 self.ready.append(main)
             for index in act.started:
@@ -221,7 +221,7 @@ class _Sim:
         program = self.handlers.get(delivery.handler)
         if program is None:
             return None  # a signal nobody handles is buffered; it issues nothing
-        stream = Interpreter(program, self.guide, ends_task).run()
+        stream = Interpreter(program, self.guide, awaits).run()
         update = delivery.name if delivery.kind == "update" else None
         return _Task(delivery.handler, stream, update=update)
 
@@ -360,8 +360,8 @@ class _Sim:
                 self._finish(task)
                 return
             reply = None
-            if isinstance(request, Region):
-                continue
+            if isinstance(request, Region) or request is PAUSE:
+                continue  # PAUSE: the LA resolved in this task (``_issue`` leaves it stuck if not)
             if (request is WAIT or request is BLOCK) and before is not None:
                 if self.guide.iterations > iterations and self._queued() == before:
                     raise _Redundant()  # round a loop back to a wait, nothing more to send

@@ -9,7 +9,7 @@ sentence is what a user reads in a witness.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from patchlint.model.program import DBOS_SLEEP
 
@@ -31,14 +31,17 @@ class TemporalEvent:
     """One command event: ``kind`` is a Temporal step kind or ``marker``.
 
     ``name`` is the activity / local-activity / child-workflow type (what replay compares), the
-    patch id for a marker. Arguments, timeouts and task queues are not recorded: replay never
-    compares them.
+    patch id for a marker. ``seq`` is an activity's or a local activity's sequence number when
+    the history says it (a real history: the scheduled event's activity id, the LA marker's
+    ``seq``; a recorded one: the order the run issued them); it is not part of the event's
+    identity. Arguments, timeouts and task queues are not recorded: replay never compares them.
     """
 
     kind: str
     name: str
     patch_id: str | None = None
     deprecated: bool = False
+    seq: int | None = field(default=None, compare=False)
 
     def label(self) -> str:
         if self.kind == MARKER:

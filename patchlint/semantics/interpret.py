@@ -9,13 +9,16 @@ Every consumer drives this interpreter — recording a run, replaying a history,
 - ``Region(node, start, taken)``: the branch a patch call chose (``taken``: the new one) starts /
   ends (only the diff looks at these; engines ignore them);
 - ``BLOCK``: the run awaits what it issued (a Temporal workflow task ends here);
+- ``PAUSE``: the run awaits a result that comes in inside the workflow task (a Temporal local
+  activity): the activation ends here, the task goes on once the result is in;
 - ``WAIT``: the run awaits something issued earlier (a ``Wait``): the task ends here unless that
   has already completed, which only the history can tell;
 - ``DONE``: the program finished normally (Temporal issues the completion command).
 
 An early ``Return`` ends the run (``finally`` blocks still run). ``asyncio.gather`` branches start
 in order: each round runs every live branch up to its next blocking step, and the round's
-blocked steps are awaited together (one workflow task per round). ``continue_as_new`` closes the
+blocked steps are awaited together (one workflow task per round); branches that paused go on
+first, alone, in the same task (their results come in before the task ends). ``continue_as_new`` closes the
 run: nothing after it, no ``DONE``.
 
 Which way a branch goes, how often a loop runs and whether a ``try`` raises is asked of the
@@ -73,10 +76,11 @@ class _Signal:
 
 
 BLOCK = _Signal("BLOCK")
+PAUSE = _Signal("PAUSE")  # awaits a result that comes in inside the workflow task (a Temporal LA)
 WAIT = _Signal("WAIT")  # awaits something started earlier: blocks only if it has not completed
 DONE = _Signal("DONE")
 
-Request = Step | PatchCall | Region | _Signal  # BLOCK, WAIT or DONE
+Request = Step | PatchCall | Region | _Signal  # BLOCK, PAUSE, WAIT or DONE
 Run = Generator[Request, object, None]
 RunFactory = Callable[[], Iterator[Request]]  # a fresh request stream each call
 
@@ -94,8 +98,8 @@ def patch_key(patch_id: str | None) -> str:
     return patch_id if patch_id is not None else "<dynamic id>"
 
 
-def _blocks_by_model(step: Step) -> bool:
-    return step.kind in BLOCKING_KINDS or step.kind == DBOS_STEP
+def _blocks_by_model(step: Step) -> _Signal | None:
+    return BLOCK if step.kind in BLOCKING_KINDS or step.kind == DBOS_STEP else None
 
 
 def try_ordinals(program: Node) -> dict[int, int]:
@@ -108,10 +112,11 @@ def try_ordinals(program: Node) -> dict[int, int]:
 
 
 class Interpreter:
-    """``blocks(step)`` says whether the run awaits ``step`` before issuing anything else (the
-    engine decides: a Temporal local activity, for one, runs inside the workflow task)."""
+    """``blocks(step)`` says how the run awaits ``step`` before issuing anything else: ``BLOCK``,
+    ``PAUSE`` or not at all (None); the engine decides (a Temporal local activity, for one, runs
+    inside the workflow task: ``PAUSE``)."""
 
-    def __init__(self, program: Seq, choices, blocks: Callable[[Step], bool] = _blocks_by_model):
+    def __init__(self, program: Seq, choices, blocks: Callable[[Step], _Signal | None] = _blocks_by_model):
         self.program = program
         self.decider: Decider = as_decider(choices)
         self.blocks = blocks
@@ -132,8 +137,9 @@ class Interpreter:
             yield node
             if node.kind == CONTINUE_AS_NEW:
                 raise _ContinuedAsNew()
-            if self.blocks(node):
-                yield BLOCK
+            signal = self.blocks(node)
+            if signal is not None:
+                yield signal
         elif isinstance(node, Seq):
             for item in node.items:
                 yield from self.node(item)
@@ -187,21 +193,29 @@ class Interpreter:
     def _parallel(self, node: Parallel) -> Run:
         runs = [self.node(branch) for branch in node.branches]
         replies: list[object] = [None] * len(runs)
-        live = list(range(len(runs)))
-        while live:
-            blocked = False
-            for i in list(live):
+        ready = list(range(len(runs)))  # the branches that run in this round, in order
+        held: list[int] = []  # branches blocked in this task: they go on in the next round
+        while ready:
+            paused: list[int] = []
+            for i in ready:
                 reply = replies[i]
+                replies[i] = None
                 while True:
                     try:
                         request = runs[i].send(reply)
                     except StopIteration:
-                        live.remove(i)
+                        break
+                    if request is PAUSE:
+                        paused.append(i)
                         break
                     if request is BLOCK or request is WAIT:
-                        blocked = True
-                        replies[i] = None
+                        held.append(i)
                         break
                     reply = yield request
-            if blocked:
-                yield BLOCK
+            if paused:
+                yield PAUSE
+                ready = paused
+            else:
+                if held:
+                    yield BLOCK
+                ready, held = sorted(held), []

@@ -22,11 +22,13 @@ Replay feeds the history back one workflow task at a time, exactly like sdk-core
 
 Activities and local activities share one sequence number (``activity_id`` defaults to it), and
 sdk-core compares it before the type. A local activity runs inside the workflow task (it ends no
-task); its marker is recorded with the task's other commands. On replay an LA whose marker is in
-the task being replayed resolves at once and is matched in order like a command; one whose marker
-is not there never resolves, so the run issues nothing more ("No command scheduled for event" at
-the next command event); a marker no LA of that sequence number claims fails with "Missing
-associated machine for LocalActivity(n)".
+task, the activation awaiting it ends: ``PAUSE``); its marker is written when it resolves, after
+every command the activation issued (``asyncio.gather(la, activity)`` records the activity first).
+On replay an LA marker never meets the command queue (sdk-core's "special handling"): an LA whose
+marker is in the task being replayed resolves at once, and its marker is checked against that LA
+(type) wherever it sits among the task's events; one whose marker is not there never resolves, so
+the run issues nothing more ("No command scheduled for event" at the next command event); a marker
+no LA of that sequence number claims fails with "Missing associated machine for LocalActivity(n)".
 
 Histories the runtime records itself hold only the ``@workflow.run`` program's commands. A real
 history (one read with its ``activations``) is replayed by ``guided``: signal and update handlers
@@ -41,12 +43,12 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from patchlint.model.program import ACTIVITY, BLOCKING_KINDS, CONTINUE_AS_NEW, LOCAL_ACTIVITY, Seq, Step, Workflow
 from patchlint.semantics.choices import Choices
 from patchlint.semantics.history import COMPLETE, MARKER, TemporalEvent, TemporalHistory
-from patchlint.semantics.interpret import BLOCK, DONE, WAIT, Interpreter, PatchCall, Region, Request, RunFactory
+from patchlint.semantics.interpret import BLOCK, DONE, PAUSE, WAIT, Interpreter, PatchCall, Region, Request, RunFactory
 from patchlint.semantics.result import Failure, ReplayResult
 from patchlint.semantics.temporal_events import (
     PREFIX,
@@ -66,9 +68,17 @@ def ends_task(step: Step) -> bool:
     return step.kind in BLOCKING_KINDS and step.kind != LOCAL_ACTIVITY and step.awaited
 
 
+def awaits(step: Step):
+    """How the run awaits ``step``: across a workflow task (``BLOCK``), inside it (an awaited
+    local activity: ``PAUSE``), or not at all (None)."""
+    if ends_task(step):
+        return BLOCK
+    return PAUSE if step.kind == LOCAL_ACTIVITY and step.awaited else None
+
+
 def requests(program: Seq, choices) -> RunFactory:
     """Fresh request streams of ``program`` as the Temporal SDK runs it."""
-    return lambda: Interpreter(program, choices, ends_task).run()
+    return lambda: Interpreter(program, choices, awaits).run()
 
 
 def _recorded_in_task(history: TemporalHistory, task: tuple[int, int]) -> int:
@@ -110,6 +120,8 @@ def run(stream: Iterator[Request], history: TemporalHistory | None = None) -> Tr
             reply = memo[request.id]
         elif isinstance(request, Region):
             out.region(request.node, request.start, request.taken)
+        elif request is PAUSE:
+            out.end_activation()
         elif request is BLOCK or request is WAIT:
             if request is WAIT and task < len(tasks) and _recorded_in_task(history, tasks[task]) > issued:
                 continue  # the awaited result was already in: the task went on
@@ -122,13 +134,33 @@ def run(stream: Iterator[Request], history: TemporalHistory | None = None) -> Tr
     return out.build()
 
 
+def recorded_order(issued: tuple[Issued, ...]) -> tuple[list[int], set[int]]:
+    """The order the server records a trace's entries in (indices into ``issued``) and the
+    positions in that order after which a workflow task ends: an LA's marker is written when the
+    LA resolves, after every command issued up to the end of that activation."""
+    order: list[int] = []
+    ends: set[int] = set()
+    pending: list[int] = []
+    for index, event in enumerate(issued):
+        (pending if event.key[0] == LOCAL_ACTIVITY else order).append(index)
+        if event.ends_task or event.ends_activation:
+            order += pending
+            pending = []
+            if event.ends_task:
+                ends.add(len(order) - 1)
+    return order + pending, ends
+
+
 def histories(trace: Trace, workflow_type: str) -> list[TemporalHistory]:
     """The histories a live run leaves: one per workflow-task boundary, the completed one last."""
-    events = tuple(
+    issued = [
         TemporalEvent(MARKER, e.key[1], e.key[1], e.deprecated) if e.key[0] == MARKER else TemporalEvent(*e.key)
         for e in trace.events
-    )
-    ends = tuple(i for i, e in enumerate(trace.events) if e.ends_task)
+    ]
+    seqs = activity_seqs(issued)
+    order, task_ends = recorded_order(trace.events)
+    events = tuple(replace(issued[i], seq=seqs[i]) for i in order)
+    ends = tuple(sorted(task_ends))
     cuts = [TemporalHistory(workflow_type, events[: end + 1], False, ends[: i + 1]) for i, end in enumerate(ends)]
     cuts.append(TemporalHistory(workflow_type, events, True, ends))
     return cuts
@@ -205,6 +237,8 @@ class _Replay:
                 continue
             if request is BLOCK:
                 return
+            if request is PAUSE:
+                continue  # the LA resolved in this task (``_issue`` stops the run if not)
             if request is WAIT:
                 if self._task_wants_more(task):
                     continue  # the awaited result was already in: the task went on
@@ -246,11 +280,21 @@ class _Replay:
 
     def match(self, index: int):
         """Match history event ``index`` against the queued commands (sdk-core's loop); the
-        command it matched (None: an LA marker resolved outside the queue, a skipped marker)."""
+        command it matched (None: a skipped marker). An LA marker is matched to its LA outside
+        the queue order; queued LAs are passed over by every other event."""
         event = self.events[index]
-        if event.kind == LOCAL_ACTIVITY and self._local_activity_marker(index):
-            return None
+        if event.kind == LOCAL_ACTIVITY:
+            return self._local_activity_marker(index)
         shown = show(event.kind, self.ids[index])
+        local = [c for c in self.queue if isinstance(c, _Command) and c.kind == LOCAL_ACTIVITY]
+        for command in local:
+            self.queue.remove(command)
+        try:
+            return self._match_command(index, event, shown)
+        finally:
+            self.queue.extendleft(reversed(local))
+
+    def _match_command(self, index: int, event: TemporalEvent, shown: str):
         while True:
             if event.kind == MARKER and not (self.queue and _matches(event, self.queue[0])):
                 # sdk-core checks a patch marker before looking for a command at all
@@ -275,19 +319,22 @@ class _Replay:
             self._compare(index, event, command)
             return command
 
-    def _local_activity_marker(self, index: int) -> bool:
-        """An LA marker the run is waiting on resolves its machine outside the queue."""
+    def _local_activity_marker(self, index: int):
+        """An LA marker resolves the LA of its sequence number, wherever it is queued (or the
+        one the run is waiting on); the command it matched."""
         seq = self.seqs[index]
         if seq not in self.local_activities:
             raise _Failure(index, self.events[index].label(), f"Missing associated machine for LocalActivity({seq})")
-        if self.waiting_on != seq:
-            return False  # resolved when issued: its command is matched in order
-        self.waiting_on = None
         step = self.local_activities[seq]
+        command = next((c for c in self.queue if isinstance(c, _Command) and c.seq == seq), None)
+        if command is not None:
+            self.queue.remove(command)
+        elif self.waiting_on == seq:
+            self.waiting_on = None
         if step.name != self.events[index].name:
             text = TYPE_MISMATCH[LOCAL_ACTIVITY].format(old=self.events[index].name, new=step.name)
             raise _Failure(index, step.label(), text)
-        return True
+        return command
 
     def _compare(self, index: int, event: TemporalEvent, command) -> None:
         """Same kind: sdk-core then compares the activity id (sequence number) and the type."""

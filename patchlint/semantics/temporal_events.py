@@ -74,12 +74,13 @@ SEQUENCED = (ACTIVITY, LOCAL_ACTIVITY)  # kinds sharing the "activity" sequence 
 
 
 def activity_seqs(events) -> list[int | None]:
-    """The activity sequence number of each event (None for kinds without one)."""
+    """The activity sequence number of each event (None for kinds without one): the one the
+    history says, else its place among the history's activities and local activities."""
     out, seq = [], 0
     for event in events:
         if event.kind in SEQUENCED:
             seq += 1
-            out.append(seq)
+            out.append(event.seq if event.seq is not None else seq)
         else:
             out.append(None)
     return out

@@ -27,6 +27,7 @@ class Issued:
     patch: object = None  # the Patched / DeprecatePatch node behind a marker
     ends_task: bool = False  # Temporal: a workflow task ended right after it (a run can pause here)
     soft: bool = False  # ... because of a ``Wait`` whose result was not in yet
+    ends_activation: bool = False  # Temporal: the run awaited a local activity right after it
     deprecated: bool = False  # Temporal marker written by ``deprecate_patch``
     slots: int = 1  # DBOS function ids taken (``recv``/``get_event``: two)
 
@@ -87,6 +88,11 @@ class TraceBuilder:
             return False
         self.events[-1] = self.events[-1].with_task_end(soft)
         return True
+
+    def end_activation(self) -> None:
+        """The run awaits a result that comes in inside the task (a local activity) here."""
+        if self.events:
+            self.events[-1] = replace(self.events[-1], ends_activation=True)
 
     def region(self, node: object, start: bool, taken: bool = False) -> None:
         if start:
