@@ -37,7 +37,8 @@ pinned (``DEFAULTS`` says why) and names that assumption in what it reports.
 
 Where it is read from, first match wins: the workflow's own declaration in code
 (``@workflow.defn(versioning_behavior=...)``, ``@DBOS.workflow(auto_upgrade=True)``); the worker or
-application configuration in the compared code (``Worker(deployment_config=
+application configuration in the compared code, else elsewhere in the revision, test modules aside
+(``Worker(deployment_config=
 WorkerDeploymentConfig(default_versioning_behavior=...))``, ``DBOSConfig`` with
 ``application_version``/``enable_patching``/``auto_upgrade``); ``[tool.patchlint]``
 ``per-workflow-deployment``, then ``per-path-deployment``; ``--deployment``; ``[tool.patchlint]``
@@ -95,13 +96,12 @@ MODELS: dict[tuple[str, str], Model] = {
         Model("dbos", "auto-upgrade", "DBOS auto-upgrade", True),
     )
 }
-# What a workflow is checked under when nothing in the compared code or the configuration says.
+# What a workflow is checked under when nothing in the code or the configuration says.
 # Temporal: the engine's default. DBOS: the engine computes a per-deploy version unless one is
-# pinned, but the pin usually sits where a check does not look (a ``DBOSConfig`` in a module the
-# change does not touch, ``DBOS__APPVERSION`` in the deploy environment), and taking a pinned
-# version for a per-deploy one only turns a PAT113 warning into PAT1xx errors a patch clears,
-# while the reverse would hide real breaks. A ``DBOSConfig`` the check reads that pins nothing is
-# read as per-deploy.
+# pinned; with no ``DBOSConfig`` anywhere in the repository the configuration (and any pin:
+# ``DBOS__APPVERSION``) lives where patchlint does not read, and taking a pinned version for a
+# per-deploy one only turns a PAT113 warning into PAT1xx errors a patch clears, while the reverse
+# would hide real breaks. A ``DBOSConfig`` patchlint reads that pins nothing is read as per-deploy.
 DEFAULTS = {"temporal": "replace", "dbos": "pinned-version"}
 DEFAULT_SOURCES = {
     "temporal": "the engine's default",

@@ -50,6 +50,10 @@ class FolderFiles(Mapping):
             raise KeyError(path)
         return value
 
+    def containing(self, words: tuple[str, ...]) -> list[str]:
+        """The sibling modules whose text holds one of ``words``."""
+        return [p for p in self._paths() if any(w in (self.get(p) or "") for w in words)]
+
     def __iter__(self):
         return iter(self._paths())
 

@@ -297,6 +297,20 @@ class RevisionFiles(Mapping):
             raise KeyError(path)
         return value
 
+    def containing(self, words: tuple[str, ...]) -> list[str]:
+        """The listed files whose text holds one of ``words`` (``git grep``: no file is read here)."""
+        patterns = [arg for word in words for arg in ("-e", word)]
+        if self.rev is None:
+            out = run_git(self.root, "grep", "-l", "-z", "-F", "--untracked", *patterns, "--", "*.py", ok=(0, 1))
+            found = out.split("\0")
+        else:
+            rev = check_revision(self.rev)  # never an option: git grep takes no --end-of-options
+            out = run_git(self.root, "grep", "-l", "-z", "-F", *patterns, rev, "--", "*.py", ok=(0, 1))
+            prefix = f"{self.rev}:"
+            found = [p[len(prefix) :] for p in out.split("\0") if p.startswith(prefix)]
+        listed = self._listed()
+        return sorted(p for p in found if p in listed)
+
     def _listed(self) -> frozenset[str]:
         if not hasattr(self, "_set"):
             self._set = frozenset(self._list())

@@ -210,6 +210,90 @@ def test_a_worker_module_that_the_change_touches_sets_the_model():
     assert codes(report) == [("PAT112", "info")]
 
 
+def _repo_with(tmp_path, shared: dict[str, str], old: str, new: str):
+    """A repository whose base commit holds ``shared`` and ``old`` as workflow.py; ``new`` in the
+    working tree: ``check`` compares workflow.py alone, the rest is context."""
+    from patchlint.testing import DatedRepo
+
+    repo = DatedRepo.init(tmp_path / "repo")
+    repo.commit({**shared, "workflow.py": old}, "2025-01-01", "base")
+    repo.write({"workflow.py": new})
+    return repo.root
+
+
+def _check(root, monkeypatch) -> list[tuple[str, str]]:
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(main, ["check", "--format", "json"])
+    assert result.exit_code in (0, 1), result.output
+    return sorted((f["code"], f["severity"]) for f in json.loads(result.output)["findings"])
+
+
+WORKER_MODULE = (
+    "from temporalio.worker import Worker, WorkerDeploymentConfig\nfrom temporalio.common import "
+    "VersioningBehavior, WorkerDeploymentVersion\nfrom workflow import Order\n\nasync def main(client):\n"
+    "    await Worker(client, task_queue='q', workflows=[Order], deployment_config=WorkerDeploymentConfig("
+    "WorkerDeploymentVersion('d', '1'), use_worker_versioning=True, "
+    "default_versioning_behavior=VersioningBehavior.PINNED)).run()\n"
+)
+
+
+def test_a_worker_module_the_change_does_not_touch_sets_the_model(tmp_path, monkeypatch):
+    workflow = temporal().split("\nasync def main")[0]
+    new = workflow.replace(
+        '        await workflow.execute_activity("charge")',
+        INSERT + '        await workflow.execute_activity("charge")',
+    )
+    root = _repo_with(tmp_path, {"deploy/worker.py": WORKER_MODULE}, workflow, new)
+    assert _check(root, monkeypatch) == [("PAT112", "info")]
+
+
+def test_a_worker_in_a_test_module_is_a_fixture_not_the_deployment(tmp_path, monkeypatch):
+    workflow = temporal().split("\nasync def main")[0]
+    new = workflow.replace(
+        '        await workflow.execute_activity("charge")',
+        INSERT + '        await workflow.execute_activity("charge")',
+    )
+    root = _repo_with(tmp_path, {"tests/test_worker.py": WORKER_MODULE, "test_order.py": WORKER_MODULE}, workflow, new)
+    assert _check(root, monkeypatch) == [("PAT101", "error")]
+
+
+@pytest.mark.parametrize(
+    "main_module, expected",
+    [
+        ('from dbos import DBOS, DBOSConfig\nconfig: DBOSConfig = {"name": "app"}\nDBOS(config=config)\n', "PAT113"),
+        ('from dbos import DBOS\nDBOS(config={"name": "app", "application_version": "7"})\n', "PAT101"),
+        ("from dbos import DBOS\n", "PAT101"),  # nothing pins or unpins: assumed pinned, as without the module
+    ],
+)
+def test_a_dbos_configuration_the_change_does_not_touch_sets_the_model(tmp_path, monkeypatch, main_module, expected):
+    root = _repo_with(tmp_path, {"app/main.py": main_module}, dbos(), dbos("", "    reserve()\n"))
+    assert [code for code, _ in _check(root, monkeypatch)] == [expected]
+
+
+def test_the_compared_modules_configuration_wins_over_one_elsewhere(tmp_path, monkeypatch):
+    pinned = 'config: DBOSConfig = {"name": "app", "application_version": "1"}'
+    elsewhere = 'from dbos import DBOS, DBOSConfig\nconfig: DBOSConfig = {"name": "other"}\n'
+    root = _repo_with(tmp_path, {"other/main.py": elsewhere}, dbos(pinned), dbos(pinned, "    reserve()\n"))
+    assert _check(root, monkeypatch) == [("PAT101", "error")]
+
+
+def test_configuration_elsewhere_is_found_without_reading_unrelated_files(tmp_path, monkeypatch):
+    """Only files holding a configuration word are read: a latin-1 module elsewhere is no error."""
+    workflow = temporal().split("\nasync def main")[0]
+    new = workflow.replace(
+        '        await workflow.execute_activity("charge")',
+        INSERT + '        await workflow.execute_activity("charge")',
+    )
+    root = _repo_with(tmp_path, {"deploy/worker.py": WORKER_MODULE}, workflow, new)
+    (root / "legacy.py").write_bytes("# caf\xe9 Worker temporalio\n".encode("latin-1"))
+    (root / "broken.py").write_bytes("# caf\xe9 temporalio Worker(use_worker_versioning=True)\n".encode("latin-1"))
+    from patchlint.testing import DatedRepo
+
+    DatedRepo(root).git("add", "legacy.py", "broken.py")
+    DatedRepo(root).git("commit", "-q", "-m", "old modules", date="2025-01-02")
+    assert _check(root, monkeypatch) == [("PAT112", "info")]
+
+
 def test_resolution_order():
     declared = Declared(
         engines={"temporal": "replace"},

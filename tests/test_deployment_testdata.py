@@ -59,8 +59,9 @@ def test_check_command(case, tmp_path, monkeypatch):
     repo = DatedRepo.init(tmp_path / case.name)
     config = case.folder / "pyproject.toml"
     extra = {"pyproject.toml": config.read_text(encoding="utf-8")} if config.is_file() else {}
-    repo.commit({**extra, WORKFLOW: case.old}, "2025-01-01", "base")
-    repo.write({WORKFLOW: case.new})
+    old, new = case.files("old"), case.files("new")
+    repo.commit({**extra, **old}, "2025-01-01", "base")
+    repo.write({**dict.fromkeys(set(old) - set(new)), **new})
     monkeypatch.chdir(repo.root)
     result = CliRunner().invoke(main, ["check", "--format", "json"])
     assert result.exit_code in (0, 1), result.output

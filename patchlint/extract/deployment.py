@@ -6,7 +6,9 @@ or ``Worker(..., build_id=..., use_worker_versioning=True)``; ``@DBOS.workflow(a
 a ``DBOSConfig`` (``DBOSConfig(...)``, a dict annotated ``DBOSConfig``, or the dict given to
 ``DBOS(config=...)``) with ``application_version``, ``enable_patching`` or ``auto_upgrade``.
 Values go through ``patchlint.extract.values`` (constants, names imported from the repository);
-a value the source does not fix says nothing.
+a value the source does not fix says nothing. The compared modules are read first; for a workflow
+they leave undecided, the other modules of the revision that hold a configuration word (found by
+``containing``, ``git grep`` in a repository; test modules aside) fill in what is missing.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from patchlint.deployment import Fact
+from patchlint.errors import InputError
 from patchlint.extract.names import dotted
 from patchlint.extract.repo import Revision
 from patchlint.extract.source import SourceModule, mentions_engine
@@ -44,23 +47,62 @@ class RevisionFacts:
 def revision_facts(
     models: list[ModuleModel], files: Mapping[str, str], context: Mapping[str, str] | None = None
 ) -> RevisionFacts:
+    """What ``files`` (the compared modules) say, and, for a workflow they leave undecided, what
+    the worker or application configuration elsewhere in the revision says (``context``: its
+    modules that hold a configuration marker, found without reading the others)."""
     facts = RevisionFacts()
     for model in models:
         for workflow in model.workflows:
             fact = _own_fact(workflow)
             if fact is not None:
                 facts.own[(workflow.engine, workflow.name)] = fact
-    revision = None
-    for path in sorted(files):
-        text = files[path]
-        # a module that mentions an engine was parsed (or refused) by the extractor already
-        if not any(marker in text for marker in _MARKERS) or not mentions_engine(text):
-            continue
-        revision = revision or Revision(files, context)
-        module = revision.module(path)
-        if module is not None:
-            _scan_module(module, revision, facts)
+    revision = Revision(files, context)
+    _scan(sorted(files), files, revision, facts)
+    wanted = _undecided(models, facts)
+    if context is not None and hasattr(context, "containing") and wanted:
+        elsewhere = [p for p in context.containing(wanted) if p not in files and not _is_test(p)]
+        _scan(elsewhere, context, revision, facts, fill=True)
     return facts
+
+
+def _is_test(path: str) -> bool:
+    """A test module: the workers it starts are fixtures, not how the workflow is deployed."""
+    parts = path.replace("\\", "/").split("/")
+    name = parts[-1]
+    return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or "tests" in parts[:-1]
+
+
+def _scan(paths, texts: Mapping[str, str], revision: Revision, facts: RevisionFacts, fill: bool = False) -> None:
+    for path in paths:
+        text = texts.get(path)
+        # a module that mentions an engine was parsed (or refused) by the extractor already
+        if text is None or not any(marker in text for marker in _MARKERS) or not mentions_engine(text):
+            continue
+        try:
+            module = revision.module(path)
+        except InputError:
+            if not fill:
+                raise
+            continue  # a configuration module elsewhere that does not parse says nothing
+        if module is not None:
+            _scan_module(module, revision, facts, fill)
+
+
+def _undecided(models: list[ModuleModel], facts: RevisionFacts) -> tuple[str, ...]:
+    """The text a configuration module elsewhere must hold to decide a compared workflow that
+    neither its own declaration nor the compared modules decide (empty: nothing to look for). A
+    worker elsewhere matters only with versioning on (its task queues are the same in both
+    revisions, so they move nothing)."""
+    wanted: set[str] = set()
+    for model in models:
+        for workflow in model.workflows:
+            if (workflow.engine, workflow.name) in facts.own:
+                continue
+            if workflow.engine == "dbos" and (facts.dbos_app is None or not facts.dbos_app.decided):
+                wanted |= {"DBOSConfig", "DBOS("}
+            if workflow.engine == "temporal" and getattr(workflow.node, "value", None) not in facts.workers:
+                wanted.add("use_worker_versioning")
+    return tuple(sorted(wanted))
 
 
 def _where(module: SourceModule, node: cst.CSTNode) -> str:
@@ -145,7 +187,18 @@ def _is(module: SourceModule, node: cst.BaseExpression, qualified: str) -> bool:
     return found == qualified or (found.startswith(root + ".") and found.rpartition(".")[2] == leaf)
 
 
-def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts) -> None:
+def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts, fill: bool = False) -> None:
+    """Read the configurations of ``module`` into ``facts`` (``fill``: a module outside the
+    compared ones, which adds only what the compared modules left open)."""
+    if fill:
+        found = RevisionFacts()
+        _scan_module(module, revision, found)
+        for name, fact in found.workers.items():
+            facts.workers.setdefault(name, fact)
+        if found.dbos_app is not None and (facts.dbos_app is None or not facts.dbos_app.decided):
+            if facts.dbos_app is None or found.dbos_app.decided:
+                facts.dbos_app, facts.dbos_version = found.dbos_app, found.dbos_version
+        return
     visitor = _Calls()
     module.tree.visit(visitor)
     scope = ModuleScope(module, revision)

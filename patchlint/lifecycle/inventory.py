@@ -13,7 +13,7 @@ from pathlib import Path
 
 from patchlint.errors import decode
 from patchlint.extract import extract_revision
-from patchlint.git import is_regular, run_git
+from patchlint.git import RevisionFiles, is_regular, run_git
 from patchlint.lifecycle.calls import DEPRECATED, PATCHED, scan
 from patchlint.lifecycle.gitlog import History
 from patchlint.lifecycle.stages import (
@@ -84,7 +84,7 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
     entries = []
     files = candidate_files(root, paths)
     models = extract_revision(files, config)
-    deployments = _deployments(models, files, config)
+    deployments = _deployments(models, files, config, RevisionFiles(root, None))
     for workflow in workflows(models):
         seen: set[str] = set()
         for site in sites(workflow):
@@ -108,12 +108,13 @@ def inventory(root: Path, config, paths: tuple[str, ...] = (), now: datetime | N
     return sorted(entries, key=lambda e: (e.path, e.line, e.id))
 
 
-def _deployments(models, files, config) -> dict:
-    """The deployment model of each workflow, as ``check`` reads it (``patchlint.extract.deployment``)."""
+def _deployments(models, files, config, context) -> dict:
+    """The deployment model of each workflow, as ``check`` reads it (``patchlint.extract.deployment``):
+    from the patch-holding modules, and the worker / application configuration elsewhere."""
     from patchlint.extract.deployment import RevisionFacts, deployments, revision_facts
 
     pairs = [(None, w) for w in workflows(models)]
-    return deployments(pairs, RevisionFacts(), revision_facts(models, files), config.deployment)
+    return deployments(pairs, RevisionFacts(), revision_facts(models, files, context), config.deployment)
 
 
 def _entry(models, workflow, node, history: History, config, now, live, deployment=None) -> Entry:

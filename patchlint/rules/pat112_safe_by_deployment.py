@@ -29,7 +29,8 @@ class SafeByDeployment(Rule):
     ## Known problems
     Whether a Build ID goes into a new or a compatible version set is decided when it is deployed,
     not in the code: patchlint reads it from `[tool.patchlint]` or `--deployment temporal=build-id-new-set`.
-    A `Worker(...)` is read only in the files a check compares.
+    A `Worker(...)` is read in the compared files, else in any other module of the revision that
+    turns versioning on (test modules aside); one whose arguments are built at run time says nothing.
     """
 
     code = "PAT112"

@@ -27,8 +27,9 @@ class StrandedByVersion(Rule):
     guard the change with `DBOS.patch`; the replay rules (PAT101-PAT111) then apply.
 
     ## Known problems
-    A `DBOSConfig` is read only in the files a check compares; one elsewhere (or `DBOS__APPVERSION`)
-    must be declared in `[tool.patchlint]`. The version hashes the source of every workflow function,
+    A `DBOSConfig` is read in the compared files, else elsewhere in the revision (test modules
+    aside); `DBOS__APPVERSION` or a configuration built at run time must be declared in
+    `[tool.patchlint]`. The version hashes the source of every workflow function,
     so a change strands the open runs of every workflow type: each workflow whose source changed (a
     comment inside it included) or that is new is reported; unchanged workflows' open runs are
     stranded too, and are not named.

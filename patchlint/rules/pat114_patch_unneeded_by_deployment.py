@@ -33,8 +33,8 @@ class PatchUnneededByDeployment(Rule):
     what the workflow runs under, declare the real one (`[tool.patchlint] deployment`).
 
     ## Known problems
-    The model is read as for PAT112 (README: "Deployment models"): a worker or `DBOSConfig` outside the
-    compared files is seen only through `[tool.patchlint]`. If the deployment changes model later
+    The model is read as for PAT112 (README: "Deployment models"): a worker or `DBOSConfig` built at
+    run time is seen only through `[tool.patchlint]`. If the deployment changes model later
     (PINNED to AUTO_UPGRADE), the runs started under the old model do replay: keep patches then.
     """
 
