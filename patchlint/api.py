@@ -24,6 +24,7 @@ def analyze_revisions(
     context_files: Mapping[str, Mapping[str, str]] | None = None,
     verify: bool = False,
     noqa: bool = True,
+    live=None,
 ) -> Report:
     """Compare two revisions given as ``{repo-relative path: source text}``.
 
@@ -31,7 +32,8 @@ def analyze_revisions(
     engine and type name across files, so moves and renames are followed. ``context_files`` may
     give, per revision (``"old"``/``"new"``), other modules of the repository that helpers and
     activity definitions are resolved from (read lazily only when a changed file imports them).
-    ``verify`` replays every base run on the reference runtime (``patchlint.verify``).
+    ``verify`` replays every base run on the reference runtime (``patchlint.verify``). ``live``
+    counts open runs on the real engines (``RuleContext.live``: PAT106 asks it).
 
     The report holds the findings the configuration selects for their file (``select``,
     ``ignore``, ``per-file-ignores``), less those a ``# noqa`` comment on their line in the new
@@ -59,6 +61,7 @@ def analyze_revisions(
         has_base=has_base,
         repo=repo,
         deployments=deployments,
+        live=live,
     )
     findings: list[Finding] = []
     for rule in all_rules():

@@ -137,6 +137,7 @@ def check_repo(
     paths: tuple[str, ...] = (),
     config=None,
     verify: bool = False,
+    live=None,
 ) -> tuple[Report, RepoRef]:
     root = git.repo_root(start)
     config = config or config_mod.load(root)
@@ -161,7 +162,9 @@ def check_repo(
     _add_importers(root, revs, old_files, new_files, config)
     repo = RepoRef(root, revs.base_commit, revs.head_commit)
     context = {"old": git.RevisionFiles(root, revs.base_commit), "new": git.RevisionFiles(root, revs.head_commit)}
-    report = analyze_revisions(old_files, new_files, config=config, repo=repo, context_files=context, verify=verify)
+    report = analyze_revisions(
+        old_files, new_files, config=config, repo=repo, context_files=context, verify=verify, live=live
+    )
     warn_undated(undated_patches(repo, report.old_models, report.new_models, config))
     if not changes and revs.base == "HEAD" and revs.head is None and os.environ.get("PRE_COMMIT") == "1":
         warn(NOTHING_COMPARED)

@@ -16,7 +16,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from patchlint.lifecycle import samples
 from tests.engines.temporal_server import dev_server
-from tests.test_patches_cmd import entries, repo, run
+from tests.test_patches_cmd import entries, removal_repo, removed_type, repo, run
 
 TYPE = "MyWorkflow"  # the type name of samples.TEMPORAL_*
 
@@ -126,6 +126,9 @@ def test_temporal_live_counts(tmp_path):
 
         client = asyncio.run(setup())
         live = ("--format", "json", "--temporal-address", address)
+        removal = removal_repo(tmp_path / "c", samples.TEMPORAL_COMPLETE, ("class MyWorkflow", "class OurWorkflow"))
+        [message] = removed_type(removal, "--temporal-address", address)
+        assert "MyWorkflow" in message and "3 open runs can no longer replay" in message
 
         [entry] = entries(run(patched_repo, *live))
         assert (entry["stage"], entry["open_executions"], entry["verdict"]) == ("patched", 1, "keep")
@@ -148,4 +151,7 @@ def test_temporal_live_counts(tmp_path):
         # closed but within retention: a query would replay it, so it still counts with --include-closed
         [entry] = entries(run(deprecated_repo, *live, "--include-closed"))
         assert (entry["open_executions"], entry["verdict"]) == (1, "keep")
+
+        asyncio.run(close("deprecated", 0))  # the removed type's last open run ends
+        assert removed_type(removal, "--temporal-address", address) == []
         del client

@@ -63,6 +63,28 @@ def entries(result) -> list[dict]:
     return json.loads(result.output)["patches"]
 
 
+def removal_repo(tmp: Path, old: str, renamed: tuple[str, str]) -> Path:
+    """A repository whose committed workflow.py defines ``old``; the working tree renames its
+    workflow (``renamed``: old text, new text), so ``check`` sees the type removed (PAT106)."""
+    root = repo(tmp, [(400, old)])
+    (root / "workflow.py").write_text(old.replace(*renamed))
+    return root
+
+
+def removed_type(root: Path, *live: str) -> list[str]:
+    """The PAT106 messages of ``patchlint check`` with the live options ``live``."""
+    from patchlint.integrations.cli import main
+
+    cwd = os.getcwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(main, ["check", "--format", "json", *live])
+    finally:
+        os.chdir(cwd)
+    assert result.exit_code in (0, 1), result.output
+    return [f["message"] for f in json.loads(result.output)["findings"] if f["code"] == "PAT106"]
+
+
 def test_history_verdicts(tmp_path):
     root = repo(tmp_path, [(100, samples.TEMPORAL_INITIAL), (40, samples.TEMPORAL_PATCHED)])
     (root / "flow_dbos.py").write_text(samples.DBOS_DEPRECATED)  # uncommitted: deprecated today
@@ -207,3 +229,22 @@ def test_dbos_live_counts(tmp_path):
         )
     [entry] = entries(run(patched_repo, "--format", "json", "--dbos-url", url))
     assert (entry["open_executions"], entry["verdict"]) == (0, "ready-to-deprecate")
+
+
+@pytest.mark.engine
+def test_dbos_open_runs_of_a_removed_workflow_type(tmp_path):
+    """check --dbos-url counts the removed type's PENDING workflows: reported while one remains."""
+    work = tmp_path / "dbos"
+    work.mkdir()
+    db = work / "sys.sqlite"
+    leave_pending(work, "initial", db, "wf-open")
+    root = removal_repo(tmp_path / "repo", samples.DBOS_COMPLETE, ("def my_workflow", "def my_flow"))
+    url = f"sqlite:///{db}"
+    [message] = removed_type(root, "--dbos-url", url)
+    assert "my_workflow" in message and "1 open run can no longer recover" in message
+    import sqlite3
+
+    with sqlite3.connect(db) as con:
+        con.execute("update workflow_status set status = 'SUCCESS' where workflow_uuid = 'wf-open'")
+    assert removed_type(root, "--dbos-url", url) == []  # none left: ready to remove
+    assert len(removed_type(root)) == 1  # without the live source, a year-old type is still reported

@@ -266,6 +266,12 @@ def _emit(
     show_default=True,
     help="Lowest severity that makes the exit code 1.",
 )
+@click.option(
+    "--temporal-address", metavar="HOST:PORT", help="count open runs of removed workflow types on this server (PAT106)"
+)
+@click.option("--namespace", default="default", show_default=True, help="Temporal namespace")
+@click.option("--dbos-url", metavar="URL", help="DBOS system database to count open runs in (PAT106), read-only")
+@timeout_option
 @_selection_options
 @_deployment_option
 @_common_options
@@ -275,6 +281,10 @@ def check(
     base,
     head,
     fail_on,
+    temporal_address,
+    namespace,
+    dbos_url,
+    timeout,
     select,
     ignore,
     extend_select,
@@ -297,6 +307,9 @@ def check(
     edits but not untracked files, so only what is being committed is compared.
 
     A `# noqa: PAT101` comment (or a bare `# noqa`) on a finding's line in HEAD silences it.
+
+    With --temporal-address / --dbos-url, a removed workflow type (PAT106) is counted on the live
+    engine: reported with its open runs while any remain, not reported once none do.
     """
     from patchlint import git
     from patchlint.check import check_repo
@@ -304,7 +317,12 @@ def check(
 
     flags = _flags(select, extend_select, ignore)
     config = load(git.repo_root(".")).with_flags(flags).with_deployment(deployment)
-    report, _ = check_repo(".", base, head, tuple(paths), config=config, verify=verify)
+    evidence = _evidence(temporal_address, namespace, False, dbos_url, timeout)
+    try:
+        report, _ = check_repo(".", base, head, tuple(paths), config=config, verify=verify, live=evidence)
+    finally:
+        if evidence is not None:
+            evidence.close()
     _emit(report, fmt, no_color, summary_file, sarif_file, fail_on, exit_zero)
 
 

@@ -78,6 +78,15 @@ class TemporalEvidence:
     def count(self, workflow: str, patch_id: str, stage: str) -> int:
         return self._run(lambda: self._count(workflow, patch_id, stage))
 
+    def open_runs(self, workflow: str) -> int:
+        """Runs of the type ``workflow`` (open ones, unless ``include_closed``)."""
+
+        async def count():
+            query = self.client.count_workflows(self._query(workflow), **self._rpc())
+            return (await asyncio.wait_for(query, live_sources.backstop(self.timeout))).count
+
+        return self._run(count)
+
     async def _count(self, workflow: str, patch_id: str, stage: str) -> int:
         marked = f" AND TemporalChangeVersion = '{_quote(patch_id)}'"
         rpc, limit = self._rpc(), live_sources.backstop(self.timeout)
@@ -148,8 +157,19 @@ class DbosEvidence:
             f"SELECT COUNT(*) AS n FROM {self.status_table} s WHERE s.name = {mark} "
             f"AND s.status IN ('PENDING', 'ENQUEUED') AND {condition}"
         )
+        return self._count(sql, (workflow, PATCH_ROW_PREFIX + patch_id))
+
+    def open_runs(self, workflow: str) -> int:
+        """PENDING/ENQUEUED workflows named ``workflow``."""
+        sql = (
+            f"SELECT COUNT(*) AS n FROM {self.status_table} s WHERE s.name = {self.database.mark} "
+            "AND s.status IN ('PENDING', 'ENQUEUED')"
+        )
+        return self._count(sql, (workflow,))
+
+    def _count(self, sql: str, params: tuple) -> int:
         try:
-            row = self.database.connection.execute(sql, (workflow, PATCH_ROW_PREFIX + patch_id)).fetchone()
+            row = self.database.connection.execute(sql, params).fetchone()
         except live_sources.database_errors() as exc:
             raise live_sources.database_error(exc, self.url) from None
         return int(row["n"])
@@ -170,6 +190,11 @@ class Evidence:
     def count(self, engine: str, workflow: str, patch_id: str, stage: str) -> tuple[int, str]:
         source = self.sources[engine]
         return source.count(workflow, patch_id, stage), source.label()
+
+    def open_runs(self, engine: str, workflow: str) -> tuple[int, str] | None:
+        """``(runs of the type, where counted)``, or None without a source for ``engine``."""
+        source = self.sources.get(engine)
+        return None if source is None else (source.open_runs(workflow), source.label())
 
     def close(self):
         for source in self.sources.values():

@@ -33,6 +33,12 @@ class RuleContext:
     # (engine, workflow type) → the deployment model it is checked under (patchlint.deployment);
     # a workflow missing here is checked as replaying its open runs on the new code.
     deployments: dict[tuple[str, str], Deployment] = field(default_factory=dict)
+    # Live engines asked for on the command line: ``open_runs(engine, workflow type)`` →
+    # ``(count, where counted)``, or None when no source covers that engine; None: no live source.
+    live: Any = None
+
+    def open_runs(self, engine: str, workflow: str) -> tuple[int, str] | None:
+        return None if self.live is None else self.live.open_runs(engine, workflow)
 
     def deployment_of(self, engine: str, workflow: str) -> Deployment | None:
         return self.deployments.get((engine, workflow))

@@ -37,8 +37,10 @@ class WorkflowRemoved(Rule):
     `order_v2`), and dated by the first commit that mentions it in its file, a commit date, not a
     deploy date (in a shallow clone, the boundary's date if it is older: later than true, so the
     removal is reported longer than needed). Callers that still start the old type
-    after that day keep its runs coming. `check` has no live source: `patchlint patches
-    --temporal-address`/`--dbos-url` counts open runs of patches, not of workflow types.
+    after that day keep its runs coming: `check --temporal-address HOST:PORT` / `--dbos-url URL`
+    counts the type's open runs on the live engine instead of trusting dates (Temporal: `Running`
+    executions of the type; DBOS: `PENDING`/`ENQUEUED` workflows of the name): the removal is
+    reported with that count while any remain, and not at all once none do.
 
     Deployment model: open runs replay the new code (Temporal plain replacement, a compatible Build ID,
     AUTO_UPGRADE; DBOS a pinned application version). Under PINNED, a new Build-ID set or a per-deploy
@@ -86,10 +88,13 @@ class WorkflowRemoved(Rule):
                 else f"DBOSWorkflowFunctionNotFoundError: {change.workflow} is not a registered workflow function"
             )
             runs = "its open runs can no longer replay" if temporal else "its open runs can no longer recover"
+            live = ctx.open_runs(change.engine, change.workflow)
+            if live is not None and live[0] == 0:
+                continue  # counted on the engine: no run of the old type remains
             successor = _successor(ctx, change) if not change.new_focus else None
             if successor is not None:
                 since, ready = _successor_since(ctx, change, successor)
-                if ready is not None and ready <= _now(ctx):
+                if live is None and ready is not None and ready <= _now(ctx):
                     continue  # every run of the old type began before the successor took over, and is gone
                 if not any(
                     w.engine == successor.engine and w.name == successor.name for m in ctx.old for w in m.workflows
@@ -99,6 +104,12 @@ class WorkflowRemoved(Rule):
                     what = f"removed, {successor.name} since {since.date().isoformat()}"
                     if ready is not None:
                         runs = f"its open runs fail until {ready.date().isoformat()}"
+            if live is not None:
+                count, where = live
+                runs = (
+                    f"{count} open run{'s' if count != 1 else ''} can no longer {'replay' if temporal else 'recover'}"
+                )
+                engine_says += f" ({count} counted on {where})"
             yield change_finding(
                 change,
                 self.code,
