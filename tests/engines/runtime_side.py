@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from patchlint.model.program import Workflow
+from patchlint.model.program import LOCAL_ACTIVITY, Workflow
 from patchlint.semantics import dbos as dbos_runtime
 from patchlint.semantics import temporal as temporal_runtime
 from patchlint.semantics.choices import enumerate_choices
@@ -30,9 +30,26 @@ class RuntimeVerdicts:
         return {r.message for r in self.results if not r.ok}
 
 
+def _markers_in_seq_order(events) -> list:
+    """Local activities that resolve together (``asyncio.gather`` of two LAs) write their markers
+    in the order they finish, which is timing: a run of adjacent LA markers is compared by
+    sequence number. Replay matches each marker to its LA by that number, so the order inside
+    such a run never changes a verdict."""
+    out, run = [], []
+    for event in [*events, None]:
+        if event is not None and event.kind == LOCAL_ACTIVITY:
+            run.append(event)
+            continue
+        out += sorted(run, key=lambda e: e.seq or 0)
+        run = []
+        if event is not None:
+            out.append(event)
+    return out
+
+
 def _same_recording(modelled, real) -> bool:
     if isinstance(real, TemporalHistory):
-        return modelled.events == real.events
+        return _markers_in_seq_order(modelled.events) == _markers_in_seq_order(real.events)
     return [(r.function_id, r.name) for r in modelled.rows] == [(r.function_id, r.name) for r in real.rows]
 
 
