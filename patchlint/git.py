@@ -265,6 +265,7 @@ class RevisionFiles(Mapping):
         self._cache: dict[str, str | None] = {}
         self._listing: list[str] | None = None
         self._ids: dict[str, str] = {}
+        self._grepped: dict[tuple[str, ...], list[str]] = {}
 
     def _list(self) -> list[str]:
         if self._listing is None:
@@ -298,18 +299,20 @@ class RevisionFiles(Mapping):
         return value
 
     def containing(self, words: tuple[str, ...]) -> list[str]:
-        """The listed files whose text holds one of ``words`` (``git grep``: no file is read here)."""
-        patterns = [arg for word in words for arg in ("-e", word)]
-        if self.rev is None:
-            out = run_git(self.root, "grep", "-l", "-z", "-F", "--untracked", *patterns, "--", "*.py", ok=(0, 1))
-            found = out.split("\0")
-        else:
-            rev = check_revision(self.rev)  # never an option: git grep takes no --end-of-options
-            out = run_git(self.root, "grep", "-l", "-z", "-F", *patterns, rev, "--", "*.py", ok=(0, 1))
-            prefix = f"{self.rev}:"
-            found = [p[len(prefix) :] for p in out.split("\0") if p.startswith(prefix)]
-        listed = self._listed()
-        return sorted(p for p in found if p in listed)
+        """The files whose text holds one of ``words`` (``git grep``, once per set of words: no file
+        is read here; ``get`` still answers only for the listed regular files)."""
+        if words not in self._grepped:
+            patterns = [arg for word in words for arg in ("-e", word)]
+            if self.rev is None:
+                out = run_git(self.root, "grep", "-l", "-z", "-F", "--untracked", *patterns, "--", "*.py", ok=(0, 1))
+                found = out.split("\0")
+            else:
+                rev = check_revision(self.rev)  # never an option: git grep takes no --end-of-options
+                out = run_git(self.root, "grep", "-l", "-z", "-F", *patterns, rev, "--", "*.py", ok=(0, 1))
+                prefix = f"{rev}:"
+                found = [p[len(prefix) :] for p in out.split("\0") if p.startswith(prefix)]
+            self._grepped[words] = sorted(p for p in found if p.endswith(".py"))
+        return self._grepped[words]
 
     def _listed(self) -> frozenset[str]:
         if not hasattr(self, "_set"):
