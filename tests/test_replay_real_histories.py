@@ -188,9 +188,9 @@ def test_stored_histories_and_verdicts_are_what_the_engine_records(slug, tempora
         sys.path.remove(str(ROOT / "scripts"))
     stored = slug / "histories"
     index = json.loads((stored / "index.json").read_text())
-    # Known race (support-ticket, continued-as-new): a signal sent "once the run is idle" may reach
-    # the next run before or after its first workflow task, depending on load. Each recording is
-    # compared whole and exactly; several are made before one must match.
+    # Each recording is compared whole and exactly. The driver calls a run idle only after its first
+    # workflow task (a run continued-as-new starts before the server schedules one: a signal sent
+    # then used to land before it or after it, by load); a few attempts remain as a guard.
     for attempt in range(RECORD_ATTEMPTS):
         out = tmp_path / f"attempt-{attempt}"
         record_corpus.record(slug, temporal_address, out)

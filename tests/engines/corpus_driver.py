@@ -191,9 +191,11 @@ def _state(events: list[dict]) -> dict:
     }
     return {
         "task": task_open,
+        "started": any(e["eventType"] == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED" for e in events),
         "activities": set(activities.values()),
         "children": children,
         "closed": closed,
+        "continued": bool(events) and events[-1]["eventType"] == "EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW",
         "length": len(events),
     }
 
@@ -212,7 +214,15 @@ async def _until(client: Client, workflow_id: str, test, what: str) -> None:
 
 
 def _idle(state: dict) -> bool:
-    return not state["task"] and not state["activities"] and not state["children"]
+    """The run sits still: its first workflow task done (a run continued-as-new starts with no task
+    scheduled; the server schedules it a moment later), nothing in flight, not handed to a next run."""
+    return (
+        state["started"]
+        and not state["task"]
+        and not state["activities"]
+        and not state["children"]
+        and not state["continued"]
+    )
 
 
 async def _send(client: Client, workflow_id: str, action: dict) -> None:
