@@ -161,7 +161,10 @@ def check_repo(
         new_files = git.show_many(root, revs.head_commit, new_paths)
     _add_importers(root, revs, old_files, new_files, config)
     repo = RepoRef(root, revs.base_commit, revs.head_commit)
-    context = {"old": git.RevisionFiles(root, revs.base_commit), "new": git.RevisionFiles(root, revs.head_commit)}
+    new_context = git.RevisionFiles(root, revs.head_commit)
+    differing = frozenset(p for c in changes for p in (c.old_path, c.new_path) if p)
+    like = (new_context, differing) if revs.head_commit is None else None  # the working tree greps fast
+    context = {"old": git.RevisionFiles(root, revs.base_commit, like), "new": new_context}
     report = analyze_revisions(
         old_files, new_files, config=config, repo=repo, context_files=context, verify=verify, live=live
     )

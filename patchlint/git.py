@@ -260,8 +260,11 @@ class RevisionFiles(Mapping):
 
     Only regular files of a revision are listed (a symlink or a submodule named ``x.py`` is no module)."""
 
-    def __init__(self, root: Path, rev: str | None):
-        self.root, self.rev = root, rev
+    def __init__(self, root: Path, rev: str | None, like: tuple[RevisionFiles, frozenset[str]] | None = None):
+        """``like``: another revision (the working tree) and every path that differs between the
+        two; ``containing`` then asks that revision's cheaper ``git grep`` (a commit's inflates
+        every blob) and adds the differing paths, since every other file is the same in both."""
+        self.root, self.rev, self._like = root, rev, like
         self._cache: dict[str, str | None] = {}
         self._listing: list[str] | None = None
         self._ids: dict[str, str] = {}
@@ -301,6 +304,9 @@ class RevisionFiles(Mapping):
     def containing(self, words: tuple[str, ...]) -> list[str]:
         """The files whose text holds one of ``words`` (``git grep``, once per set of words: no file
         is read here; ``get`` still answers only for the listed regular files)."""
+        if words not in self._grepped and self._like is not None:
+            other, differing = self._like
+            self._grepped[words] = sorted(set(other.containing(words)) | {p for p in differing if p.endswith(".py")})
         if words not in self._grepped:
             patterns = [arg for word in words for arg in ("-e", word)]
             if self.rev is None:

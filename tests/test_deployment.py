@@ -221,9 +221,9 @@ def _repo_with(tmp_path, shared: dict[str, str], old: str, new: str):
     return repo.root
 
 
-def _check(root, monkeypatch) -> list[tuple[str, str]]:
+def _check(root, monkeypatch, *paths: str) -> list[tuple[str, str]]:
     monkeypatch.chdir(root)
-    result = CliRunner().invoke(main, ["check", "--format", "json"])
+    result = CliRunner().invoke(main, ["check", "--format", "json", *paths])
     assert result.exit_code in (0, 1), result.output
     return sorted((f["code"], f["severity"]) for f in json.loads(result.output)["findings"])
 
@@ -292,6 +292,32 @@ def test_configuration_elsewhere_is_found_without_reading_unrelated_files(tmp_pa
     DatedRepo(root).git("add", "legacy.py", "broken.py")
     DatedRepo(root).git("commit", "-q", "-m", "old modules", date="2025-01-02")
     assert _check(root, monkeypatch) == [("PAT112", "info")]
+
+
+def test_the_base_revision_is_searched_through_the_working_tree(tmp_path, monkeypatch):
+    """A commit's git grep inflates every blob; the working tree's does not. Files that differ
+    between the two are added by name, so the base's PINNED worker (edited since) still counts."""
+    from patchlint import git as git_mod
+
+    greps: list[tuple[str, ...]] = []
+    real = git_mod.run_git
+
+    def run_git(root, *args, **kwargs):
+        if args and args[0] == "grep" and "-w" not in args:
+            greps.append(args)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(git_mod, "run_git", run_git)
+    workflow = temporal().split("\nasync def main")[0]
+    new = workflow.replace(
+        '        await workflow.execute_activity("charge")',
+        INSERT + '        await workflow.execute_activity("charge")',
+    )
+    root = _repo_with(tmp_path, {"deploy/worker.py": WORKER_MODULE}, workflow, new)
+    (root / "deploy" / "worker.py").write_text(WORKER_MODULE.replace("use_worker_versioning=True, ", ""))
+    # only workflow.py is compared: the old worker.py (PINNED, runs started under it) is context
+    assert _check(root, monkeypatch, "workflow.py") == [("PAT112", "info")]
+    assert greps and all("--untracked" in g for g in greps)
 
 
 def test_resolution_order():
