@@ -304,20 +304,20 @@ class RevisionFiles(Mapping):
     def containing(self, words: tuple[str, ...]) -> list[str]:
         """The files whose text holds one of ``words`` (``git grep``, once per set of words: no file
         is read here; ``get`` still answers only for the listed regular files)."""
-        if words not in self._grepped and self._like is not None:
+        if words in self._grepped:
+            return self._grepped[words]
+        patterns = [arg for word in words for arg in ("-e", word)]
+        if self._like is not None:
             other, differing = self._like
-            self._grepped[words] = sorted(set(other.containing(words)) | {p for p in differing if p.endswith(".py")})
-        if words not in self._grepped:
-            patterns = [arg for word in words for arg in ("-e", word)]
-            if self.rev is None:
-                out = run_git(self.root, "grep", "-l", "-z", "-F", "--untracked", *patterns, "--", "*.py", ok=(0, 1))
-                found = out.split("\0")
-            else:
-                rev = check_revision(self.rev)  # never an option: git grep takes no --end-of-options
-                out = run_git(self.root, "grep", "-l", "-z", "-F", *patterns, rev, "--", "*.py", ok=(0, 1))
-                prefix = f"{rev}:"
-                found = [p[len(prefix) :] for p in out.split("\0") if p.startswith(prefix)]
-            self._grepped[words] = sorted(p for p in found if p.endswith(".py"))
+            found = [*other.containing(words), *differing]
+        elif self.rev is None:
+            out = run_git(self.root, "grep", "-l", "-z", "-F", "--untracked", *patterns, "--", "*.py", ok=(0, 1))
+            found = out.split("\0")
+        else:
+            rev = check_revision(self.rev)  # never an option: git grep takes no --end-of-options
+            out = run_git(self.root, "grep", "-l", "-z", "-F", *patterns, rev, "--", "*.py", ok=(0, 1))
+            found = [p[len(rev) + 1 :] for p in out.split("\0") if p.startswith(f"{rev}:")]
+        self._grepped[words] = sorted({p for p in found if p.endswith(".py")})
         return self._grepped[words]
 
     def _listed(self) -> frozenset[str]:

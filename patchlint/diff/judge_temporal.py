@@ -21,13 +21,9 @@ class TemporalJudge(Judge):
         asked = {ev.key for ev in new if ev.key[0] == MARKER}
         return [ev for ev in recorded if not (ev.key[0] == MARKER and ev.deprecated and ev.key not in asked)]
 
-    def _in_history(self) -> list[Issued]:
-        """The recorded entries in the order of the history (an LA's marker after its activation)."""
-        return _history_order(self.recorded)
-
     def _numbers(self) -> tuple[Numbers, Numbers]:
         """HistoryEvent ids, in the usual layout of a history (``temporal_events.event_ids``)."""
-        recorded = dict(zip(map(id, self._in_history()), temporal_events.event_ids(self.cuts[-1])))
+        recorded = dict(zip(map(id, _history_order(self.recorded)), temporal_events.event_ids(self.cuts[-1])))
         head_history = temporal.histories(self.new_run, self.new_wf.name)[-1]
         head = dict(zip(map(id, _history_order(self.new_run.events)), temporal_events.event_ids(head_history)))
         return (
@@ -43,7 +39,7 @@ class TemporalJudge(Judge):
         open_failure, _ = self.engine.breaks(self.head_requests, self.cuts)
         if open_failure is None:
             return []
-        failed = self._in_history()[open_failure.result.position]
+        failed = _history_order(self.recorded)[open_failure.result.position]
         position = next((i for i, ev in enumerate(self.old) if ev is failed), None)
         if position is None or position >= len(self.new) or (divergence is not None and position >= divergence):
             return []
@@ -62,5 +58,6 @@ class TemporalJudge(Judge):
 
 
 def _history_order(events) -> list[Issued]:
+    """A run's entries in the order of its history (an LA's marker after its activation)."""
     order, _ = temporal.recorded_order(events)
     return [events[i] for i in order]

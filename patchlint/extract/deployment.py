@@ -84,8 +84,20 @@ def _scan(paths, texts: Mapping[str, str], revision: Revision, facts: RevisionFa
             if not fill:
                 raise
             continue  # a configuration module elsewhere that does not parse says nothing
-        if module is not None:
-            _scan_module(module, revision, facts, fill)
+        if module is None:
+            continue
+        if not fill:
+            _scan_module(module, revision, facts)
+            continue
+        # a module outside the compared ones adds only what the compared modules left open
+        found = RevisionFacts()
+        _scan_module(module, revision, found)
+        for name, fact in found.workers.items():
+            facts.workers.setdefault(name, fact)
+        if found.dbos_app is not None and (
+            facts.dbos_app is None or (found.dbos_app.decided and not facts.dbos_app.decided)
+        ):
+            facts.dbos_app, facts.dbos_version = found.dbos_app, found.dbos_version
 
 
 def _undecided(models: list[ModuleModel], facts: RevisionFacts) -> tuple[str, ...]:
@@ -187,18 +199,7 @@ def _is(module: SourceModule, node: cst.BaseExpression, qualified: str) -> bool:
     return found == qualified or (found.startswith(root + ".") and found.rpartition(".")[2] == leaf)
 
 
-def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts, fill: bool = False) -> None:
-    """Read the configurations of ``module`` into ``facts`` (``fill``: a module outside the
-    compared ones, which adds only what the compared modules left open)."""
-    if fill:
-        found = RevisionFacts()
-        _scan_module(module, revision, found)
-        for name, fact in found.workers.items():
-            facts.workers.setdefault(name, fact)
-        if found.dbos_app is not None and (facts.dbos_app is None or not facts.dbos_app.decided):
-            if facts.dbos_app is None or found.dbos_app.decided:
-                facts.dbos_app, facts.dbos_version = found.dbos_app, found.dbos_version
-        return
+def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts) -> None:
     visitor = _Calls()
     module.tree.visit(visitor)
     scope = ModuleScope(module, revision)

@@ -281,22 +281,14 @@ class _Replay:
     def match(self, index: int):
         """Match history event ``index`` against the queued commands (sdk-core's loop); the
         command it matched (None: a skipped marker). An LA marker is matched to its LA outside
-        the queue order; queued LAs are passed over by every other event."""
+        the queue order; every other event passes over queued LAs (``_front``)."""
         event = self.events[index]
         if event.kind == LOCAL_ACTIVITY:
             return self._local_activity_marker(index)
         shown = show(event.kind, self.ids[index])
-        local = [c for c in self.queue if isinstance(c, _Command) and c.kind == LOCAL_ACTIVITY]
-        for command in local:
-            self.queue.remove(command)
-        try:
-            return self._match_command(index, event, shown)
-        finally:
-            self.queue.extendleft(reversed(local))
-
-    def _match_command(self, index: int, event: TemporalEvent, shown: str):
         while True:
-            if event.kind == MARKER and not (self.queue and _matches(event, self.queue[0])):
+            front = self._front()
+            if event.kind == MARKER and not (front is not None and _matches(event, front)):
                 # sdk-core checks a patch marker before looking for a command at all
                 if event.deprecated:
                     return None
@@ -306,18 +298,21 @@ class _Replay:
                     f"Non-deprecated patch marker encountered for change {event.patch_id}, "
                     "but there is no corresponding change command!",
                 )
-            if self.queue and not _matches(event, self.queue[0]):
-                if isinstance(self.queue[0], PatchCall):
-                    self.queue.popleft()
-                    continue
-            if not self.queue:
+            if front is not None and not _matches(event, front) and isinstance(front, PatchCall):
+                self.queue.remove(front)
+                continue
+            if front is None:
                 raise _Failure(index, event.label(), f"No command scheduled for event {shown}")
-            command = self.queue.popleft()
-            kind = _kind(command)
+            self.queue.remove(front)
+            kind = _kind(front)
             if kind != event.kind:
-                raise _Failure(index, _label(command), unhandled(kind, event.kind, self.ids[index]))
-            self._compare(index, event, command)
-            return command
+                raise _Failure(index, _label(front), unhandled(kind, event.kind, self.ids[index]))
+            self._compare(index, event, front)
+            return front
+
+    def _front(self):
+        """The first queued command a command event meets: an LA is matched by its marker."""
+        return next((c for c in self.queue if _kind(c) != LOCAL_ACTIVITY), None)
 
     def _local_activity_marker(self, index: int):
         """An LA marker resolves the LA of its sequence number, wherever it is queued (or the
