@@ -431,3 +431,32 @@ def test_a_server_that_failed_once_is_not_asked_again_in_the_same_process(monkey
     for _ in range(3):
         assert warm.ask("app/workflow.py", NEW, "HEAD", False, False, "s") is None
     assert len(calls) == 1
+
+
+def test_a_tree_asks_the_server_only_for_the_files_that_need_libcst(tmp_path: Path, monkeypatch):
+    """A tree run decides most files in its own process (no libcst, no round trip per file): the
+    warm analyser is asked only for the workflow modules a change may reach, never for plain modules.
+    (``app/workflow.py``'s module word ``workflow`` is in every Temporal module: all three are asked.)"""
+    from test_flake8_plugin import make_tree
+
+    from patchlint.integrations import flake8_plugin as plugin
+
+    make_tree(tmp_path, 4)
+    asked = []
+
+    def answer(filename, text, rev, explicit, from_disk, session):
+        asked.append(filename)
+        return plugin.results(filename, text, rev, explicit, from_disk, plugin.Run())
+
+    monkeypatch.setattr(warm, "ask", answer)
+    monkeypatch.chdir(tmp_path)
+    options = type("Options", (), {"patchlint_base": None, "patchlint_warm": True, "filenames": ["."]})()
+    plugin.PatchlintChecker.parse_options(options)
+    files = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.py") if ".git" not in p.parts)
+    found = {}
+    for name in files:
+        lines = (tmp_path / name).read_text().splitlines(keepends=True)
+        found[name] = [m.split()[0] for _, _, m, _ in plugin.PatchlintChecker(None, lines, name).run()]
+    assert asked == ["app/other.py", "app/third.py", "app/workflow.py"], asked
+    assert found["app/workflow.py"] == ["PAT101"]
+    assert len(files) == 7 and not any(found[n] for n in files if n != "app/workflow.py")

@@ -17,13 +17,16 @@ base was configured (``--patchlint-base``), which then cannot be honoured: ``PAT
 Warm when asked (``--patchlint-warm``): an editor lints on every keystroke, each time in a new
 process that would import libcst again; ``patchlint.integrations.warm`` answers from a server that
 keeps it loaded, and this process analyses the buffer itself whenever that server cannot answer.
+On a tree (files read from disk), what needs no libcst is still decided here: only the files a
+change may reach cost a round trip.
 """
 
 from __future__ import annotations
 
 import os
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path, PurePosixPath
 
 from patchlint import __version__
@@ -290,24 +293,38 @@ def buffer_findings(
     ``filename`` (not from stdin).
 
     Raises ``InputError`` (one ``PAT000``) when an engine buffer cannot be compared with ``rev``."""
+    analysis = pending_analysis(filename, text, rev, explicit, from_disk, run)
+    return [] if analysis is None else analysis()
+
+
+def pending_analysis(
+    filename: str,
+    text: str,
+    rev: str = DEFAULT_BASE,
+    explicit: bool = False,
+    from_disk: bool = False,
+    run: Run | None = None,
+) -> Callable[[], list] | None:
+    """What ``buffer_findings`` decides without libcst: None when no finding can arise on this buffer,
+    else the analysis still to do (it imports libcst). Raises as ``buffer_findings`` does."""
     from patchlint.errors import InputError
 
     run = run or RUN
     engine = mentions_engine(text)
     if filename in BARE_STDIN_NAMES:
         if not engine:
-            return []
+            return None
         if explicit:
             raise InputError(f"no file name (pass --stdin-display-name): cannot compare with {rev}")
-        return _single_revision(text, "stdin.py")
+        return partial(_single_revision, text, "stdin.py")
     directory = _directory(filename, run)
     root = run.root_of(directory)
     if root is None:
         if not engine:
-            return []
+            return None
         if explicit:
             raise InputError(f"not in a git repository: cannot compare with {rev}")
-        return _single_revision(text, filename)
+        return partial(_single_revision, text, filename)
     # both real paths: the directory was resolved, git reports the root resolved (as the walk finds it)
     rel = Path(os.path.relpath(os.path.join(directory, os.path.basename(filename)), root)).as_posix()
     tree = run.tree(root, rev)
@@ -316,24 +333,24 @@ def buffer_findings(
         # imports it (its code then runs inside the workflow, as `check` analyses it).
         try:
             if tree.commit is None:
-                return []
+                return None
             on_disk = from_disk or _read_source(root / rel) == text
             if (on_disk and rel not in tree.changed()) or not tree.in_base(rel):
-                return []  # equal to the base (or untracked), or new: no workflow at the base imports it
+                return None  # equal to the base (or untracked), or new: no workflow at the base imports it
             reach = tree.reach({rel})
         except InputError:
-            return []  # an unknown base is reported on the workflow modules themselves
+            return None  # an unknown base is reported on the workflow modules themselves
         if reach is not None and not any(mentions_engine(tree.worktree_text(p)) for p in reach - {rel}):
-            return []
+            return None
     config = tree.config()
     if config.excluded(rel):
-        return []
+        return None
     commit = tree.commit
     if engine and tree.unchanged(rel, text, from_disk) and PATCH_MARKER not in text:
         reached = tree.reached()
         if reached is not None and rel not in reached:
-            return []  # equal to the base and nothing it imports changed: no finding can arise
-    return _analyse(tree, config, commit, rel, text)
+            return None  # equal to the base and nothing it imports changed: no finding can arise
+    return partial(_analyse, tree, config, commit, rel, text)
 
 
 def _analyse(tree: Tree, config, commit: str | None, rel: str, text: str) -> list:
@@ -398,6 +415,14 @@ def results(
     return [(f.line, f.column, f"{f.code} {one_line(f.message)}") for f in findings]
 
 
+def _may_find(filename: str, text: str, rev: str, explicit: bool) -> bool:
+    """A file flake8 read from disk may get a finding (or a ``PAT000``): it needs libcst."""
+    try:
+        return pending_analysis(filename, text, rev, explicit, True, RUN) is not None
+    except Exception:  # noqa: BLE001 - the PAT000 is made where the buffer is analysed
+        return True
+
+
 WARM_ENV = "PATCHLINT_WARM"
 
 
@@ -446,6 +471,8 @@ class PatchlintChecker:
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         text = "".join(self.lines)
         answer = None
+        if self.warm and self.from_disk and not _may_find(self.filename, text, self.base, self.base_explicit):
+            return  # a tree: most files are decided here, without a round trip per file
         if self.warm:  # None: no warm analyser could answer (it is then started): analyse here
             from patchlint.integrations import warm
 
