@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +10,9 @@ from patchlint import config as config_mod
 from patchlint import git
 from patchlint.api import analyze_revisions
 from patchlint.errors import InputError, Undecodable, warn
-from patchlint.extract.names import module_name_for
 from patchlint.extract.source import mentions_engine
 from patchlint.findings import Report
+from patchlint.importers import DEFINES_WORKFLOW, MAX_IMPORT_ROUNDS, Target, imports_any, target
 from patchlint.lifecycle.stages import undated_patches, warn_undated
 from patchlint.rules.context import RepoRef
 
@@ -55,12 +54,6 @@ def _selected(change: git.FileChange, wanted: list[str]) -> bool:
     return False
 
 
-_DEFINES_WORKFLOW = re.compile(r"^\s*@\s*[\w.]*(workflow\.defn|DBOS\.workflow)\b", re.MULTILINE)
-
-
-MAX_IMPORT_ROUNDS = 16  # import chains longer than this are not followed
-
-
 def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict, config) -> None:
     """Unchanged workflow files that import a changed module (a helper, the activity definitions),
     directly or through other modules (the workflow imports ``h1``, ``h1`` imports ``h2``, only
@@ -74,29 +67,29 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
     workflow file is analysed itself."""
     changed = set(old_files) | set(new_files)
     frontier = [
-        p for p in changed if not any(_DEFINES_WORKFLOW.search(t) for t in (old_files.get(p, ""), new_files.get(p, "")))
+        p for p in changed if not any(DEFINES_WORKFLOW.search(t) for t in (old_files.get(p, ""), new_files.get(p, "")))
     ]
-    searched: set[str] = set()
+    searched: set[Target] = set()
     visited: set[str] = set(changed)
     for _ in range(MAX_IMPORT_ROUNDS):
-        names = sorted({module_name_for(p).rsplit(".", 1)[-1] for p in frontier} - {"", "__init__"} - searched)
-        if not names:
+        targets = {t for t in map(target, frontier) if t.word} - searched
+        if not targets:
             return
-        searched.update(names)
+        searched.update(targets)
         frontier = []
-        for path, base, text in _importers(root, revs, names, visited, config):
+        for path, base, text in _importers(root, revs, targets, visited, config):
             visited.add(path)
             if mentions_engine(text):
                 old_files[path], new_files[path] = base, text
-            if not _DEFINES_WORKFLOW.search(text):
+            if not DEFINES_WORKFLOW.search(text):
                 frontier.append(path)  # a module in the middle of the chain: who imports it?
 
 
-def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], config):
-    """``(path, base text, head text)`` of unchanged files that import a module named in ``names``."""
+def _importers(root: Path, revs: Revisions, targets: set[Target], skip: set[str], config):
+    """``(path, base text, head text)`` of unchanged files that import one of ``targets``."""
     args = ["grep", "-l", "-z", "-w", "-F"]  # -z: one NUL-terminated name per file, whatever it holds
-    for name in names:
-        args += ["-e", name]
+    for word in sorted({t.word for t in targets}):
+        args += ["-e", word]
     # git grep (2.39) takes no --end-of-options; head_commit is a resolved commit id, never an option
     at = [revs.head_commit, "--"] if revs.head_commit else ["--"]
     out = git.run_git(root, *args, *at, "*.py", ok=(0, 1))  # 1: no file matched
@@ -110,24 +103,13 @@ def _importers(root: Path, revs: Revisions, names: list[str], skip: set[str], co
             base = git.show(root, revs.base_commit, path)
         except Undecodable as exc:  # an error only if it is a workflow module importing the change
             raw = exc.raw.decode("latin-1")
-            if mentions_engine(raw) and _imports_any(raw, names):
+            if mentions_engine(raw) and imports_any(raw, targets):
                 raise
             continue
         except InputError:
             continue  # not in the base revision (a new file, already part of the change), or not a file
-        if base == text and _imports_any(text, names):
+        if base == text and imports_any(text, targets):
             yield path, base, text
-
-
-def _imports_any(text: str, names: list[str]) -> bool:
-    return any(
-        re.search(
-            rf"^\s*(from|import)\s+[\w.]*\b{re.escape(n)}\b|^\s*from\s+[\w.]+\s+import\s+.*\b{re.escape(n)}\b",
-            text,
-            re.MULTILINE,
-        )
-        for n in names
-    )
 
 
 def check_repo(

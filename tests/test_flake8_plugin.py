@@ -611,6 +611,15 @@ def test_engine_markers_are_the_extractors():
     assert PLUGIN_MARKERS == ENGINE_MARKERS
 
 
+def test_patch_names_are_the_extractors():
+    from patchlint.extract.apis import APIS, DEPRECATE, PATCH
+    from patchlint.integrations.flake8_plugin import PATCH_NAMES, PATCH_WORD
+
+    assert set(PATCH_NAMES) == {api.name for api in APIS if api.effect in (PATCH, DEPRECATE)}
+    assert not PATCH_WORD.search("dispatch(x); patching = True; unpatched = 1")
+    assert PATCH_WORD.search("if workflow.patched('x'):") and PATCH_WORD.search("DBOS.patch_async(")
+
+
 def test_an_internal_error_is_one_pat000_not_silence(monkeypatch):
     from patchlint.integrations import flake8_plugin as plugin
 

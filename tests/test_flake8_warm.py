@@ -435,8 +435,7 @@ def test_a_server_that_failed_once_is_not_asked_again_in_the_same_process(monkey
 
 def test_a_tree_asks_the_server_only_for_the_files_that_need_libcst(tmp_path: Path, monkeypatch):
     """A tree run decides most files in its own process (no libcst, no round trip per file): the
-    warm analyser is asked only for the workflow modules a change may reach, never for plain modules.
-    (``app/workflow.py``'s module word ``workflow`` is in every Temporal module: all three are asked.)"""
+    warm analyser is asked only for a changed workflow, not for plain modules or unchanged workflows."""
     from test_flake8_plugin import make_tree
 
     from patchlint.integrations import flake8_plugin as plugin
@@ -457,6 +456,6 @@ def test_a_tree_asks_the_server_only_for_the_files_that_need_libcst(tmp_path: Pa
     for name in files:
         lines = (tmp_path / name).read_text().splitlines(keepends=True)
         found[name] = [m.split()[0] for _, _, m, _ in plugin.PatchlintChecker(None, lines, name).run()]
-    assert asked == ["app/other.py", "app/third.py", "app/workflow.py"], asked
+    assert asked == ["app/workflow.py"], asked
     assert found["app/workflow.py"] == ["PAT101"]
     assert len(files) == 7 and not any(found[n] for n in files if n != "app/workflow.py")

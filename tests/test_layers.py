@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
         "patchlint.model",
         "patchlint.git",
         "patchlint.files",
+        "patchlint.importers",
         "patchlint.deployment",
     ),  # data types, errors, file and git reads
     ("patchlint.extract",),  # libcst → model

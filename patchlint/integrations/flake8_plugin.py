@@ -24,33 +24,30 @@ change may reach cost a round trip.
 from __future__ import annotations
 
 import os
+import re
 import tokenize
 from collections.abc import Callable, Iterator
 from functools import partial
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from patchlint import __version__
 
 BARE_STDIN_NAMES = frozenset({"stdin", "-"})
 # patchlint.extract.source.ENGINE_MARKERS, without importing libcst (a test holds them equal).
 ENGINE_MARKERS = ("temporalio", "dbos")
-# Every patch call (patched, deprecate_patch, DBOS.patch, patch_async) names it: only patch calls
-# give lifecycle findings (PAT2xx) on a file equal to its base revision.
-PATCH_MARKER = "patch"
+# Only patch calls give lifecycle findings (PAT2xx) on a file equal to its base revision, and every
+# one names its API as a word (``workflow.patched``, ``DBOS.patch``, ``from … import patched as p``):
+# the names of patchlint.extract.apis's PATCH and DEPRECATE rows (a test holds them equal). Words, so
+# that ``dispatch`` and ``patching`` do not count.
+PATCH_NAMES = ("deprecate_patch", "deprecate_patch_async", "patch", "patch_async", "patched")
+PATCH_WORD = re.compile(r"\b(?:" + "|".join(PATCH_NAMES) + r")\b")
 # git's own repository discovery is used (one call per directory) when these change it.
 GIT_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
-MAX_IMPORT_ROUNDS = 16  # as patchlint.check: longer import chains count as reaching everything
 DEFAULT_BASE = "HEAD"
 
 
 def mentions_engine(text: str) -> bool:
     return any(marker in text for marker in ENGINE_MARKERS)
-
-
-def _module_word(path: str) -> str:
-    """The last component of the module name ``path`` is imported by (``a/b/__init__.py`` → ``b``)."""
-    p = PurePosixPath(path)
-    return p.parent.name if p.stem == "__init__" else p.stem
 
 
 def _read_source(path: Path) -> str | None:
@@ -175,29 +172,40 @@ class Tree:
 
     def reach(self, seeds) -> set[str] | None:
         """A superset of the modules that import a seed, directly or through other modules: every file
-        that names a seed's module, or the module of a file found so far, as a word (one ``git grep``
-        per link of the chain). None: the chain did not end within ``MAX_IMPORT_ROUNDS`` links, or
-        git failed: take it as reaching everything."""
+        whose import statements can load a seed, or a module found so far (one ``git grep`` per link
+        of the chain, then ``patchlint.importers``). None: the chain did not end within
+        ``MAX_IMPORT_ROUNDS`` links, or git failed: take it as reaching everything."""
         from patchlint import git
+        from patchlint.importers import MAX_IMPORT_ROUNDS, target
 
         found: set[str] = set()
-        searched: set[str] = set()
-        names = {_module_word(p) for p in seeds}
+        searched: set = set()
+        targets = {target(p) for p in seeds}
         for _ in range(MAX_IMPORT_ROUNDS):
-            names -= searched | {""}
-            if not names:
+            targets = {t for t in targets if t.word} - searched
+            if not targets:
                 return found
-            searched |= names
+            searched |= targets
             args = ["grep", "-l", "-z", "-w", "-F", "--untracked"]
-            for name in sorted(names):
-                args += ["-e", name]
+            for word in sorted({t.word for t in targets}):
+                args += ["-e", word]
             proc = git.spawn(self.root, *args, "--", "*.py")
             if proc.returncode not in (0, 1):
                 return None
             hits = {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p} - found
+            hits = {p for p in hits if self._may_import(p, targets)}
             found |= hits
-            names = {_module_word(p) for p in hits}
+            targets = {target(p) for p in hits}
         return None
+
+    def _may_import(self, rel: str, targets) -> bool:
+        """Whether the working tree's ``rel`` can import a target; a file that cannot be read (not
+        UTF-8) counts as importing, since this is a superset."""
+        from patchlint.importers import imports_any
+
+        self.worktree_text(rel)
+        text = self._texts[rel]
+        return text is None or imports_any(text, targets)
 
     def reached(self) -> set[str] | None:
         """What every change of the working tree may reach (see ``reach``)."""
@@ -346,7 +354,7 @@ def pending_analysis(
     if config.excluded(rel):
         return None
     commit = tree.commit
-    if engine and tree.unchanged(rel, text, from_disk) and PATCH_MARKER not in text:
+    if engine and tree.unchanged(rel, text, from_disk) and not PATCH_WORD.search(text):
         reached = tree.reached()
         if reached is not None and rel not in reached:
             return None  # equal to the base and nothing it imports changed: no finding can arise
