@@ -44,15 +44,19 @@ def analyze_revisions(
     from patchlint.config import Config
     from patchlint.diff.analyze import diff_models
     from patchlint.extract import extract_revision
+    from patchlint.extract.repo import Revision
     from patchlint.rules import all_rules
     from patchlint.rules.context import RuleContext
 
     config = config or Config()
     context_files = context_files or {}
-    old_models = extract_revision(old_files, config, context_files.get("old")) if has_base else []
-    new_models = extract_revision(new_files, config, context_files.get("new"))
+    revisions = {
+        side: Revision(files, context_files.get(side)) for side, files in (("old", old_files), ("new", new_files))
+    }
+    old_models = extract_revision(old_files, config, revision=revisions["old"]) if has_base else []
+    new_models = extract_revision(new_files, config, revision=revisions["new"])
     changes, pairs = diff_models(old_models, new_models, config)
-    deployments = deployments_of(pairs, old_models, new_models, old_files, new_files, context_files, config)
+    deployments = deployments_of(pairs, old_models, new_models, revisions, config)
     ctx = RuleContext(
         changes=changes,
         old=old_models,
@@ -107,12 +111,15 @@ def verify_report(report: Report, old_models, new_models, deployments: Mapping |
     return replace(report, findings=findings)
 
 
-def deployments_of(pairs, old_models, new_models, old_files, new_files, context_files, config) -> dict:
-    """The deployment model of every compared workflow (``patchlint.extract.deployment``)."""
+def deployments_of(pairs, old_models, new_models, revisions, config) -> dict:
+    """The deployment model of every compared workflow (``patchlint.extract.deployment``), read
+    from ``revisions`` (``{"old"/"new": Revision}``, those the models were extracted from)."""
     from patchlint.extract.deployment import deployments, revision_facts
 
-    old = revision_facts(old_models, old_files, context_files.get("old"))
-    new = revision_facts(new_models, new_files, context_files.get("new"))
+    old, new = (
+        revision_facts(models, revisions[side].files, revisions[side].context, revisions[side])
+        for side, models in (("old", old_models), ("new", new_models))
+    )
     return deployments(pairs, old, new, config.deployment)
 
 

@@ -269,6 +269,9 @@ class RevisionFiles(Mapping):
         self._listing: list[str] | None = None
         self._ids: dict[str, str] = {}
         self._grepped: dict[tuple[str, ...], list[str]] = {}
+        # what readers derive from one of these files alone (``patchlint.extract.repo`` keeps each
+        # module's parse here), shared by every analysis that reads this revision
+        self.derived: dict[tuple[str, str], object] = {}
 
     def _list(self) -> list[str]:
         if self._listing is None:

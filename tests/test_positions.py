@@ -38,3 +38,18 @@ def test_fast_positions_match_position_provider(path):
                 checked += fast is not None
     if any(m.workflows for m in models):
         assert checked > 0
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_every_call_has_a_fast_position(path):
+    """Every call, over several lines inside an indented block too (libcst prints such a node
+    without its block's indentation), is found by text: none falls back to PositionProvider."""
+    import libcst as cst
+
+    from patchlint.extract.traverse import walk as walk_tree
+
+    module = SourceModule.from_text(path.read_text(), path.name)
+    calls = [node for node in walk_tree(module.tree) if type(node) is cst.Call]
+    for call in calls:
+        pos = module._positions[call]
+        assert module._fast.find(call) == Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column), call

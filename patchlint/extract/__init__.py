@@ -10,11 +10,14 @@ from patchlint.extract.workflows import dbos_workflows, temporal_workflows
 from patchlint.model.program import ModuleModel
 
 
-def extract_revision(files: Mapping[str, str], config, context: Mapping[str, str] | None = None) -> list[ModuleModel]:
+def extract_revision(
+    files: Mapping[str, str], config, context: Mapping[str, str] | None = None, revision: Revision | None = None
+) -> list[ModuleModel]:
     """The workflows of every file in ``files`` (files that never mention an engine are skipped
     unparsed). ``context`` gives the rest of the revision, read only to resolve helpers and
-    activity definitions the workflows refer to."""
-    revision = Revision(files, context)
+    activity definitions the workflows refer to. ``revision``: ``Revision(files, context)`` made
+    by the caller, to read the same parses afterwards."""
+    revision = revision if revision is not None else Revision(files, context)
     models = []
     for path in sorted(files):
         if config.excluded(path) or not mentions_engine(files[path]):

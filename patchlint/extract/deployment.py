@@ -24,6 +24,7 @@ from patchlint.extract.names import dotted
 from patchlint.extract.repo import Revision
 from patchlint.extract.source import SourceModule, mentions_engine
 from patchlint.extract.temporal import WF, has_decorator
+from patchlint.extract.traverse import walk
 from patchlint.extract.values import UNKNOWN, ModuleScope, evaluate
 from patchlint.extract.walker import argument
 from patchlint.model.program import ModuleModel, Workflow
@@ -45,18 +46,22 @@ class RevisionFacts:
 
 
 def revision_facts(
-    models: list[ModuleModel], files: Mapping[str, str], context: Mapping[str, str] | None = None
+    models: list[ModuleModel],
+    files: Mapping[str, str],
+    context: Mapping[str, str] | None = None,
+    revision: Revision | None = None,
 ) -> RevisionFacts:
     """What ``files`` (the compared modules) say, and, for a workflow they leave undecided, what
     the worker or application configuration elsewhere in the revision says (``context``: its
-    modules that hold a configuration marker, found without reading the others)."""
+    modules that hold a configuration marker, found without reading the others). ``revision``:
+    the one the models were extracted from (its modules are parsed already)."""
     facts = RevisionFacts()
     for model in models:
         for workflow in model.workflows:
             fact = _own_fact(workflow)
             if fact is not None:
                 facts.own[(workflow.engine, workflow.name)] = fact
-    revision = Revision(files, context)
+    revision = revision if revision is not None else Revision(files, context)
     _scan(sorted(files), files, revision, facts)
     wanted = _undecided(models, facts)
     if context is not None and hasattr(context, "containing") and wanted:
@@ -178,18 +183,6 @@ def _behavior(value: cst.BaseExpression | None, module: SourceModule) -> str | N
     return _BEHAVIORS.get(member) if head.endswith("VersioningBehavior") else None
 
 
-class _Calls(cst.CSTVisitor):
-    def __init__(self):
-        self.calls: list[cst.Call] = []
-        self.annotated: list[cst.AnnAssign] = []
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self.calls.append(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self.annotated.append(node)
-
-
 def _is(module: SourceModule, node: cst.BaseExpression, qualified: str) -> bool:
     """``node`` names ``qualified`` (or the same class re-exported from a private module of its package)."""
     found = module.imports.qualify(node) if dotted(node) else None
@@ -200,10 +193,14 @@ def _is(module: SourceModule, node: cst.BaseExpression, qualified: str) -> bool:
 
 
 def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts) -> None:
-    visitor = _Calls()
-    module.tree.visit(visitor)
+    calls, annotated = [], []
+    for node in walk(module.tree):
+        if type(node) is cst.Call:
+            calls.append(node)
+        elif type(node) is cst.AnnAssign:
+            annotated.append(node)
     scope = ModuleScope(module, revision)
-    for call in visitor.calls:
+    for call in calls:
         if _is(module, call.func, "temporalio.worker.Worker"):
             _worker(call, module, scope, facts)
         elif _is(module, call.func, "dbos.DBOSConfig"):
@@ -214,7 +211,7 @@ def _scan_module(module: SourceModule, revision: Revision, facts: RevisionFacts)
             config = argument(call, 99, "config")
             if isinstance(config, cst.Dict):
                 _dbos_dict(config, module, scope, facts)
-    for node in visitor.annotated:
+    for node in annotated:
         if isinstance(node.value, cst.Dict) and _is(module, node.annotation.annotation, "dbos.DBOSConfig"):
             _dbos_dict(node.value, module, scope, facts)
 

@@ -53,10 +53,30 @@ class Revision:
     def module(self, path: str) -> SourceModule | None:
         if path not in self._parsed:
             text = self.files.get(path)
-            if text is None:
-                text = self.context.get(path)
-            self._parsed[path] = None if text is None else _without_gc(SourceModule.from_text, text, path)
+            if text is not None:
+                self._parsed[path] = _without_gc(SourceModule.from_text, text, path)
+            else:
+                self._parsed[path] = self._context_module(path)
         return self._parsed[path]
+
+    def _context_module(self, path: str) -> SourceModule | None:
+        """A module of the context, parsed once for every analysis that shares the context (a
+        flake8 run analyses each buffer with the same revisions around it)."""
+        shared = getattr(self.context, "derived", None)
+        key = ("module", path)
+        if shared is not None and key in shared:
+            found = shared[key]
+        else:
+            text = self.context.get(path)
+            try:
+                found = None if text is None else _without_gc(SourceModule.from_text, text, path)
+            except InputError as exc:
+                found = exc
+            if shared is not None:
+                shared[key] = found
+        if isinstance(found, InputError):
+            raise found
+        return found
 
     def module_named(self, dotted: str, importer: str) -> SourceModule | None:
         """The module ``dotted`` as imported from ``importer``, if it is part of the repository."""

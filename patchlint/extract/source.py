@@ -197,7 +197,7 @@ class FastPositions:
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 span = self._span(node)
-                self.calls.setdefault(self._segment(span), []).append(span)
+                self.calls.setdefault(_squeezed(self._segment(span)), []).append(span)
             elif isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
                 line = self.lines[node.lineno - 1]
                 column = self._char_column(node.lineno, node.col_offset)
@@ -250,14 +250,14 @@ class FastPositions:
             ordinals = self._ordinals[shape] = {}
             seen: Counter[str] = Counter()
             for twin in self._by_shape.get(shape, ()):
-                twin_text = code_text(twin)
+                twin_text = _squeezed(code_text(twin))
                 ordinals[id(twin)] = seen[twin_text]
                 seen[twin_text] += 1
         return ordinals.get(id(call))
 
     def find(self, node: cst.CSTNode) -> Span | None:
         if isinstance(node, cst.Call):
-            text = code_text(node)
+            text = _squeezed(code_text(node))
             spans = self.calls.get(text, [])
             if len(spans) > 1:
                 index = self._ordinal(node, text)
@@ -267,6 +267,13 @@ class FastPositions:
         else:
             return None
         return spans[0] if len(spans) == 1 else None
+
+
+def _squeezed(text: str) -> str:
+    """A call's text without whitespace: libcst prints a node alone without the indentation of
+    the block it sits in, so a call over several lines inside a ``def`` differs from its source by
+    whitespace only. Calls that differ only in whitespace share a key and are told apart by order."""
+    return "".join(text.split())
 
 
 def _shape(call: cst.Call) -> tuple:
