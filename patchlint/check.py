@@ -12,7 +12,7 @@ from patchlint.api import analyze_revisions
 from patchlint.errors import InputError, Undecodable, warn
 from patchlint.extract.source import mentions_engine
 from patchlint.findings import Report
-from patchlint.importers import DEFINES_WORKFLOW, MAX_IMPORT_ROUNDS, Target, imports_any, target
+from patchlint.importers import DEFINES_WORKFLOW, MAX_IMPORT_ROUNDS, imports_any, module_word
 from patchlint.lifecycle.stages import undated_patches, warn_undated
 from patchlint.rules.context import RepoRef
 
@@ -69,15 +69,15 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
     frontier = [
         p for p in changed if not any(DEFINES_WORKFLOW.search(t) for t in (old_files.get(p, ""), new_files.get(p, "")))
     ]
-    searched: set[Target] = set()
+    searched: set[str] = set()
     visited: set[str] = set(changed)
     for _ in range(MAX_IMPORT_ROUNDS):
-        targets = {t for t in map(target, frontier) if t.word} - searched
-        if not targets:
+        modules = {p for p in frontier if module_word(p)} - searched
+        if not modules:
             return
-        searched.update(targets)
+        searched.update(modules)
         frontier = []
-        for path, base, text in _importers(root, revs, targets, visited, config):
+        for path, base, text in _importers(root, revs, modules, visited, config):
             visited.add(path)
             if mentions_engine(text):
                 old_files[path], new_files[path] = base, text
@@ -85,10 +85,10 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
                 frontier.append(path)  # a module in the middle of the chain: who imports it?
 
 
-def _importers(root: Path, revs: Revisions, targets: set[Target], skip: set[str], config):
-    """``(path, base text, head text)`` of unchanged files that import one of ``targets``."""
+def _importers(root: Path, revs: Revisions, modules: set[str], skip: set[str], config):
+    """``(path, base text, head text)`` of unchanged files that import one of ``modules``."""
     args = ["grep", "-l", "-z", "-w", "-F"]  # -z: one NUL-terminated name per file, whatever it holds
-    for word in sorted({t.word for t in targets}):
+    for word in sorted({module_word(p) for p in modules}):
         args += ["-e", word]
     # git grep (2.39) takes no --end-of-options; head_commit is a resolved commit id, never an option
     at = [revs.head_commit, "--"] if revs.head_commit else ["--"]
@@ -103,12 +103,12 @@ def _importers(root: Path, revs: Revisions, targets: set[Target], skip: set[str]
             base = git.show(root, revs.base_commit, path)
         except Undecodable as exc:  # an error only if it is a workflow module importing the change
             raw = exc.raw.decode("latin-1")
-            if mentions_engine(raw) and imports_any(raw, targets):
+            if mentions_engine(raw) and imports_any(raw, path, modules):
                 raise
             continue
         except InputError:
             continue  # not in the base revision (a new file, already part of the change), or not a file
-        if base == text and imports_any(text, targets):
+        if base == text and imports_any(text, path, modules):
             yield path, base, text
 
 

@@ -1,80 +1,123 @@
-"""Which files may import a module: a superset read from their import statements, without libcst.
+"""Which files may import a module: read from their import statements, without libcst.
 
 A changed helper runs inside every workflow that imports it, directly or through other modules, so
 ``check`` and the flake8 plugin follow the chain from a change to the workflows it reaches: ``git
-grep -w`` finds the files that name a module's last component as a word, and this module keeps those
-whose import statements can load it. The word alone is far too wide: ``workflows`` or ``worker`` is
-in every Temporal module (``from temporalio import workflow``, ``workflows=[...]``), and on Temporal's
-samples one changed ``workflows.py`` reached all 577 engine modules.
+grep -w`` finds the files that name a module's last component as a word, and ``imports_any`` keeps
+those with an import statement that loads the module as patchlint's extractor resolves imports
+(``module_path_candidates``: from the repository's root, or from the importer's own folder for
+scripts run there; relative imports from the importer's package). The word alone is far too wide:
+``workflows`` or ``worker`` is in every Temporal module (``from temporalio import workflow``,
+``workflows=[...]``), and on Temporal's samples one changed ``workflows.py`` reached all 577 engine
+modules. The standard library's parser reads the statements wherever they are (inside ``with``,
+``try``, functions); a file whose imports it cannot parse counts as importing everything.
 
-An import statement names the module ``a/b/c.py`` (last component ``c``, package directory ``b``) when
-
-* its dotted name has ``c`` as a component that is its first (``import c``, ``from c.x import y``: a
-  script's own directory or a ``sys.path`` root) or follows ``b`` (``import a.b.c``, ``from b.c
-  import y``, any src layout);
-* it is relative and has ``c`` as a component (``from .c import y``, ``from ..b.c import y``);
-* it imports the name ``c`` from a package whose last component is ``b``, or from a relative one
-  (``from a.b import c``, ``from . import c``).
-
-``from temporalio import workflow`` therefore never names ``app/workflow.py``. The standard library's
-parser reads the statements wherever they are (inside ``with``, ``try``, functions); a file it cannot
-parse counts as importing everything.
+Also the path arithmetic the extractor resolves imports with (``patchlint.extract.names``).
 """
 
 from __future__ import annotations
 
 import ast
+import posixpath
 import re
-from dataclasses import dataclass
-from pathlib import PurePosixPath
+from collections.abc import Collection
 
 MAX_IMPORT_ROUNDS = 16  # import chains longer than this are not followed: they count as reaching everything
 
 DEFINES_WORKFLOW = re.compile(r"^\s*@\s*[\w.]*(workflow\.defn|DBOS\.workflow)\b", re.MULTILINE)
 
 
-@dataclass(frozen=True)
-class Target:
-    """A module as import statements name it: its last component and its package directory's name."""
-
-    word: str
-    package: str | None  # None: a module at the repository's top level
-
-
-def target(path: str) -> Target:
-    """``a/b/c.py`` → (``c``, ``b``); ``a/b/__init__.py`` → (``b``, ``a``); ``c.py`` → (``c``, None)."""
-    parts = PurePosixPath(path).with_suffix("").parts
+def module_name_for(path: str) -> str:
+    stem = path[:-3] if path.endswith(".py") else path
+    parts = [p for p in stem.replace("\\", "/").split("/") if p]
     if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return Target(parts[-1] if parts else "", parts[-2] if len(parts) > 1 else None)
+        parts.pop()
+    return ".".join(parts)
 
 
-def _names(components: list[str], relative: bool, t: Target) -> bool:
-    return any(
-        part == t.word and (i == 0 or relative or components[i - 1] == t.package) for i, part in enumerate(components)
-    )
+def module_word(path: str) -> str:
+    """The last component of the module name ``path`` is imported by (``a/b/__init__.py`` → ``b``)."""
+    return module_name_for(path).rpartition(".")[2]
 
 
-def _statement_names(node: ast.AST, t: Target) -> bool:
+def resolve_relative(module: str, path: str, level: int, name: str) -> str:
+    """``from ..x import y`` inside ``a/b/c.py`` → ``a.x``."""
+    parts = module.split(".") if module else []
+    package = parts if path.endswith("__init__.py") else parts[:-1]
+    base = package[: max(len(package) - (level - 1), 0)]
+    return ".".join([*base, name] if name else base)
+
+
+def module_path_candidates(qualified_module: str, importer: str) -> list[str]:
+    """Repo-relative file paths a dotted module name may live at (also relative to the importer's
+    folder, for scripts run from their own directory)."""
+    rel = qualified_module.replace(".", "/")
+    folder = posixpath.dirname(importer)
+    candidates = [f"{rel}.py", f"{rel}/__init__.py"]
+    if folder:
+        candidates += [posixpath.join(folder, f"{rel}.py"), posixpath.join(folder, rel, "__init__.py")]
+    return candidates
+
+
+def _imported(node: ast.Import | ast.ImportFrom, module: str, importer: str) -> list[str]:
+    """The dotted names an import statement loads (``from a import b``: ``a`` and maybe ``a.b``)."""
     if isinstance(node, ast.Import):
-        return any(_names(alias.name.split("."), False, t) for alias in node.names)
-    components = node.module.split(".") if node.module else []
-    relative = node.level > 0
-    if _names(components, relative, t):
-        return True
-    from_package = relative or (components and components[-1] == t.package)
-    return bool(from_package) and any(alias.name == t.word for alias in node.names)
+        return [alias.name for alias in node.names]
+    base = node.module or ""
+    if node.level:
+        base = resolve_relative(module, importer, node.level, base)
+    return [base] + [f"{base}.{a.name}" if base else a.name for a in node.names if a.name != "*"]
 
 
-def imports_any(text: str, targets: set[Target] | frozenset[Target]) -> bool:
-    """Whether an import statement of ``text`` can load one of ``targets`` (see the module's text)."""
-    try:
-        tree = ast.parse(text)
-    except Exception:  # noqa: BLE001 - SyntaxError, null bytes, nesting too deep: assume it does
-        return True
-    return any(
-        _statement_names(node, t)
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Import, ast.ImportFrom))
-        for t in targets
-    )
+_IMPORT = re.compile(r"\bimport\b")
+
+
+def _import_statements(text: str, words: re.Pattern) -> list[ast.AST] | None:
+    """The import statements of ``text`` that name one of ``words``, each parsed alone: a line with
+    the keyword ``import``, and its continuation lines (open parentheses, trailing backslashes).
+    None when that cannot be read this way (a line before it continues onto it, or the statement
+    does not parse alone, as ``try: import x``): then the whole file must be parsed."""
+    lines = text.split("\n")
+    found: list[ast.AST] = []
+    i = 0
+    while i < len(lines):
+        if not _IMPORT.search(lines[i]):
+            i += 1
+            continue
+        if i and lines[i - 1].rstrip().endswith("\\"):
+            return None
+        j, depth = i, lines[i].count("(") - lines[i].count(")")
+        while (depth > 0 or lines[j].rstrip().endswith("\\")) and j + 1 < len(lines):
+            j += 1
+            depth += lines[j].count("(") - lines[j].count(")")
+        statement = "\n".join(lines[i : j + 1])
+        i = j + 1
+        if not words.search(statement):
+            continue
+        try:
+            tree = ast.parse(statement.lstrip())
+        except (SyntaxError, ValueError):  # ValueError: a null byte
+            return None
+        found += [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return found
+
+
+def imports_any(text: str, importer: str, modules: Collection[str]) -> bool:
+    """Whether an import statement of ``text`` (the file ``importer``) loads one of ``modules``
+    (repo-relative paths), itself or as a package on the way (``import a.b.c`` loads ``a/b``).
+    Only the statements that name a module's last component are parsed, unless they cannot be
+    read alone; a file whose imports Python cannot parse counts as importing everything."""
+    words = re.compile(r"\b(?:" + "|".join(sorted({re.escape(module_word(m)) for m in modules})) + r")\b")
+    nodes = _import_statements(text, words)
+    if nodes is None:
+        try:
+            nodes = [n for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        except Exception:  # noqa: BLE001 - SyntaxError, null bytes, nesting too deep: assume it does
+            return True
+    module = module_name_for(importer)
+    for node in nodes:
+        for dotted in _imported(node, module, importer):
+            parts = dotted.split(".")
+            for k in range(1, len(parts) + 1):
+                if any(c in modules for c in module_path_candidates(".".join(parts[:k]), importer)):
+                    return True
+    return False

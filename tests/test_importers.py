@@ -1,72 +1,94 @@
-"""``patchlint.importers``: which files may import a changed module (a superset, read without libcst)."""
+"""``patchlint.importers``: which files import a changed module, as the extractor resolves imports
+(a superset, read without libcst)."""
 
 from __future__ import annotations
 
 import pytest
 
-from patchlint.importers import Target, imports_any, target
+from patchlint.importers import imports_any, module_word
+
+WORKFLOW = "app/workflow.py"
+TOP = "helpers.py"
+PACKAGE = "app/__init__.py"
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"),
+    ("path", "word"),
     [
-        ("app/workflow.py", Target("workflow", "app")),
-        ("src/app/pkg/__init__.py", Target("pkg", "app")),
-        ("helpers.py", Target("helpers", None)),
-        ("__init__.py", Target("", None)),
+        ("app/workflow.py", "workflow"),
+        ("src/app/pkg/__init__.py", "pkg"),
+        ("helpers.py", "helpers"),
+        ("__init__.py", ""),
     ],
 )
-def test_target(path, expected):
-    assert target(path) == expected
-
-
-WORKFLOW = target("app/workflow.py")
-TOP = target("helpers.py")
+def test_module_word(path, word):
+    assert module_word(path) == word
 
 
 @pytest.mark.parametrize(
-    ("source", "module", "imports"),
+    ("source", "importer", "module", "imports"),
     [
         # the engine's own module of the same name is never the repository's
-        ("from temporalio import workflow", WORKFLOW, False),
-        ("from temporalio import activity, workflow", WORKFLOW, False),
-        ("import temporalio.workflow", WORKFLOW, False),
-        ("from temporalio.workflow import defn", WORKFLOW, False),
-        ("from other.workflow import run", WORKFLOW, False),
-        ("workflows = [workflow]", WORKFLOW, False),
-        # every way Python can load app/workflow.py
-        ("from app import workflow", WORKFLOW, True),
-        ("from app import (\n    activities,\n    workflow,\n)", WORKFLOW, True),
-        ("from app import \\\n    workflow", WORKFLOW, True),
-        ("from app import workflow as wf", WORKFLOW, True),
-        ("from src.app import workflow", WORKFLOW, True),
-        ("from . import workflow", WORKFLOW, True),
-        ("from .workflow import Order", WORKFLOW, True),
-        ("from ..app.workflow import Order", WORKFLOW, True),
-        ("import app.workflow", WORKFLOW, True),
-        ("import app.workflow as wf", WORKFLOW, True),
-        ("from app.workflow import Order", WORKFLOW, True),
-        ("from src.app.workflow import Order", WORKFLOW, True),
-        ("import workflow", WORKFLOW, True),  # the script's own directory on sys.path
-        ("from workflow import Order", WORKFLOW, True),
-        ("with workflow.unsafe.imports_passed_through():\n    from app.workflow import Order", WORKFLOW, True),
-        ("def main():\n    import os; from app.workflow import Order", WORKFLOW, True),
-        ("try:\n    pass\nexcept ImportError:\n    from app import workflow", WORKFLOW, True),
-        # a top-level module: only its own name or a relative import load it
-        ("import helpers", TOP, True),
-        ("from helpers import f", TOP, True),
-        ("from . import helpers", TOP, True),
-        ("from app import helpers", TOP, False),
-        ("import app.helpers", TOP, False),
+        ("from temporalio import workflow", "app/run.py", WORKFLOW, False),
+        ("from temporalio import activity, workflow", "app/run.py", WORKFLOW, False),
+        ("import temporalio.workflow", "app/run.py", WORKFLOW, False),
+        ("from temporalio.workflow import defn", "app/run.py", WORKFLOW, False),
+        ("from other.workflow import run", "app/run.py", WORKFLOW, False),
+        ("workflows = [workflow]", "app/run.py", WORKFLOW, False),
+        # a script's own folder: another folder's workflow.py is not the one it imports
+        ("from workflow import Order", "app/run.py", WORKFLOW, True),
+        ("import workflow", "app/run.py", WORKFLOW, True),
+        ("from workflow import Order", "billing/run.py", WORKFLOW, False),
+        # every way the extractor resolves app/workflow.py
+        ("from app import workflow", "run.py", WORKFLOW, True),
+        ("from app import (\n    activities,\n    workflow,\n)", "run.py", WORKFLOW, True),
+        ("from app import \\\n    workflow", "run.py", WORKFLOW, True),
+        ("from app import workflow as wf", "run.py", WORKFLOW, True),
+        ("from . import workflow", "app/run.py", WORKFLOW, True),
+        ("from .workflow import Order", "app/run.py", WORKFLOW, True),
+        ("from ..workflow import Order", "app/sub/run.py", WORKFLOW, True),
+        ("from .workflow import Order", "billing/run.py", WORKFLOW, False),
+        ("import app.workflow", "tests/test_run.py", WORKFLOW, True),
+        ("import app.workflow as wf", "tests/test_run.py", WORKFLOW, True),
+        ("from app.workflow import Order", "tests/test_run.py", WORKFLOW, True),
+        ("with workflow.unsafe.imports_passed_through():\n    from app.workflow import Order", "w.py", WORKFLOW, True),
+        ("def main():\n    import os; from app.workflow import Order", "w.py", WORKFLOW, True),
+        ("try:\n    pass\nexcept ImportError:\n    from app import workflow", "w.py", WORKFLOW, True),
+        # a package is loaded on the way to its modules
+        ("import app.workflow", "run.py", PACKAGE, True),
+        ("from app.workflow import Order", "run.py", PACKAGE, True),
+        ("from temporalio import app", "run.py", PACKAGE, False),
+        # a top-level module
+        ("import helpers", "run.py", TOP, True),
+        ("from helpers import f", "app/run.py", TOP, True),
+        ("from app import helpers", "run.py", TOP, False),
+        ("import app.helpers", "run.py", TOP, False),
         # what the parser cannot read counts as importing everything
-        ("from app import (workflow", WORKFLOW, True),
-        ("x = 1\0", WORKFLOW, True),
+        ("from app import (workflow", "run.py", WORKFLOW, True),
+        ("import app.workflow\0", "run.py", WORKFLOW, True),
+        ("x = 1\0", "run.py", WORKFLOW, False),  # no import statement at all
     ],
 )
-def test_imports_any(source, module, imports):
-    assert imports_any(source, {module}) is imports
+def test_imports_any(source, importer, module, imports):
+    assert imports_any(source, importer, {module}) is imports
 
 
-def test_any_of_several_targets():
-    assert imports_any("import helpers", {WORKFLOW, TOP})
-    assert not imports_any("import os", {WORKFLOW, TOP})
+def test_any_of_several_modules():
+    assert imports_any("import helpers", "run.py", {WORKFLOW, TOP})
+    assert not imports_any("import os", "run.py", {WORKFLOW, TOP})
+
+
+@pytest.mark.parametrize(
+    ("source", "imports"),
+    [
+        ("from app \\\n    import workflow", True),  # the keyword on a continuation line
+        ("try: import app.workflow\nexcept ImportError: pass", True),  # a statement that needs its block
+        ("if TYPE_CHECKING: from app import workflow", True),
+        ("x = 1; import app.workflow", True),
+        ('"""we import workflow data"""\nfrom temporalio import workflow', False),
+        ("from app import (  # the order of work\n    activities,\n    workflow,\n)", True),
+        ("import os\nfrom app import (\n    activities,\n)\nworkflow = 1", False),
+    ],
+)
+def test_statements_read_alone_or_whole(source, imports):
+    assert imports_any(source, "run.py", {WORKFLOW}) is imports

@@ -7,10 +7,11 @@ engine APIs through plain imports, so an import table is enough. Tests check thi
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 
 import libcst as cst
+
+from patchlint.importers import module_name_for, resolve_relative
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -44,22 +45,6 @@ class ImportTable:
             base = self.names[head]
             return f"{base}.{rest}" if rest else base
         return f"{self.module}.{text}" if self.module else text
-
-
-def module_name_for(path: str) -> str:
-    stem = path[:-3] if path.endswith(".py") else path
-    parts = [p for p in stem.replace("\\", "/").split("/") if p]
-    if parts and parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-def _resolve_relative(module: str, path: str, level: int, name: str) -> str:
-    """``from ..x import y`` inside ``a/b/c.py`` → ``a.x``."""
-    parts = module.split(".") if module else []
-    package = parts if path.endswith("__init__.py") else parts[:-1]
-    base = package[: max(len(package) - (level - 1), 0)]
-    return ".".join([*base, name] if name else base)
 
 
 def _statements(body) -> list:
@@ -110,7 +95,7 @@ def _add_import(table: ImportTable, node: cst.Import) -> None:
 def _add_import_from(table: ImportTable, node: cst.ImportFrom, path: str) -> None:
     base = _module_name(node.module)
     if node.relative:
-        base = _resolve_relative(table.module, path, len(node.relative), base)
+        base = resolve_relative(table.module, path, len(node.relative), base)
     if isinstance(node.names, cst.ImportStar):
         return
     for alias in node.names:
@@ -119,14 +104,3 @@ def _add_import_from(table: ImportTable, node: cst.ImportFrom, path: str) -> Non
         if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
             local = alias.asname.name.value
         table.names[local] = f"{base}.{name}" if base else name
-
-
-def module_path_candidates(qualified_module: str, importer: str) -> list[str]:
-    """Repo-relative file paths a dotted module name may live at (also relative to the importer's
-    folder, for scripts run from their own directory)."""
-    rel = qualified_module.replace(".", "/")
-    folder = posixpath.dirname(importer)
-    candidates = [f"{rel}.py", f"{rel}/__init__.py"]
-    if folder:
-        candidates += [posixpath.join(folder, f"{rel}.py"), posixpath.join(folder, rel, "__init__.py")]
-    return candidates

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from patchlint.errors import InputError
-from patchlint.extract.names import module_name_for, module_path_candidates
 from patchlint.extract.source import SourceModule
+from patchlint.importers import module_name_for, module_path_candidates
 
 # Top-level packages that are never part of the repository: no need to look for their files.
 MAX_REEXPORTS = 16

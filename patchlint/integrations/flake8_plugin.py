@@ -171,41 +171,41 @@ class Tree:
         return self._texts[rel] or ""
 
     def reach(self, seeds) -> set[str] | None:
-        """A superset of the modules that import a seed, directly or through other modules: every file
-        whose import statements can load a seed, or a module found so far (one ``git grep`` per link
-        of the chain, then ``patchlint.importers``). None: the chain did not end within
+        """The modules that import a seed, directly or through other modules, as patchlint resolves
+        imports (a superset): every file with an import statement that loads a seed or a module found
+        so far (one ``git grep`` per link of the chain, then ``patchlint.importers``). None: the chain did not end within
         ``MAX_IMPORT_ROUNDS`` links, or git failed: take it as reaching everything."""
         from patchlint import git
-        from patchlint.importers import MAX_IMPORT_ROUNDS, target
+        from patchlint.importers import MAX_IMPORT_ROUNDS, module_word
 
         found: set[str] = set()
-        searched: set = set()
-        targets = {target(p) for p in seeds}
+        searched: set[str] = set()
+        modules = set(seeds)
         for _ in range(MAX_IMPORT_ROUNDS):
-            targets = {t for t in targets if t.word} - searched
-            if not targets:
+            modules = {p for p in modules if module_word(p)} - searched
+            if not modules:
                 return found
-            searched |= targets
+            searched |= modules
             args = ["grep", "-l", "-z", "-w", "-F", "--untracked"]
-            for word in sorted({t.word for t in targets}):
+            for word in sorted({module_word(p) for p in modules}):
                 args += ["-e", word]
             proc = git.spawn(self.root, *args, "--", "*.py")
             if proc.returncode not in (0, 1):
                 return None
             hits = {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p} - found
-            hits = {p for p in hits if self._may_import(p, targets)}
+            hits = {p for p in hits if self._may_import(p, modules)}
             found |= hits
-            targets = {target(p) for p in hits}
+            modules = hits
         return None
 
-    def _may_import(self, rel: str, targets) -> bool:
-        """Whether the working tree's ``rel`` can import a target; a file that cannot be read (not
-        UTF-8) counts as importing, since this is a superset."""
+    def _may_import(self, rel: str, modules: set[str]) -> bool:
+        """Whether the working tree's ``rel`` imports one of ``modules``; a file that cannot be read
+        (not UTF-8) counts as importing, since this is a superset."""
         from patchlint.importers import imports_any
 
         self.worktree_text(rel)
         text = self._texts[rel]
-        return text is None or imports_any(text, targets)
+        return text is None or imports_any(text, rel, modules)
 
     def reached(self) -> set[str] | None:
         """What every change of the working tree may reach (see ``reach``)."""
