@@ -18,11 +18,19 @@ machines), and then compiles every patchlint module in every run, which an insta
 directory (PYTHONPYCACHEPREFIX), filled by untimed runs; `--no-bytecode-cache` measures without.
 
 Wall time and CPU time (user + system of the flake8 process and its children) are both the best of
-N: on a shared machine the CPU time is the steadier figure.
+N, the runs with and without the plugin alternating: on a shared machine the CPU time is the
+steadier figure.
 
 "flake8 alone" is the same flake8 with the plugin left out of its plugin discovery.
 
+With ``--repo PATH``, times an existing checkout instead, as its working tree stands (make the
+change to lint first), on the whole tree with ``--jobs=1`` and flake8's default jobs. For Temporal's
+samples, as the closing notes measure it: ``fetch`` temporalio/samples-python, clone it, and insert
+``await workflow.sleep(timedelta(seconds=5))`` as the first line of ``sleep_for_days/workflows.py``'s
+``run``.
+
     python benchmarks/bench_flake8.py [--files 1000] [--changed 4] [--repeat 5]
+    python benchmarks/bench_flake8.py --repo PATH [--repeat 5]
 """
 
 from __future__ import annotations
@@ -111,15 +119,20 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def best(fn, repeat: int) -> tuple[float, float]:
-    """(wall, cpu) seconds, each the best of ``repeat`` runs."""
-    walls, cpus = [], []
+def timed(fn) -> tuple[float, float]:
+    start, cpu = time.perf_counter(), children_cpu()
+    fn()
+    return time.perf_counter() - start, children_cpu() - cpu
+
+
+def best_pair(alone, both, repeat: int) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(wall, cpu) seconds of each, each the best of ``repeat`` runs; the two alternate, so that a
+    machine that speeds up or slows down mid-benchmark does not favour either."""
+    runs: tuple[list, list] = ([], [])
     for _ in range(repeat):
-        start, cpu = time.perf_counter(), children_cpu()
-        fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(children_cpu() - cpu)
-    return min(walls), min(cpus)
+        for fn, out in ((alone, runs[0]), (both, runs[1])):
+            out.append(timed(fn))
+    return tuple((min(w for w, _ in r), min(c for _, c in r)) for r in runs)
 
 
 def main() -> None:
@@ -132,7 +145,11 @@ def main() -> None:
         action="store_true",
         help="keep PYTHONDONTWRITEBYTECODE as it is (compile patchlint in every run if it is set)",
     )
+    parser.add_argument("--repo", type=Path, help="time this checkout's working tree instead of a generated one")
     args = parser.parse_args()
+    if args.repo is not None:
+        time_checkout(args.repo.resolve(), args.repeat)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "repo"
         runtime = Path(tmp) / "run"
@@ -150,8 +167,11 @@ def main() -> None:
         rows = []
 
         def compare(label: str, *flags: str, stdin: str | None = None, plugin_flags: tuple[str, ...] = ()) -> None:
-            alone = best(lambda: flake8(root, False, *flags, stdin=stdin), args.repeat)
-            both = best(lambda: flake8(root, True, *plugin_flags, *flags, stdin=stdin), args.repeat)
+            alone, both = best_pair(
+                lambda: flake8(root, False, *flags, stdin=stdin),
+                lambda: flake8(root, True, *plugin_flags, *flags, stdin=stdin),
+                args.repeat,
+            )
             rows.append((label, alone, both))
 
         for jobs in ("--jobs=1", "--jobs=auto"):
@@ -188,6 +208,41 @@ def main() -> None:
         for jobs in ("--jobs=1", "--jobs=auto"):
             compare(f"tree, clean, {jobs}", jobs, ".")
     print(f"{args.files} files, {args.files // 50} workflows; PAT findings with {args.changed} changed: {findings}")
+    table(rows)
+
+
+def time_checkout(root: Path, repeat: int) -> None:
+    ENV.pop("PATCHLINT_WARM", None)
+    pat = flake8(root, True, "--select=PAT", ".")
+    listed = subprocess.run(["git", "ls-files", "-z", "--", "*.py"], cwd=root, capture_output=True, check=True)
+    files = listed.stdout.count(b"\0")
+    print(f"{root}: {files} tracked Python files; PAT output:")
+    print("".join(f"  {line}\n" for line in pat.stdout.splitlines()), end="")
+    rows = []
+    for jobs in ("--jobs=1", "--jobs=auto"):
+        alone, both = best_pair(lambda: flake8(root, False, jobs, "."), lambda: flake8(root, True, jobs, "."), repeat)
+        rows.append((f"tree, {jobs}", alone, both))
+    found = [line.split(":")[0] for line in pat.stdout.splitlines() if " PAT1" in line]
+    if found:  # the warm analyser, started on a file with a finding (as an editor's first lint)
+        with tempfile.TemporaryDirectory() as tmp:
+            runtime = Path(tmp) / "run"
+            runtime.mkdir(mode=0o700)
+            ENV["XDG_RUNTIME_DIR"] = str(runtime)
+            start_warm(root, os.path.normpath(found[0]), runtime)
+            try:
+                for jobs in ("--jobs=1", "--jobs=auto"):
+                    alone, both = best_pair(
+                        lambda: flake8(root, False, jobs, "."),
+                        lambda: flake8(root, True, "--patchlint-warm", jobs, "."),
+                        repeat,
+                    )
+                    rows.append((f"tree, {jobs}, warm", alone, both))
+            finally:
+                stop_warm(runtime)
+    table(rows)
+
+
+def table(rows) -> None:
     print(
         f"{'':<28} {'flake8 alone':>14} {'with plugin':>14} {'ratio':>6} {'added':>8} | "
         f"{'cpu alone':>9} {'cpu with':>9} {'ratio':>6} {'added':>8}"
