@@ -105,6 +105,36 @@ def test_chains_of_any_depth_in_packages(tmp_path, counted_greps):
     assert len(counted_greps) == 4  # h2 <- h4 <- h3 <- h1 <- wf
 
 
+def test_an_import_over_several_lines_is_followed(tmp_path, counted_greps):
+    """``from app import (\n    h2,\n)``: the old line-by-line filter never saw ``h2`` on the
+    ``import`` line and dropped the workflow."""
+    files = {
+        "app/__init__.py": "",
+        "app/wf.py": WORKFLOW.replace("from h1 import fulfil", "from app import (\n    h2,\n)").replace(
+            'await fulfil("o1")', 'await h2.pack("o1")'
+        ),
+        "app/h2.py": H2,
+    }
+    repo = make_repo(tmp_path, files)
+    (repo / "app/h2.py").write_text(H2_CHANGED)
+    report, _ = check_repo(repo)
+    assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", "app/h2.py", "Order")]
+
+
+def test_the_engines_module_of_the_same_name_is_not_an_importer(tmp_path, counted_greps):
+    """A changed helper ``app/workflow.py``: every Temporal module says ``from temporalio import
+    workflow``, and none of them imports it."""
+    files = {
+        "app/__init__.py": "",
+        "app/workflow.py": H2,
+        "app/wf.py": WORKFLOW.replace("from h1 import fulfil\n", ""),
+    }
+    repo = make_repo(tmp_path, files)
+    (repo / "app/workflow.py").write_text(H2_CHANGED)
+    report, _ = check_repo(repo)
+    assert report.findings == [] and report.workflows == 0
+
+
 def test_a_change_nothing_imports_costs_one_grep(tmp_path, counted_greps):
     repo = make_repo(tmp_path, {"wf.py": WORKFLOW, "h1.py": H1, "h2.py": H2, "other.py": UNRELATED})
     (repo / "other.py").write_text(UNRELATED + "VALUE = 2\n")
