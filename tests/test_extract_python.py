@@ -631,3 +631,28 @@ def test_continue_skips_the_rest_of_the_iteration():
 def test_break_ends_the_iteration_and_frees_the_count():
     body = f"for x in (1, 2, 3):\n    {_act('a', 'x')}\n    if arg:\n        break\n    {_act('b', 'x')}"
     assert _shape(_program(body)) == [("loop", None, ["a", ("if", [], ["b"])])]
+
+
+def test_context_modules_are_parsed_once_per_files_object(monkeypatch):
+    """Every analysis of a flake8 run reads the same revision around its buffer: a helper module
+    is parsed once for all of them, an unparsable one fails each the same way, and the shared
+    parses are bounded (the warm analyser keeps a base commit's files for long)."""
+    from patchlint.errors import InputError
+    from patchlint.extract import repo as repo_mod
+
+    class Files(dict):
+        def __init__(self, *args):
+            super().__init__(*args)
+            self.derived = {}
+
+    context = Files({"helpers.py": "X = 1\n", "broken.py": "def (:\n"})
+    first, second = Revision({}, context), Revision({"wf.py": "Y = 2\n"}, context)
+    assert first.module("helpers.py") is second.module("helpers.py")
+    for revision in (first, second):
+        with pytest.raises(InputError):
+            revision.module("broken.py")
+    assert Revision({"helpers.py": "X = 1\n"}, context).module("helpers.py") is not first.module("helpers.py")
+    monkeypatch.setattr(repo_mod, "MAX_SHARED_PARSES", 2)
+    context.update({"a.py": "A = 1\n"})
+    Revision({}, context).module("a.py")
+    assert len(context.derived) == 1

@@ -40,6 +40,9 @@ class ClassRef:
     node: cst.ClassDef
 
 
+MAX_SHARED_PARSES = 256  # modules parsed once per revision files object, then all are forgotten
+
+
 class Revision:
     """Source files of one revision, parsed at most once each."""
 
@@ -73,6 +76,8 @@ class Revision:
             except InputError as exc:
                 found = exc
             if shared is not None:
+                if len(shared) >= MAX_SHARED_PARSES:  # the warm analyser keeps a base commit's files for long
+                    shared.clear()
                 shared[key] = found
         if isinstance(found, InputError):
             raise found
