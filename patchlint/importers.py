@@ -4,11 +4,11 @@ A changed helper runs inside every workflow that imports it, directly or through
 ``check`` and the flake8 plugin follow the chain from a change to the workflows it reaches: ``git
 grep -w`` finds the files that name a module's last component as a word, and ``imports_any`` keeps
 those with an import statement that loads the module as patchlint's extractor resolves imports
-(``module_path_candidates``: from the repository's root, or from the importer's own folder for
-scripts run there; relative imports from the importer's package). The word alone is far too wide:
-``workflows`` or ``worker`` is in every Temporal module (``from temporalio import workflow``,
-``workflows=[...]``), and on Temporal's samples one changed ``workflows.py`` reached all 577 engine
-modules. The standard library's parser reads the statements wherever they are (inside ``with``,
+(``module_path_candidates``: from the repository's root, or from a folder the importer sits in, as
+a script's own folder, ``src/`` or a monorepo's project; relative imports from the importer's
+package). The word alone is far too wide: ``workflows`` or ``worker`` is in every Temporal module
+(``from temporalio import workflow``, ``workflows=[...]``), and on Temporal's samples one changed
+``workflows.py`` reached all 577 engine modules. The standard library's parser reads the statements wherever they are (inside ``with``,
 ``try``, functions); a file whose imports it cannot parse counts as importing everything.
 
 Also the path arithmetic the extractor resolves imports with (``patchlint.extract.names``).
@@ -48,13 +48,16 @@ def resolve_relative(module: str, path: str, level: int, name: str) -> str:
 
 
 def module_path_candidates(qualified_module: str, importer: str) -> list[str]:
-    """Repo-relative file paths a dotted module name may live at (also relative to the importer's
-    folder, for scripts run from their own directory)."""
+    """Repo-relative file paths a dotted module name may live at, first match wins: from the
+    repository's root, then from each folder on the way from the importer up to the root, its own
+    folder first (a script run from there; ``src/`` in a src layout; one project of a monorepo)."""
     rel = qualified_module.replace(".", "/")
     folder = posixpath.dirname(importer)
     candidates = [f"{rel}.py", f"{rel}/__init__.py"]
-    if folder:
+    while folder:
         candidates += [posixpath.join(folder, f"{rel}.py"), posixpath.join(folder, rel, "__init__.py")]
+        parent = posixpath.dirname(folder)
+        folder = "" if parent == folder else parent  # "/" and "//" are their own parents
     return candidates
 
 

@@ -121,6 +121,23 @@ def test_an_import_over_several_lines_is_followed(tmp_path, counted_greps):
     assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", "app/h2.py", "Order")]
 
 
+def test_a_src_layout_resolves_its_package_from_src(tmp_path, counted_greps):
+    """``src/app/wf.py`` imports ``app.h2``, which lives at ``src/app/h2.py`` (pip installs the
+    package from ``src/``): the helper's change reaches the workflow."""
+    files = {
+        "pyproject.toml": "[project]\nname = 'app'\n",
+        "src/app/__init__.py": "",
+        "src/app/wf.py": WORKFLOW.replace("from h1 import fulfil", "from app import h2").replace(
+            'await fulfil("o1")', 'await h2.pack("o1")'
+        ),
+        "src/app/h2.py": H2,
+    }
+    repo = make_repo(tmp_path, files)
+    (repo / "src/app/h2.py").write_text(H2_CHANGED)
+    report, _ = check_repo(repo)
+    assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", "src/app/h2.py", "Order")]
+
+
 def test_the_engines_module_of_the_same_name_is_not_an_importer(tmp_path, counted_greps):
     """A changed helper ``app/workflow.py``: every Temporal module says ``from temporalio import
     workflow``, and none of them imports it."""

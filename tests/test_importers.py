@@ -39,6 +39,10 @@ def test_module_word(path, word):
         ("from workflow import Order", "app/run.py", WORKFLOW, True),
         ("import workflow", "app/run.py", WORKFLOW, True),
         ("from workflow import Order", "billing/run.py", WORKFLOW, False),
+        # a src layout or a monorepo's project: a folder the importer sits in is a root
+        ("from app.workflow import Order", "src/app/run.py", "src/app/workflow.py", True),
+        ("from app import workflow", "services/orders/app/run.py", "services/orders/app/workflow.py", True),
+        ("from app.workflow import Order", "services/billing/app/run.py", "services/orders/app/workflow.py", False),
         # every way the extractor resolves app/workflow.py
         ("from app import workflow", "run.py", WORKFLOW, True),
         ("from app import (\n    activities,\n    workflow,\n)", "run.py", WORKFLOW, True),
@@ -92,3 +96,11 @@ def test_any_of_several_modules():
 )
 def test_statements_read_alone_or_whole(source, imports):
     assert imports_any(source, "run.py", {WORKFLOW}) is imports
+
+
+def test_candidates_end_at_an_absolute_root():
+    from patchlint.importers import module_path_candidates
+
+    found = module_path_candidates("app.h", "/tmp/x/wf.py")
+    assert found[:2] == ["app/h.py", "app/h/__init__.py"] and "/tmp/x/app/h.py" in found
+    assert found[-2:] == ["/app/h.py", "/app/h/__init__.py"]
