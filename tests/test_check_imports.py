@@ -105,37 +105,29 @@ def test_chains_of_any_depth_in_packages(tmp_path, counted_greps):
     assert len(counted_greps) == 4  # h2 <- h4 <- h3 <- h1 <- wf
 
 
-def test_an_import_over_several_lines_is_followed(tmp_path, counted_greps):
-    """``from app import (\n    h2,\n)``: the old line-by-line filter never saw ``h2`` on the
-    ``import`` line and dropped the workflow."""
-    files = {
-        "app/__init__.py": "",
-        "app/wf.py": WORKFLOW.replace("from h1 import fulfil", "from app import (\n    h2,\n)").replace(
-            'await fulfil("o1")', 'await h2.pack("o1")'
-        ),
-        "app/h2.py": H2,
-    }
-    repo = make_repo(tmp_path, files)
-    (repo / "app/h2.py").write_text(H2_CHANGED)
-    report, _ = check_repo(repo)
-    assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", "app/h2.py", "Order")]
-
-
-def test_a_src_layout_resolves_its_package_from_src(tmp_path, counted_greps):
-    """``src/app/wf.py`` imports ``app.h2``, which lives at ``src/app/h2.py`` (pip installs the
-    package from ``src/``): the helper's change reaches the workflow."""
+@pytest.mark.parametrize(
+    ("folder", "statement"),
+    [
+        # the old line-by-line filter never saw ``h2`` on the ``import`` line and dropped the workflow
+        ("app", "from app import (\n    h2,\n)"),
+        # a src layout: ``app`` lives in ``src/`` (pip installs the package from there)
+        ("src/app", "from app import h2"),
+    ],
+    ids=["import-over-several-lines", "src-layout"],
+)
+def test_a_helper_change_reaches_the_workflow_that_imports_it(tmp_path, counted_greps, folder, statement):
     files = {
         "pyproject.toml": "[project]\nname = 'app'\n",
-        "src/app/__init__.py": "",
-        "src/app/wf.py": WORKFLOW.replace("from h1 import fulfil", "from app import h2").replace(
+        f"{folder}/__init__.py": "",
+        f"{folder}/wf.py": WORKFLOW.replace("from h1 import fulfil", statement).replace(
             'await fulfil("o1")', 'await h2.pack("o1")'
         ),
-        "src/app/h2.py": H2,
+        f"{folder}/h2.py": H2,
     }
     repo = make_repo(tmp_path, files)
-    (repo / "src/app/h2.py").write_text(H2_CHANGED)
+    (repo / folder / "h2.py").write_text(H2_CHANGED)
     report, _ = check_repo(repo)
-    assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", "src/app/h2.py", "Order")]
+    assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", f"{folder}/h2.py", "Order")]
 
 
 def test_the_engines_module_of_the_same_name_is_not_an_importer(tmp_path, counted_greps):
