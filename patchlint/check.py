@@ -12,7 +12,7 @@ from patchlint.api import analyze_revisions
 from patchlint.errors import InputError, Undecodable, warn
 from patchlint.extract.source import mentions_engine
 from patchlint.findings import Report
-from patchlint.importers import DEFINES_WORKFLOW, MAX_IMPORT_ROUNDS, imports_any, module_word
+from patchlint.importers import DEFINES_WORKFLOW, follow_importers, imports_any
 from patchlint.lifecycle.stages import undated_patches, warn_undated
 from patchlint.rules.context import RepoRef
 
@@ -59,45 +59,27 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
     directly or through other modules (the workflow imports ``h1``, ``h1`` imports ``h2``, only
     ``h2`` changed), run changed code too: analyse them at both revisions.
 
-    One ``git grep`` per link of the import chain: the first looks for importers of the changed
-    modules, each next one only for importers of the modules the previous one found that define
-    no workflow themselves (a module that defines a workflow is analysed, and what imports it
-    runs none of its workflow code). So the cost follows the change and its importers, not the
-    size of the repository. Only modules that define no workflow are looked up: a changed
-    workflow file is analysed itself."""
+    Only modules that define no workflow are followed (``importers.follow_importers``): a changed
+    workflow file is analysed itself, and what imports a workflow module runs none of its workflow
+    code."""
     changed = set(old_files) | set(new_files)
-    frontier = [
+    seeds = [
         p for p in changed if not any(DEFINES_WORKFLOW.search(t) for t in (old_files.get(p, ""), new_files.get(p, "")))
     ]
-    searched: set[str] = set()
-    visited: set[str] = set(changed)
-    for _ in range(MAX_IMPORT_ROUNDS):
-        modules = {p for p in frontier if module_word(p)} - searched
-        if not modules:
-            return
-        searched.update(modules)
-        frontier = []
-        for path, base, text in _importers(root, revs, modules, visited, config):
-            visited.add(path)
-            if mentions_engine(text):
-                old_files[path], new_files[path] = base, text
-            if not DEFINES_WORKFLOW.search(text):
-                frontier.append(path)  # a module in the middle of the chain: who imports it?
+    texts: dict[str, tuple[str, str]] = {}  # unchanged files found importing: (base, head)
 
+    def grep(words: list[str]) -> list[str]:
+        args = ["grep", "-l", "-z", "-w", "-F"]  # -z: one NUL-terminated name per file, whatever it holds
+        for word in words:
+            args += ["-e", word]
+        # git grep (2.39) takes no --end-of-options; head_commit is a resolved commit id, never an option
+        at = [revs.head_commit, "--"] if revs.head_commit else ["--"]
+        out = git.run_git(root, *args, *at, "*.py", ok=(0, 1))  # 1: no file matched
+        prefix = f"{revs.head_commit}:" if revs.head_commit else ""  # git grep REV names files REV:path
+        named = (name[len(prefix) :] for name in out.split("\0") if name.startswith(prefix) and name != prefix)
+        return [path for path in named if not config.excluded(path)]
 
-def _importers(root: Path, revs: Revisions, modules: set[str], skip: set[str], config):
-    """``(path, base text, head text)`` of unchanged files that import one of ``modules``."""
-    args = ["grep", "-l", "-z", "-w", "-F"]  # -z: one NUL-terminated name per file, whatever it holds
-    for word in sorted({module_word(p) for p in modules}):
-        args += ["-e", word]
-    # git grep (2.39) takes no --end-of-options; head_commit is a resolved commit id, never an option
-    at = [revs.head_commit, "--"] if revs.head_commit else ["--"]
-    out = git.run_git(root, *args, *at, "*.py", ok=(0, 1))  # 1: no file matched
-    prefix = f"{revs.head_commit}:" if revs.head_commit else ""  # git grep REV names files REV:path
-    candidates = {name[len(prefix) :] for name in out.split("\0") if name.startswith(prefix) and name != prefix}
-    for path in sorted(candidates - skip):
-        if config.excluded(path):
-            continue
+    def imports(path: str, modules: set[str]) -> bool:
         try:
             text = git.read_worktree(root, path) if revs.head_commit is None else git.show(root, revs.head_commit, path)
             base = git.show(root, revs.base_commit, path)
@@ -105,11 +87,21 @@ def _importers(root: Path, revs: Revisions, modules: set[str], skip: set[str], c
             raw = exc.raw.decode("latin-1")
             if mentions_engine(raw) and imports_any(raw, path, modules):
                 raise
-            continue
+            return False
         except InputError:
-            continue  # not in the base revision (a new file, already part of the change), or not a file
+            return False  # not in the base revision (a new file, already part of the change), or not a file
         if base == text and imports_any(text, path, modules):
-            yield path, base, text
+            texts[path] = (base, text)
+            return True
+        return False
+
+    found, _ = follow_importers(  # a chain longer than MAX_IMPORT_ROUNDS: what was found so far
+        seeds, grep, imports, onward=lambda path: not DEFINES_WORKFLOW.search(texts[path][1]), skip=changed
+    )
+    for path in sorted(found):
+        base, text = texts[path]
+        if mentions_engine(text):
+            old_files[path], new_files[path] = base, text
 
 
 def check_repo(

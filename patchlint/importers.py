@@ -1,15 +1,16 @@
 """Which files may import a module: read from their import statements, without libcst.
 
 A changed helper runs inside every workflow that imports it, directly or through other modules, so
-``check`` and the flake8 plugin follow the chain from a change to the workflows it reaches: ``git
-grep -w`` finds the files that name a module's last component as a word, and ``imports_any`` keeps
-those with an import statement that loads the module as patchlint's extractor resolves imports
-(``module_path_candidates``: from the repository's root, or from a folder the importer sits in, as
-a script's own folder, ``src/`` or a monorepo's project; relative imports from the importer's
-package). The word alone is far too wide: ``workflows`` or ``worker`` is in every Temporal module
-(``from temporalio import workflow``, ``workflows=[...]``), and on Temporal's samples one changed
-``workflows.py`` reached all 577 engine modules. The standard library's parser reads the statements wherever they are (inside ``with``,
-``try``, functions); a file whose imports it cannot parse counts as importing everything.
+``check`` and the flake8 plugin follow the chain from a change to the workflows it reaches with one
+loop, ``follow_importers``: ``git grep -w`` finds the files that name a module's last component as
+a word, and ``imports_any`` keeps those with an import statement that loads the module as
+patchlint's extractor resolves imports (``module_path_candidates``: from the repository's root, or
+from a folder the importer sits in, as a script's own folder, ``src/`` or a monorepo's project;
+relative imports from the importer's package). The word alone is far too wide: ``workflows`` or
+``worker`` is in every Temporal module (``from temporalio import workflow``, ``workflows=[...]``),
+and on Temporal's samples one changed ``workflows.py`` reached all 577 engine modules. The standard
+library's parser reads the statements wherever they are (inside ``with``, ``try``, functions); a
+file whose imports it cannot parse counts as importing everything.
 
 Also the path arithmetic the extractor resolves imports with (``patchlint.extract.names``).
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import ast
 import posixpath
 import re
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Iterable
 
 MAX_IMPORT_ROUNDS = 16  # import chains longer than this are not followed: they count as reaching everything
 
@@ -124,3 +125,36 @@ def imports_any(text: str, importer: str, modules: Collection[str]) -> bool:
                 if any(c in modules for c in module_path_candidates(".".join(parts[:k]), importer)):
                     return True
     return False
+
+
+def follow_importers(
+    seeds: Collection[str],
+    grep: Callable[[list[str]], Iterable[str] | None],
+    imports: Callable[[str, set[str]], bool],
+    onward: Callable[[str], bool] = lambda path: True,
+    skip: Collection[str] = (),
+) -> tuple[set[str], bool]:
+    """The files that import a seed, directly or through other modules (a superset, as
+    ``imports_any`` reads imports), and whether the chain ended within ``MAX_IMPORT_ROUNDS`` links.
+
+    One ``grep`` per link: it gets the module words to look for and returns the files that name one
+    (None: it failed, the chain is not complete). ``imports(path, modules)`` keeps a file that
+    imports one of ``modules``; ``onward(path)`` says whether the chain goes on through a file kept
+    (``check`` stops at a module that defines a workflow: what imports it runs none of its workflow
+    code). Files in ``skip`` are never kept. So the cost follows the change and its importers, not
+    the size of the repository."""
+    found: set[str] = set()
+    searched: set[str] = set()
+    modules = set(seeds)
+    for _ in range(MAX_IMPORT_ROUNDS):
+        modules = {p for p in modules if module_word(p)} - searched
+        if not modules:
+            return found, True
+        searched |= modules
+        named = grep(sorted({module_word(p) for p in modules}))
+        if named is None:
+            return found, False
+        hits = {p for p in sorted(set(named) - found) if p not in skip and imports(p, modules)}
+        found |= hits
+        modules = {p for p in hits if onward(p)}
+    return found, False

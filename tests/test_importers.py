@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from patchlint.importers import imports_any, module_word
+from patchlint.importers import MAX_IMPORT_ROUNDS, follow_importers, imports_any, module_word
 
 WORKFLOW = "app/workflow.py"
 TOP = "helpers.py"
@@ -104,3 +104,46 @@ def test_candidates_end_at_an_absolute_root():
     found = module_path_candidates("app.h", "/tmp/x/wf.py")
     assert found[:2] == ["app/h.py", "app/h/__init__.py"] and "/tmp/x/app/h.py" in found
     assert found[-2:] == ["/app/h.py", "/app/h/__init__.py"]
+
+
+def _chain(files: dict[str, str]):
+    """``grep`` and ``imports`` over an in-memory tree, and the words each link looked for."""
+    asked: list[list[str]] = []
+
+    def grep(words):
+        asked.append(words)
+        return [p for p, text in files.items() if any(w in text.split() for w in words)]
+
+    def imports(path, modules):
+        return imports_any(files[path], path, modules)
+
+    return grep, imports, asked
+
+
+FILES = {
+    "app/h2.py": "X = 1\n",
+    "app/h1.py": "from app import h2\n",
+    "app/wf.py": "from app import h1\n",
+    "app/run.py": "from app import wf\n",
+    "app/other.py": "from lib import h2\n",  # names the word, loads another module
+}
+
+
+def test_follow_importers_walks_the_chain_and_stops_where_told():
+    grep, imports, asked = _chain(FILES)
+    found, complete = follow_importers({"app/h2.py"}, grep, imports)
+    assert (found, complete) == ({"app/h1.py", "app/wf.py", "app/run.py"}, True)
+    assert asked == [["h2"], ["h1"], ["wf"], ["run"]]
+    found, complete = follow_importers({"app/h2.py"}, *_chain(FILES)[:2], onward=lambda p: p != "app/wf.py")
+    assert (found, complete) == ({"app/h1.py", "app/wf.py"}, True)
+    found, _ = follow_importers({"app/h2.py"}, *_chain(FILES)[:2], skip={"app/h1.py"})
+    assert found == set()
+
+
+def test_follow_importers_is_incomplete_when_grep_fails_or_the_chain_is_too_long():
+    grep, imports, _ = _chain(FILES)
+    assert follow_importers({"app/h2.py"}, lambda words: None, imports) == (set(), False)
+    long = {f"m{i}.py": f"import m{i - 1}\n" for i in range(1, MAX_IMPORT_ROUNDS + 2)}
+    grep, imports, _ = _chain(long)
+    found, complete = follow_importers({"m0.py"}, grep, imports)
+    assert not complete and len(found) == MAX_IMPORT_ROUNDS
