@@ -473,3 +473,33 @@ def test_a_workflow_moved_to_a_new_task_queue():
     )
     assert codes(analyze_texts(temporal(), both)) == [("PAT101", "error")]
     assert codes(analyze_texts(temporal(), temporal(extra=INSERT))) == [("PAT101", "error")]
+
+
+def test_the_flake8_plugin_searches_the_base_revision_through_the_working_tree_too(tmp_path, monkeypatch):
+    """As ``check`` does: one flake8 run greps the working tree, and the base's PINNED worker
+    (edited since) still counts; the warm analyser keeps the base's own grep across runs."""
+    from patchlint import git as git_mod
+    from patchlint.integrations import flake8_plugin as plugin
+
+    greps: list[tuple[str, ...]] = []
+    real = git_mod.run_git
+
+    def run_git(root, *args, **kwargs):
+        if args and args[0] == "grep" and "-w" not in args:
+            greps.append(args)
+        return real(root, *args, **kwargs)
+
+    monkeypatch.setattr(git_mod, "run_git", run_git)
+    workflow = temporal().split("\nasync def main")[0]
+    new = workflow.replace(
+        '        await workflow.execute_activity("charge")',
+        INSERT + '        await workflow.execute_activity("charge")',
+    )
+    root = _repo_with(tmp_path, {"deploy/worker.py": WORKER_MODULE}, workflow, new)
+    (root / "deploy" / "worker.py").write_text(WORKER_MODULE.replace("use_worker_versioning=True, ", ""))
+    monkeypatch.chdir(root)
+    for run in (plugin.Run(), plugin.Run({})):  # one flake8 run; the warm analyser's
+        greps.clear()
+        found = plugin.results("workflow.py", new, "HEAD", False, True, run)
+        assert [message.split()[0] for _, _, message in found] == ["PAT112"]
+        assert greps and all("--untracked" in g for g in greps) == (not run.kept)

@@ -626,7 +626,7 @@ def test_an_internal_error_is_one_pat000_not_silence(monkeypatch):
     def boom(*args, **kwargs):
         raise KeyError("no such workflow")
 
-    monkeypatch.setattr(plugin, "buffer_findings", boom)
+    monkeypatch.setattr(plugin, "pending_analysis", boom)
     out = list(plugin.PatchlintChecker(None, [NEW], "app/workflow.py").run())
     assert [(line, col) for line, col, _, _ in out] == [(1, 0)]
     text = out[0][2]

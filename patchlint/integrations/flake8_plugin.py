@@ -62,11 +62,12 @@ def _read_source(path: Path) -> str | None:
 class Tree:
     """One repository compared with one base revision; each fact is read from git once, when first needed."""
 
-    def __init__(self, root: Path, rev: str, memo: dict | None = None):
+    def __init__(self, root: Path, rev: str, memo: dict | None = None, kept: bool = False):
         self.root, self.rev = root, rev
         # What a commit id alone decides (its file listing, its blobs): kept across runs by the warm
         # analyser (``patchlint.integrations.warm``); never anything the working tree or a ref decides.
         self.memo = {} if memo is None else memo
+        self.kept = kept  # the memo outlives this working tree's state: the warm analyser's
         self._resolved: tuple[str | None, Exception | None] | None = None
         self._config = None
         self._base_paths: frozenset[str] | None = None
@@ -165,47 +166,35 @@ class Tree:
                 pass  # not UTF-8 at the base: let git and the file on disk decide, as below
         return rel not in self.changed() and (from_disk or _read_source(self.root / rel) == text)
 
-    def worktree_text(self, rel: str) -> str:
+    def worktree_text(self, rel: str) -> str | None:
+        """The working tree's ``rel``; None when it cannot be read as Python source (not UTF-8)."""
         if rel not in self._texts:
             self._texts[rel] = _read_source(self.root / rel)
-        return self._texts[rel] or ""
+        return self._texts[rel]
 
     def reach(self, seeds) -> set[str] | None:
         """The modules that import a seed, directly or through other modules, as patchlint resolves
-        imports (a superset): every file with an import statement that loads a seed or a module found
-        so far (one ``git grep`` per link of the chain, then ``patchlint.importers``). None: the chain did not end within
+        imports (``patchlint.importers.follow_importers``, untracked files too; a file that cannot be
+        read counts as importing, since this is a superset). None: the chain did not end within
         ``MAX_IMPORT_ROUNDS`` links, or git failed: take it as reaching everything."""
         from patchlint import git
-        from patchlint.importers import MAX_IMPORT_ROUNDS, module_word
+        from patchlint.importers import follow_importers, imports_any
 
-        found: set[str] = set()
-        searched: set[str] = set()
-        modules = set(seeds)
-        for _ in range(MAX_IMPORT_ROUNDS):
-            modules = {p for p in modules if module_word(p)} - searched
-            if not modules:
-                return found
-            searched |= modules
+        def grep(words: list[str]) -> list[str] | None:
             args = ["grep", "-l", "-z", "-w", "-F", "--untracked"]
-            for word in sorted({module_word(p) for p in modules}):
+            for word in words:
                 args += ["-e", word]
             proc = git.spawn(self.root, *args, "--", "*.py")
             if proc.returncode not in (0, 1):
                 return None
-            hits = {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p} - found
-            hits = {p for p in hits if self._may_import(p, modules)}
-            found |= hits
-            modules = hits
-        return None
+            return [p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
 
-    def _may_import(self, rel: str, modules: set[str]) -> bool:
-        """Whether the working tree's ``rel`` imports one of ``modules``; a file that cannot be read
-        (not UTF-8) counts as importing, since this is a superset."""
-        from patchlint.importers import imports_any
+        def imports(rel: str, modules: set[str]) -> bool:
+            text = self.worktree_text(rel)
+            return text is None or imports_any(text, rel, modules)
 
-        self.worktree_text(rel)
-        text = self._texts[rel]
-        return text is None or imports_any(text, rel, modules)
+        found, complete = follow_importers(seeds, grep, imports)
+        return found if complete else None
 
     def reached(self) -> set[str] | None:
         """What every change of the working tree may reach (see ``reach``)."""
@@ -220,11 +209,16 @@ class Tree:
         if self._context is None:
             from patchlint.git import RevisionFiles
 
-            self._context = {"new": RevisionFiles(self.root, None)}
-            if self.commit is not None:
+            new = RevisionFiles(self.root, None)
+            self._context = {"new": new}
+            if self.commit is None:
+                pass
+            elif self.kept:  # the warm analyser: the base's files and parses serve every later run
                 self._context["old"] = self.memo.setdefault(
                     (self.root, self.commit, "files"), RevisionFiles(self.root, self.commit)
                 )
+            else:  # one run: the working tree greps faster than a commit (as ``check`` does)
+                self._context["old"] = RevisionFiles(self.root, self.commit, (new, self.changed()))
         return self._context
 
 
@@ -233,10 +227,12 @@ class Run:
 
     def __init__(self, memo: dict | None = None):
         self.memo = {} if memo is None else memo  # see Tree.memo
+        self.kept = memo is not None  # kept across runs (the warm analyser's)
         self.roots: dict[str, Path | None] = {}  # directory → working tree root (None: none)
         self.confirmed: dict[str, Path | None] = {}  # candidate root → git's own answer
         self.trees: dict[tuple[Path, str], Tree] = {}
-        self.real: dict[str, str] = {}  # directory → its real path
+        self.real: dict[str, str] = {}  # directory as flake8 names it → its real path
+        self.folders: dict[str, str] = {}  # real directory → its repository-relative prefix
 
     def root_of(self, directory: str) -> Path | None:
         if directory not in self.roots:
@@ -259,9 +255,17 @@ class Run:
             return root
         return _git_toplevel(directory)  # a stray .git entry, a bare repository: let git discover
 
+    def folder_in(self, directory: str, root: Path) -> str:
+        """``directory`` relative to ``root``, as a prefix of repository paths (``""``, ``"app/"``)."""
+        if directory not in self.folders:
+            # both real paths: the directory was resolved, git reports the root resolved (as the walk finds it)
+            folder = Path(os.path.relpath(directory, root)).as_posix()
+            self.folders[directory] = "" if folder == "." else f"{folder}/"
+        return self.folders[directory]
+
     def tree(self, root: Path, rev: str) -> Tree:
         if (root, rev) not in self.trees:
-            self.trees[(root, rev)] = Tree(root, rev, self.memo)
+            self.trees[(root, rev)] = Tree(root, rev, self.memo, self.kept)
         return self.trees[(root, rev)]
 
 
@@ -275,34 +279,18 @@ RUN = Run()
 
 
 def _directory(filename: str, run: Run) -> str:
-    """The real path of the file's directory (as git sees it), once per directory and run."""
-    directory = os.path.dirname(os.path.abspath(filename))
-    if directory not in run.real:
-        run.real[directory] = os.path.realpath(directory)
-    return run.real[directory]
+    """The real path of the file's directory (as git sees it), once per directory as flake8 names it
+    and run (one run has one working directory)."""
+    named = os.path.dirname(filename)
+    if named not in run.real:
+        run.real[named] = os.path.realpath(os.path.dirname(os.path.abspath(filename)))
+    return run.real[named]
 
 
 def _single_revision(text: str, name: str) -> list:
     from patchlint.api import analyze_texts
 
     return analyze_texts(None, text, name, noqa=False).findings  # flake8 applies noqa (and --disable-noqa)
-
-
-def buffer_findings(
-    filename: str,
-    text: str,
-    rev: str = DEFAULT_BASE,
-    explicit: bool = False,
-    from_disk: bool = False,
-    run: Run | None = None,
-) -> list:
-    """The findings on one buffer's lines: against ``rev`` in git, else single-revision rules only.
-    ``explicit``: ``rev`` was configured, not the default; ``from_disk``: flake8 read the buffer from
-    ``filename`` (not from stdin).
-
-    Raises ``InputError`` (one ``PAT000``) when an engine buffer cannot be compared with ``rev``."""
-    analysis = pending_analysis(filename, text, rev, explicit, from_disk, run)
-    return [] if analysis is None else analysis()
 
 
 def pending_analysis(
@@ -313,8 +301,14 @@ def pending_analysis(
     from_disk: bool = False,
     run: Run | None = None,
 ) -> Callable[[], list] | None:
-    """What ``buffer_findings`` decides without libcst: None when no finding can arise on this buffer,
-    else the analysis still to do (it imports libcst). Raises as ``buffer_findings`` does."""
+    """Whether one buffer needs analysing, decided without libcst: None when no finding can arise on
+    it, else the analysis still to do (it imports libcst), which returns the findings on the
+    buffer's lines: against ``rev`` in git, else single-revision rules only. ``explicit``: ``rev``
+    was configured, not the default; ``from_disk``: flake8 read the buffer from ``filename`` (not
+    from stdin).
+
+    Raises ``InputError`` (one ``PAT000``) when an engine buffer cannot be compared with ``rev``, here
+    or in the analysis."""
     from patchlint.errors import InputError
 
     run = run or RUN
@@ -333,8 +327,7 @@ def pending_analysis(
         if explicit:
             raise InputError(f"not in a git repository: cannot compare with {rev}")
         return partial(_single_revision, text, filename)
-    # both real paths: the directory was resolved, git reports the root resolved (as the walk finds it)
-    rel = Path(os.path.relpath(os.path.join(directory, os.path.basename(filename)), root)).as_posix()
+    rel = run.folder_in(directory, root) + os.path.basename(filename)
     tree = run.tree(root, rev)
     if not engine:
         # A module that never mentions an engine matters only when it changed and a workflow module
@@ -348,7 +341,7 @@ def pending_analysis(
             reach = tree.reach({rel})
         except InputError:
             return None  # an unknown base is reported on the workflow modules themselves
-        if reach is not None and not any(mentions_engine(tree.worktree_text(p)) for p in reach - {rel}):
+        if reach is not None and not any(mentions_engine(tree.worktree_text(p) or "") for p in reach - {rel}):
             return None
     config = tree.config()
     if config.excluded(rel):
@@ -417,7 +410,8 @@ def results(
     """flake8's ``(line, column, text)`` for one buffer: its findings, or one ``PAT000`` saying why
     there are none. What the checker yields, in this process or from the warm analyser."""
     try:
-        findings = buffer_findings(filename, text, rev, explicit, from_disk, run)
+        analysis = pending_analysis(filename, text, rev, explicit, from_disk, run)
+        findings = [] if analysis is None else analysis()
     except Exception as exc:  # noqa: BLE001 - an editor's lint run must never see a traceback
         return [(1, 0, why_not(exc, run.roots.get(_directory(filename, run))))]
     return [(f.line, f.column, f"{f.code} {one_line(f.message)}") for f in findings]
