@@ -12,7 +12,7 @@ from patchlint.api import analyze_revisions
 from patchlint.errors import InputError, Undecodable, warn
 from patchlint.extract.source import mentions_engine
 from patchlint.findings import Report
-from patchlint.importers import DEFINES_WORKFLOW, follow_importers, imports_any
+from patchlint.importers import follow_importers, imports_any
 from patchlint.lifecycle.stages import undated_patches, warn_undated
 from patchlint.rules.context import RepoRef
 
@@ -55,17 +55,12 @@ def _selected(change: git.FileChange, wanted: list[str]) -> bool:
 
 
 def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict, config) -> None:
-    """Unchanged workflow files that import a changed module (a helper, the activity definitions),
-    directly or through other modules (the workflow imports ``h1``, ``h1`` imports ``h2``, only
-    ``h2`` changed), run changed code too: analyse them at both revisions.
-
-    Only modules that define no workflow are followed (``importers.follow_importers``): a changed
-    workflow file is analysed itself, and what imports a workflow module runs none of its workflow
-    code."""
+    """Unchanged workflow files that import a changed module, directly or through other modules
+    (the workflow imports ``h1``, ``h1`` imports ``h2``, only ``h2`` changed), run changed code too:
+    analyse them at both revisions (``importers.follow_importers``). A changed module that defines
+    a workflow counts as well: another module's workflow may subclass it (``super().run()``) or
+    call a helper it defines."""
     changed = set(old_files) | set(new_files)
-    seeds = [
-        p for p in changed if not any(DEFINES_WORKFLOW.search(t) for t in (old_files.get(p, ""), new_files.get(p, "")))
-    ]
     texts: dict[str, tuple[str, str]] = {}  # unchanged files found importing: (base, head)
 
     def grep(words: list[str]) -> list[str]:
@@ -95,9 +90,8 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
             return True
         return False
 
-    found, _ = follow_importers(  # a chain longer than MAX_IMPORT_ROUNDS: what was found so far
-        seeds, grep, imports, onward=lambda path: not DEFINES_WORKFLOW.search(texts[path][1]), skip=changed
-    )
+    # a chain longer than MAX_IMPORT_ROUNDS: what was found so far
+    found, _ = follow_importers(changed, grep, imports, skip=changed)
     for path in sorted(found):
         base, text = texts[path]
         if mentions_engine(text):

@@ -24,8 +24,6 @@ from collections.abc import Callable, Collection, Iterable
 
 MAX_IMPORT_ROUNDS = 16  # import chains longer than this are not followed: they count as reaching everything
 
-DEFINES_WORKFLOW = re.compile(r"^\s*@\s*[\w.]*(workflow\.defn|DBOS\.workflow)\b", re.MULTILINE)
-
 
 def module_name_for(path: str) -> str:
     stem = path[:-3] if path.endswith(".py") else path
@@ -131,7 +129,6 @@ def follow_importers(
     seeds: Collection[str],
     grep: Callable[[list[str]], Iterable[str] | None],
     imports: Callable[[str, set[str]], bool],
-    onward: Callable[[str], bool] = lambda path: True,
     skip: Collection[str] = (),
 ) -> tuple[set[str], bool]:
     """The files that import a seed, directly or through other modules (a superset, as
@@ -139,10 +136,9 @@ def follow_importers(
 
     One ``grep`` per link: it gets the module words to look for and returns the files that name one
     (None: it failed, the chain is not complete). ``imports(path, modules)`` keeps a file that
-    imports one of ``modules``; ``onward(path)`` says whether the chain goes on through a file kept
-    (``check`` stops at a module that defines a workflow: what imports it runs none of its workflow
-    code). Files in ``skip`` are never kept. So the cost follows the change and its importers, not
-    the size of the repository."""
+    imports one of ``modules``, and the chain goes on through every file kept: a module that
+    defines a workflow may still hand code on (a base class, a helper). Files in ``skip`` are never
+    kept. So the cost follows the change and its importers, not the size of the repository."""
     found: set[str] = set()
     searched: set[str] = set()
     modules = set(seeds)
@@ -156,5 +152,5 @@ def follow_importers(
             return found, False
         hits = {p for p in sorted(set(named) - found) if p not in skip and imports(p, modules)}
         found |= hits
-        modules = {p for p in hits if onward(p)}
+        modules = hits
     return found, False

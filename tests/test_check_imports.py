@@ -85,8 +85,9 @@ def test_change_two_imports_away_reaches_the_workflow(tmp_path, counted_greps):
     assert report.workflows == 1
     [finding] = report.findings
     assert (finding.code, finding.path, finding.workflow) == ("PAT101", "h2.py", "Order")
-    # h2's importers (h1), h1's importers (wf), and nothing more: wf defines a workflow
-    assert len(counted_greps) == 2
+    # h2's importers (h1), h1's importers (wf), wf's importers (none: another module's workflow
+    # could subclass Order or call a helper wf defines)
+    assert len(counted_greps) == 3
 
 
 def test_chains_of_any_depth_in_packages(tmp_path, counted_greps):
@@ -102,7 +103,7 @@ def test_chains_of_any_depth_in_packages(tmp_path, counted_greps):
     (repo / "app/h2.py").write_text(H2_CHANGED)
     report, _ = check_repo(repo)
     assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", "app/h2.py", "Order")]
-    assert len(counted_greps) == 4  # h2 <- h4 <- h3 <- h1 <- wf
+    assert len(counted_greps) == 5  # h2 <- h4 <- h3 <- h1 <- wf <- (nothing)
 
 
 @pytest.mark.parametrize(
@@ -128,6 +129,76 @@ def test_a_helper_change_reaches_the_workflow_that_imports_it(tmp_path, counted_
     (repo / folder / "h2.py").write_text(H2_CHANGED)
     report, _ = check_repo(repo)
     assert [(f.code, f.path, f.workflow) for f in report.findings] == [("PAT101", f"{folder}/h2.py", "Order")]
+
+
+# A workflow module that is also a base class or a library: what imports it runs its code too.
+ONBOARDING = """\
+from temporalio import workflow
+
+@workflow.defn
+class Onboarding:
+    @workflow.run
+    async def run(self, customer):
+        await workflow.execute_activity("open_account", customer)
+        await workflow.execute_activity("send_welcome_pack", customer)
+
+async def notify(customer):
+    await workflow.execute_activity("email", customer)
+"""
+ONBOARDING_CHANGED = ONBOARDING.replace(
+    '        await workflow.execute_activity("send_welcome_pack"',
+    '        await workflow.execute_activity("verify_identity", customer)\n'
+    '        await workflow.execute_activity("send_welcome_pack"',
+).replace('("email", customer)', '("sms", customer)\n    await workflow.execute_activity("email", customer)')
+PARTNER = """\
+from temporalio import workflow
+from onboarding import Onboarding
+
+@workflow.defn
+class PartnerOnboarding(Onboarding):
+    @workflow.run
+    async def run(self, customer):
+        return await super().run(customer)
+"""
+REMINDER = """\
+from temporalio import workflow
+from onboarding import notify
+
+@workflow.defn
+class Reminder:
+    @workflow.run
+    async def run(self, customer):
+        await workflow.sleep(60)
+        await notify(customer)
+"""
+
+
+def test_a_changed_workflow_module_reaches_the_workflows_that_extend_or_call_it(tmp_path, counted_greps):
+    """``PartnerOnboarding`` runs ``Onboarding.run`` through ``super().run()`` (temporalio requires
+    the override) and ``Reminder`` calls ``notify``: both break with ``onboarding.py``, which
+    defines a workflow itself. The Replayer agrees on the super() shape: a partner run past
+    open_account fails with [TMPRL1100] Activity type of scheduled event 'send_welcome_pack' does
+    not match activity type of activity command 'verify_identity' (testdata's
+    temporal-base-class-run-insert pins super().run() on the engine)."""
+    repo = make_repo(tmp_path, {"onboarding.py": ONBOARDING, "partner.py": PARTNER, "reminder.py": REMINDER})
+    (repo / "onboarding.py").write_text(ONBOARDING_CHANGED)
+    report, _ = check_repo(repo)
+    found = sorted((f.code, f.path, f.line, f.workflow) for f in report.findings)
+    assert found == [
+        ("PAT101", "onboarding.py", 8, "Onboarding"),
+        ("PAT101", "onboarding.py", 8, "PartnerOnboarding"),
+        ("PAT101", "onboarding.py", 12, "Reminder"),
+    ]
+    # the flake8 plugin on the changed buffer says the same (it analyses the importers as check does)
+    from patchlint.integrations import flake8_plugin as plugin
+
+    text = ONBOARDING_CHANGED
+    results = plugin.results(str(repo / "onboarding.py"), text, "HEAD", False, True, plugin.Run())
+    assert sorted((line, message.split()[0], message.split()[1]) for line, _, message in results) == [
+        (8, "PAT101", "Onboarding:"),
+        (8, "PAT101", "PartnerOnboarding:"),
+        (12, "PAT101", "Reminder:"),
+    ]
 
 
 def test_the_engines_module_of_the_same_name_is_not_an_importer(tmp_path, counted_greps):

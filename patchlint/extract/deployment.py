@@ -62,7 +62,7 @@ def revision_facts(
             if fact is not None:
                 facts.own[(workflow.engine, workflow.name)] = fact
     revision = revision if revision is not None else Revision(files, context)
-    _scan(sorted(files), files, revision, facts)
+    _scan(sorted(p for p in files if not _is_test(p)), files, revision, facts)
     wanted = _undecided(models, facts)
     if context is not None and hasattr(context, "containing") and wanted:
         elsewhere = [p for p in context.containing(wanted) if p not in files and not _is_test(p)]
@@ -71,7 +71,8 @@ def revision_facts(
 
 
 def _is_test(path: str) -> bool:
-    """A test module: the workers it starts are fixtures, not how the workflow is deployed."""
+    """A test module: the workers it starts are fixtures, not how the workflow is deployed, even
+    when it is compared (it changed, or it imports a changed module)."""
     parts = path.replace("\\", "/").split("/")
     name = parts[-1]
     return name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" or "tests" in parts[:-1]
