@@ -7,7 +7,7 @@ import pytest
 from casedata import all_cases
 
 from patchlint.api import models_of
-from patchlint.extract.source import SourceModule
+from patchlint.extract.source import SourceModule, code_text
 from patchlint.model.program import DeprecatePatch, Patched, Span, Step, walk
 
 FILES = [
@@ -53,3 +53,51 @@ def test_every_call_has_a_fast_position(path):
     for call in calls:
         pos = module._positions[call]
         assert module._fast.find(call) == Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column), call
+
+
+@pytest.mark.parametrize("path", FILES)
+def test_attributes_and_dicts_found_fast_are_where_position_provider_says(path):
+    """Values (``versioning_behavior=VersioningBehavior.PINNED``, a DBOS configuration dict) are
+    found by text when it is unique; a dotted import name (an attribute to libcst, none to ast)
+    or a parenthesised value is not mistaken for one."""
+    import libcst as cst
+
+    from patchlint.extract.traverse import walk as walk_tree
+
+    text = path.read_text()
+    module = SourceModule.from_text(text, path.name)
+    for node in walk_tree(module.tree):
+        if type(node) in (cst.Attribute, cst.Dict):
+            fast = module._fast.find(node)
+            pos = module._positions[node]
+            assert fast in (None, Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column)), node
+
+
+def test_an_import_name_or_a_repeated_value_is_not_found_by_text():
+    """``import temporalio.common`` holds the attribute ``temporalio.common`` to libcst and none to
+    ast; identical dicts cannot be told apart without an order; a parenthesised value prints with
+    its parentheses, which ast leaves out. PositionProvider answers for all of them."""
+    import libcst as cst
+
+    from patchlint.extract.traverse import walk as walk_tree
+
+    text = (
+        "import temporalio.common\nfrom temporalio.common import VersioningBehavior\n"
+        "X = temporalio.common\nY = (VersioningBehavior.PINNED)\nZ = {'a': 1}\nW = {'a': 1}\n"
+        "V = VersioningBehavior.AUTO_UPGRADE\n"
+    )
+    module = SourceModule.from_text(text, "m.py")
+    found = {}
+    for node in walk_tree(module.tree):
+        if type(node) in (cst.Attribute, cst.Dict):
+            pos = module._positions[node]
+            found[(pos.start.line, code_text(node))] = module._fast.find(node)
+    assert found == {
+        (1, "temporalio.common"): None,
+        (2, "temporalio.common"): None,
+        (3, "temporalio.common"): None,
+        (4, "(VersioningBehavior.PINNED)"): None,
+        (5, "{'a': 1}"): None,
+        (6, "{'a': 1}"): None,
+        (7, "VersioningBehavior.AUTO_UPGRADE"): Span(7, 4, 7, 35),
+    }

@@ -165,9 +165,10 @@ class SourceModule:
         return FastPositions.build(self.text, self.tree)
 
     def span(self, node: cst.CSTNode | None) -> Span:
-        """The node's position. Calls and definition names are found through Python's own ``ast``
-        (a C parser, ~20x cheaper than ``PositionProvider``) when their text is unique in the
-        module; anything else falls back to ``PositionProvider``."""
+        """The node's position. Calls, definition names, attributes and dict displays are found
+        through Python's own ``ast`` (a C parser, ~20x cheaper than ``PositionProvider``) when their
+        text is unique in the module (calls: or told apart by order); anything else falls back to
+        ``PositionProvider``."""
         if node is None:
             return NOWHERE
         fast = self._fast
@@ -182,7 +183,8 @@ class SourceModule:
 
 
 class FastPositions:
-    """Spans of calls (by exact source text) and of class/def names, from ``ast``.
+    """Spans of calls (by source text), of class/def names, and of attributes and dict displays
+    with a unique text, from ``ast``.
 
     Identical calls (the same activity called twice with the same arguments) are told apart by
     their order: the n-th such call in libcst's source order is the n-th in ``ast``'s."""
@@ -194,6 +196,8 @@ class FastPositions:
         self.names: dict[str, list[Span]] = {}
         self._by_shape: dict[tuple, list[cst.Call]] | None = None
         self._ordinals: dict[tuple, dict[int, int]] = {}
+        self._tree = tree
+        self._values: dict[type, dict[str, list[Span]]] = {}  # see _value_spans
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 span = self._span(node)
@@ -255,8 +259,34 @@ class FastPositions:
                 seen[twin_text] += 1
         return ordinals.get(id(call))
 
+    def _value_spans(self, kind: type[ast.AST], text: str) -> list[Span]:
+        """Spans of the module's ``kind`` expressions (attributes, dict displays) whose text is
+        ``text``, indexed the first time a value of that kind is looked up."""
+        if kind not in self._values:
+            index: dict[str, list[Span]] = {}
+            for node in ast.walk(self._tree):
+                if isinstance(node, kind):
+                    span = self._span(node)
+                    index.setdefault(_squeezed(self._segment(span)), []).append(span)
+                elif kind is ast.Attribute and isinstance(node, (ast.Import, ast.ImportFrom)):
+                    # ``import a.b.c`` holds the attributes ``a.b.c`` and ``a.b`` to libcst, none
+                    # to ast: such a text is ambiguous, whatever ast counts
+                    dotted_names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
+                    for name in filter(None, dotted_names):
+                        parts = name.split(".")
+                        for k in range(2, len(parts) + 1):
+                            index.setdefault(".".join(parts[:k]), []).extend([NOWHERE, NOWHERE])
+            self._values[kind] = index
+        return self._values[kind].get(text, [])
+
     def find(self, node: cst.CSTNode) -> Span | None:
-        if isinstance(node, cst.Call):
+        if isinstance(node, (cst.Attribute, cst.Dict)):
+            # a value (``versioning_behavior=VersioningBehavior.PINNED``, a DBOS configuration):
+            # only when its text is unique among the module's expressions of its kind (no order
+            # is kept for these)
+            kind = ast.Attribute if isinstance(node, cst.Attribute) else ast.Dict
+            spans = self._value_spans(kind, _squeezed(code_text(node)))
+        elif isinstance(node, cst.Call):
             text = _squeezed(code_text(node))
             spans = self.calls.get(text, [])
             if len(spans) > 1:
