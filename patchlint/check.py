@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from patchlint import config as config_mod
 from patchlint import git
 from patchlint.api import analyze_revisions
-from patchlint.errors import InputError, Undecodable, warn
+from patchlint.errors import InputError, Undecodable, decode, warn
 from patchlint.extract.source import mentions_engine
 from patchlint.findings import Report
 from patchlint.importers import follow_importers, imports_any
@@ -62,6 +63,8 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
     call a helper it defines."""
     changed = set(old_files) | set(new_files)
     texts: dict[str, tuple[str, str]] = {}  # unchanged files found importing: (base, head)
+    head_blobs: dict[str, bytes] = {}  # at a head commit: every candidate, read in one batch
+    head_listing = cache(lambda: git.tree(root, revs.head_commit))
 
     def grep(words: list[str]) -> list[str]:
         args = ["grep", "-l", "-z", "-w", "-F"]  # -z: one NUL-terminated name per file, whatever it holds
@@ -72,11 +75,26 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
         out = git.run_git(root, *args, *at, "*.py", ok=(0, 1))  # 1: no file matched
         prefix = f"{revs.head_commit}:" if revs.head_commit else ""  # git grep REV names files REV:path
         named = (name[len(prefix) :] for name in out.split("\0") if name.startswith(prefix) and name != prefix)
-        return [path for path in named if not config.excluded(path)]
+        paths = [path for path in named if path not in changed and not config.excluded(path)]
+        if revs.head_commit is not None:  # one cat-file for them all, not a git show each
+            listing = head_listing()
+            regular = [p for p in paths if p not in head_blobs and listing.get(p, ("",))[0] in git.REGULAR_MODES]
+            head_blobs.update(zip(regular, git.read_blobs(root, [listing[p][1] for p in regular])))
+        return paths
+
+    def head_text(path: str) -> str:
+        if revs.head_commit is None:
+            return git.read_worktree(root, path)
+        if path not in head_blobs:
+            raise InputError("not a regular file at the head revision", path)
+        return decode(head_blobs[path], f"{path} (at {revs.head_commit})")
 
     def imports(path: str, modules: set[str]) -> bool:
+        """An unchanged file that imports one of ``modules``; the base is read only for those."""
         try:
-            text = git.read_worktree(root, path) if revs.head_commit is None else git.show(root, revs.head_commit, path)
+            text = head_text(path)
+            if not imports_any(text, path, modules):
+                return False
             base = git.show(root, revs.base_commit, path)
         except Undecodable as exc:  # an error only if it is a workflow module importing the change
             raw = exc.raw.decode("latin-1")
@@ -85,10 +103,10 @@ def _add_importers(root: Path, revs: Revisions, old_files: dict, new_files: dict
             return False
         except InputError:
             return False  # not in the base revision (a new file, already part of the change), or not a file
-        if base == text and imports_any(text, path, modules):
-            texts[path] = (base, text)
-            return True
-        return False
+        if base != text:
+            return False
+        texts[path] = (base, text)
+        return True
 
     # a chain longer than MAX_IMPORT_ROUNDS: what was found so far
     found, _ = follow_importers(changed, grep, imports, skip=changed)

@@ -115,12 +115,18 @@ def imports_any(text: str, importer: str, modules: Collection[str]) -> bool:
             nodes = [n for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.Import, ast.ImportFrom))]
         except Exception:  # noqa: BLE001 - SyntaxError, null bytes, nesting too deep: assume it does
             return True
+    # a dotted name can only resolve to a module whose name ends with it (``b.c`` → ``a/b/c.py``)
+    tails = set()
+    for m in modules:
+        names = module_name_for(m).split(".")
+        tails.update(".".join(names[k:]) for k in range(len(names)))
     module = module_name_for(importer)
     for node in nodes:
         for dotted in _imported(node, module, importer):
             parts = dotted.split(".")
             for k in range(1, len(parts) + 1):
-                if any(c in modules for c in module_path_candidates(".".join(parts[:k]), importer)):
+                name = ".".join(parts[:k])
+                if name in tails and any(c in modules for c in module_path_candidates(name, importer)):
                     return True
     return False
 
