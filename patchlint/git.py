@@ -263,7 +263,8 @@ class RevisionFiles(Mapping):
     def __init__(self, root: Path, rev: str | None, like: tuple[RevisionFiles, frozenset[str]] | None = None):
         """``like``: another revision (the working tree) and every path that differs between the
         two; ``containing`` then asks that revision's cheaper ``git grep`` (a commit's inflates
-        every blob) and adds the differing paths, since every other file is the same in both."""
+        every blob) and adds the differing paths, and ``get`` reads every other file there (no
+        ``cat-file`` each), since it is the same in both."""
         self.root, self.rev, self._like = root, rev, like
         self._cache: dict[str, str | None] = {}
         self._listing: list[str] | None = None
@@ -287,16 +288,20 @@ class RevisionFiles(Mapping):
         if path not in self._listed():
             return default
         if path not in self._cache:
-            try:
-                if self.rev is None:
-                    self._cache[path] = read_worktree(self.root, path)
-                else:
-                    (blob,) = read_blobs(self.root, [self._ids[path]])
-                    self._cache[path] = decode(blob, f"{path} (at {self.rev})")
-            except InputError:  # gone, not a regular file, or not UTF-8: no module to resolve from
-                self._cache[path] = None
+            self._cache[path] = self._read(path)
         value = self._cache[path]
         return default if value is None else value
+
+    def _read(self, path: str) -> str | None:
+        if self._like is not None and path not in self._like[1]:
+            return self._like[0].get(path)  # the same file in both: read where it costs no git
+        try:
+            if self.rev is None:
+                return read_worktree(self.root, path)
+            (blob,) = read_blobs(self.root, [self._ids[path]])
+            return decode(blob, f"{path} (at {self.rev})")
+        except InputError:  # gone, not a regular file, or not UTF-8: no module to resolve from
+            return None
 
     def __getitem__(self, path):
         value = self.get(path)

@@ -160,3 +160,21 @@ def test_toplevel_is_the_work_tree_or_none(repo: Path, tmp_path: Path):
     assert git.toplevel(outside) is None and git.toplevel(tmp_path / "missing") is None
     with pytest.raises(InputError, match="not inside a git repository"):
         git.repo_root(outside)
+
+
+def test_a_revision_like_the_working_tree_reads_its_unchanged_files_there(repo: Path, monkeypatch):
+    """The base revision of a working-tree comparison reads the files git finds unchanged from the
+    working tree (no ``cat-file`` each), and only the differing ones from the commit."""
+    (repo / "b.py").write_text("y = 1\n")
+    sh(repo, "add", "b.py")
+    sh(repo, "commit", "-q", "-m", "three")
+    (repo / "a.py").write_text("x = 3\n")
+    read: list[list[str]] = []
+    real = git.read_blobs
+    monkeypatch.setattr(git, "read_blobs", lambda root, oids: read.append(oids) or real(root, oids))
+    head = git.resolve(repo, "HEAD")
+    worktree = git.RevisionFiles(repo, None)
+    base = git.RevisionFiles(repo, head, (worktree, frozenset({"a.py"})))
+    assert base.get("b.py") == "y = 1\n" and read == []
+    assert base.get("a.py") == "x = 2\n" and len(read) == 1
+    assert base.get("missing.py") is None and "missing.py" not in base
