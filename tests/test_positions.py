@@ -73,10 +73,10 @@ def test_attributes_and_dicts_found_fast_are_where_position_provider_says(path):
             assert fast in (None, Span(pos.start.line, pos.start.column, pos.end.line, pos.end.column)), node
 
 
-def test_an_import_name_or_a_repeated_value_is_not_found_by_text():
+def test_import_names_and_parenthesised_values_fall_back_and_repeated_values_go_by_order():
     """``import temporalio.common`` holds the attribute ``temporalio.common`` to libcst and none to
-    ast; identical dicts cannot be told apart without an order; a parenthesised value prints with
-    its parentheses, which ast leaves out. PositionProvider answers for all of them."""
+    ast, and a parenthesised value prints with its parentheses, which ast leaves out:
+    PositionProvider answers for those. Identical values are told apart by their order."""
     import libcst as cst
 
     from patchlint.extract.traverse import walk as walk_tree
@@ -84,7 +84,7 @@ def test_an_import_name_or_a_repeated_value_is_not_found_by_text():
     text = (
         "import temporalio.common\nfrom temporalio.common import VersioningBehavior\n"
         "X = temporalio.common\nY = (VersioningBehavior.PINNED)\nZ = {'a': 1}\nW = {'a': 1}\n"
-        "V = VersioningBehavior.AUTO_UPGRADE\n"
+        "V = VersioningBehavior.AUTO_UPGRADE\nU = VersioningBehavior.AUTO_UPGRADE\n"
     )
     module = SourceModule.from_text(text, "m.py")
     found = {}
@@ -97,7 +97,8 @@ def test_an_import_name_or_a_repeated_value_is_not_found_by_text():
         (2, "temporalio.common"): None,
         (3, "temporalio.common"): None,
         (4, "(VersioningBehavior.PINNED)"): None,
-        (5, "{'a': 1}"): None,
-        (6, "{'a': 1}"): None,
+        (5, "{'a': 1}"): Span(5, 4, 5, 12),
+        (6, "{'a': 1}"): Span(6, 4, 6, 12),
         (7, "VersioningBehavior.AUTO_UPGRADE"): Span(7, 4, 7, 35),
+        (8, "VersioningBehavior.AUTO_UPGRADE"): Span(8, 4, 8, 35),
     }

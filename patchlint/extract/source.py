@@ -165,10 +165,10 @@ class SourceModule:
         return FastPositions.build(self.text, self.tree)
 
     def span(self, node: cst.CSTNode | None) -> Span:
-        """The node's position. Calls, definition names, attributes and dict displays are found
-        through Python's own ``ast`` (a C parser, ~20x cheaper than ``PositionProvider``) when their
-        text is unique in the module (calls: or told apart by order); anything else falls back to
-        ``PositionProvider``."""
+        """The node's position. Calls, attributes, dict displays and definition names are found
+        through Python's own ``ast`` (a C parser, ~20x cheaper than ``PositionProvider``) by their
+        text (the same text twice: told apart by order; names: when unique); anything else falls
+        back to ``PositionProvider``."""
         if node is None:
             return NOWHERE
         fast = self._fast
@@ -183,8 +183,8 @@ class SourceModule:
 
 
 class FastPositions:
-    """Spans of calls (by source text), of class/def names, and of attributes and dict displays
-    with a unique text, from ``ast``.
+    """Spans of calls, attributes and dict displays (by source text), and of class/def names, from
+    ``ast``.
 
     Identical calls (the same activity called twice with the same arguments) are told apart by
     their order: the n-th such call in libcst's source order is the n-th in ``ast``'s."""
@@ -198,6 +198,9 @@ class FastPositions:
         self._ordinals: dict[tuple, dict[int, int]] = {}
         self._tree = tree
         self._values: dict[type, dict[str, list[Span]]] = {}  # see _value_spans
+        self._import_names: set[str] = set()
+        self._value_groups: dict[tuple, list[cst.CSTNode]] | None = None
+        self._value_ordinals: dict[tuple, dict[int, int]] = {}
         for node in ast.walk(tree):
             if isinstance(node, ast.Call):
                 span = self._span(node)
@@ -239,29 +242,26 @@ class FastPositions:
         parts.append(self.lines[span.end_line - 1][: span.end_column])
         return "\n".join(parts)
 
-    def _ordinal(self, call: cst.Call, text: str) -> int | None:
-        """Position of ``call`` among the module's calls with the same source text. The module's
-        calls are grouped once by their shape (callee and arguments' kinds, which equal texts
-        share), and a group's texts are printed once, the first time one of them is looked up."""
+    def _ordinal(self, call: cst.Call, text: str) -> tuple[int, int] | None:
+        """Position of ``call`` among the module's calls with the same source text, and how many
+        there are. The module's calls are grouped once by their shape (callee and arguments'
+        kinds, which equal texts share), and a group's texts are printed once, the first time one
+        of them is looked up."""
         if self._by_shape is None:
             self._by_shape = {}
             for node in walk(self.module):
                 if type(node) is cst.Call:
                     self._by_shape.setdefault(_shape(node), []).append(node)
         shape = _shape(call)
-        ordinals = self._ordinals.get(shape)
-        if ordinals is None:
-            ordinals = self._ordinals[shape] = {}
-            seen: Counter[str] = Counter()
-            for twin in self._by_shape.get(shape, ()):
-                twin_text = _squeezed(code_text(twin))
-                ordinals[id(twin)] = seen[twin_text]
-                seen[twin_text] += 1
-        return ordinals.get(id(call))
+        if shape not in self._ordinals:
+            self._ordinals[shape] = _order(self._by_shape.get(shape, ()))
+        return _nth(self._ordinals[shape], call, text)
 
-    def _value_spans(self, kind: type[ast.AST], text: str) -> list[Span]:
+    def _value_spans(self, kind: type[ast.AST], text: str) -> list[Span] | None:
         """Spans of the module's ``kind`` expressions (attributes, dict displays) whose text is
-        ``text``, indexed the first time a value of that kind is looked up."""
+        ``text``, in source order, indexed the first time a value of that kind is looked up. None
+        for the text of a dotted import name: ``import a.b.c`` holds the attributes ``a.b.c`` and
+        ``a.b`` to libcst, none to ast, so libcst's order cannot be matched."""
         if kind not in self._values:
             index: dict[str, list[Span]] = {}
             for node in ast.walk(self._tree):
@@ -269,34 +269,71 @@ class FastPositions:
                     span = self._span(node)
                     index.setdefault(_squeezed(self._segment(span)), []).append(span)
                 elif kind is ast.Attribute and isinstance(node, (ast.Import, ast.ImportFrom)):
-                    # ``import a.b.c`` holds the attributes ``a.b.c`` and ``a.b`` to libcst, none
-                    # to ast: such a text is ambiguous, whatever ast counts
                     dotted_names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module]
                     for name in filter(None, dotted_names):
                         parts = name.split(".")
-                        for k in range(2, len(parts) + 1):
-                            index.setdefault(".".join(parts[:k]), []).extend([NOWHERE, NOWHERE])
+                        self._import_names.update(".".join(parts[:k]) for k in range(2, len(parts) + 1))
+            for spans in index.values():
+                spans.sort(key=lambda s: (s.line, s.column))
             self._values[kind] = index
-        return self._values[kind].get(text, [])
+        return None if text in self._import_names else self._values[kind].get(text, [])
+
+    def _value_ordinal(self, node: cst.Attribute | cst.Dict, text: str) -> tuple[int, int] | None:
+        """As ``_ordinal``, for values; attributes are grouped by their dotted name."""
+        if self._value_groups is None:
+            self._value_groups = {}
+            for other in walk(self.module):
+                if type(other) in (cst.Attribute, cst.Dict):
+                    key = (type(other), dotted(other) if type(other) is cst.Attribute else None)
+                    self._value_groups.setdefault(key, []).append(other)
+        key = (type(node), dotted(node) if type(node) is cst.Attribute else None)
+        if key not in self._value_ordinals:
+            self._value_ordinals[key] = _order(self._value_groups.get(key, ()))
+        return _nth(self._value_ordinals[key], node, text)
 
     def find(self, node: cst.CSTNode) -> Span | None:
         if isinstance(node, (cst.Attribute, cst.Dict)):
-            # a value (``versioning_behavior=VersioningBehavior.PINNED``, a DBOS configuration):
-            # only when its text is unique among the module's expressions of its kind (no order
-            # is kept for these)
-            kind = ast.Attribute if isinstance(node, cst.Attribute) else ast.Dict
-            spans = self._value_spans(kind, _squeezed(code_text(node)))
+            # a value (``versioning_behavior=VersioningBehavior.PINNED``, a DBOS configuration)
+            text = _squeezed(code_text(node))
+            spans = self._value_spans(ast.Attribute if isinstance(node, cst.Attribute) else ast.Dict, text)
+            if spans is None:
+                return None
+            if len(spans) > 1:
+                return _pick(spans, self._value_ordinal(node, text))
         elif isinstance(node, cst.Call):
             text = _squeezed(code_text(node))
             spans = self.calls.get(text, [])
             if len(spans) > 1:
-                index = self._ordinal(node, text)
-                return spans[index] if index is not None and index < len(spans) else None
+                return _pick(spans, self._ordinal(node, text))
         elif isinstance(node, cst.Name):
             spans = self.names.get(node.value, [])
         else:
             return None
         return spans[0] if len(spans) == 1 else None
+
+
+def _order(nodes) -> tuple[dict[int, int], Counter[str]]:
+    """Each node's position among the nodes with its text (whitespace aside), and each text's count."""
+    ordinals: dict[int, int] = {}
+    seen: Counter[str] = Counter()
+    for node in nodes:
+        text = _squeezed(code_text(node))
+        ordinals[id(node)] = seen[text]
+        seen[text] += 1
+    return ordinals, seen
+
+
+def _nth(order: tuple[dict[int, int], Counter[str]], node: cst.CSTNode, text: str) -> tuple[int, int] | None:
+    ordinals, counts = order
+    return None if id(node) not in ordinals else (ordinals[id(node)], counts[text])
+
+
+def _pick(spans: list[Span], nth: tuple[int, int] | None) -> Span | None:
+    """The n-th span, when ast found as many nodes with the text as libcst did (a node ast places
+    elsewhere, as inside an f-string before Python 3.12, would shift every later one)."""
+    if nth is None or nth[1] != len(spans):
+        return None
+    return spans[nth[0]]
 
 
 def _squeezed(text: str) -> str:
