@@ -54,6 +54,7 @@ def analyze_revisions(
         side: Revision(files, context_files.get(side)) for side, files in (("old", old_files), ("new", new_files))
     }
     old_models = extract_revision(old_files, config, revision=revisions["old"]) if has_base else []
+    revisions["new"].adopt(revisions["old"], [p for p, text in new_files.items() if old_files.get(p) == text])
     new_models = extract_revision(new_files, config, revision=revisions["new"])
     changes, pairs = diff_models(old_models, new_models, config)
     deployments = deployments_of(pairs, old_models, new_models, revisions, config)

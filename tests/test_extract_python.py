@@ -656,3 +656,26 @@ def test_context_modules_are_parsed_once_per_files_object(monkeypatch):
     context.update({"a.py": "A = 1\n"})
     Revision({}, context).module("a.py")
     assert len(context.derived) == 1
+
+
+def test_a_file_with_the_same_text_in_both_revisions_is_parsed_once(monkeypatch):
+    """A workflow file the change reaches (or one with patch calls that flake8 lints) holds the
+    same text at both revisions: the new revision reads the old one's parse."""
+    from patchlint.extract.source import SourceModule
+
+    parsed: list[str] = []
+    real = SourceModule.from_text.__func__
+
+    def from_text(cls, text, path):
+        parsed.append(path)
+        return real(cls, text, path)
+
+    def module(name: str, *steps: str) -> str:
+        body = "".join(f"        {_act(step)}\n" for step in steps)
+        return f"{HEAD}\n@workflow.defn\nclass {name}:\n    @workflow.run\n    async def run(self, arg):\n{body}"
+
+    monkeypatch.setattr(SourceModule, "from_text", classmethod(from_text))
+    a, b = module("A", "charge", "ship"), module("B", "charge", "ship")
+    report = analyze_revisions({"a.py": a, "b.py": b}, {"a.py": a, "b.py": module("B", "charge", "pack", "ship")})
+    assert sorted(parsed) == ["a.py", "b.py", "b.py"]
+    assert [(f.code, f.path) for f in report.findings] == [("PAT101", "b.py")]

@@ -62,6 +62,13 @@ class Revision:
                 self._parsed[path] = self._context_module(path)
         return self._parsed[path]
 
+    def adopt(self, other: Revision, paths) -> None:
+        """Read ``paths`` (files with the same text in both revisions) from ``other``'s parses: a
+        parse depends on its text alone."""
+        for path in paths:
+            if path in other._parsed and path not in self._parsed:
+                self._parsed[path] = other._parsed[path]
+
     def _context_module(self, path: str) -> SourceModule | None:
         """A module of the context, parsed once for every analysis that shares the context (a
         flake8 run analyses each buffer with the same revisions around it)."""
