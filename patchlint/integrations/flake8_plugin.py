@@ -211,13 +211,12 @@ class Tree:
 
             new = RevisionFiles(self.root, None)
             self._context = {"new": new}
-            if self.commit is None:
-                pass
-            elif self.kept:  # the warm analyser: the base's files and parses serve every later run
+            if self.commit is not None and self.kept:
+                # the warm analyser: the base's files and parses serve every later run
                 self._context["old"] = self.memo.setdefault(
                     (self.root, self.commit, "files"), RevisionFiles(self.root, self.commit)
                 )
-            else:  # one run: the working tree greps faster than a commit (as ``check`` does)
+            elif self.commit is not None:  # one run: read through the working tree, as ``check`` does
                 self._context["old"] = RevisionFiles(self.root, self.commit, (new, self.changed()))
         return self._context
 
