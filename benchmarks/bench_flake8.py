@@ -92,9 +92,9 @@ sys.stderr.write(f"SHARE {time.perf_counter() - start} {spent[0]}\\n")
 ENV = dict(os.environ)
 
 
-def flake8(root: Path, plugin: bool, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+def python(root: Path, script: str, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", RUN_FLAKE8, "with" if plugin else "alone", *args],
+        [sys.executable, "-c", script, *args],
         cwd=root,
         input=stdin,
         capture_output=True,
@@ -102,6 +102,10 @@ def flake8(root: Path, plugin: bool, *args: str, stdin: str | None = None) -> su
         check=False,
         env=ENV,
     )
+
+
+def flake8(root: Path, plugin: bool, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return python(root, RUN_FLAKE8, "with" if plugin else "alone", *args, stdin=stdin)
 
 
 def start_warm(root: Path, rel: str, runtime: Path) -> None:
@@ -157,15 +161,7 @@ def plugin_share(root: Path, repeat: int, *args: str, stdin: str | None = None) 
     the median share of ``repeat``."""
     shares = []
     for _ in range(repeat):
-        proc = subprocess.run(
-            [sys.executable, "-c", RUN_SHARE, "--jobs=1", *args],
-            cwd=root,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-            env=ENV,
-        )
+        proc = python(root, RUN_SHARE, "--jobs=1", *args, stdin=stdin)
         line = next(line for line in proc.stderr.splitlines() if line.startswith("SHARE "))
         total, plugin = map(float, line.split()[1:])
         shares.append((plugin / total, total, plugin))

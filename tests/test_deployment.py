@@ -294,9 +294,10 @@ def test_configuration_elsewhere_is_found_without_reading_unrelated_files(tmp_pa
     assert _check(root, monkeypatch) == [("PAT112", "info")]
 
 
-def test_the_base_revision_is_searched_through_the_working_tree(tmp_path, monkeypatch):
-    """A commit's git grep inflates every blob; the working tree's does not. Files that differ
-    between the two are added by name, so the base's PINNED worker (edited since) still counts."""
+def _worker_edited_since(tmp_path, monkeypatch) -> tuple:
+    """A repository whose base runs under a PINNED worker in ``deploy/worker.py``, edited since to
+    drop versioning, with an activity inserted in ``workflow.py``; and the configuration greps
+    (``git grep`` without ``-w``) every later call makes. Returns (root, new workflow text, greps)."""
     from patchlint import git as git_mod
 
     greps: list[tuple[str, ...]] = []
@@ -315,6 +316,13 @@ def test_the_base_revision_is_searched_through_the_working_tree(tmp_path, monkey
     )
     root = _repo_with(tmp_path, {"deploy/worker.py": WORKER_MODULE}, workflow, new)
     (root / "deploy" / "worker.py").write_text(WORKER_MODULE.replace("use_worker_versioning=True, ", ""))
+    return root, new, greps
+
+
+def test_the_base_revision_is_searched_through_the_working_tree(tmp_path, monkeypatch):
+    """A commit's git grep inflates every blob; the working tree's does not. Files that differ
+    between the two are added by name, so the base's PINNED worker (edited since) still counts."""
+    root, _, greps = _worker_edited_since(tmp_path, monkeypatch)
     # only workflow.py is compared: the old worker.py (PINNED, runs started under it) is context
     assert _check(root, monkeypatch, "workflow.py") == [("PAT112", "info")]
     assert greps and all("--untracked" in g for g in greps)
@@ -478,25 +486,9 @@ def test_a_workflow_moved_to_a_new_task_queue():
 def test_the_flake8_plugin_searches_the_base_revision_through_the_working_tree_too(tmp_path, monkeypatch):
     """As ``check`` does: one flake8 run greps the working tree, and the base's PINNED worker
     (edited since) still counts; the warm analyser keeps the base's own grep across runs."""
-    from patchlint import git as git_mod
     from patchlint.integrations import flake8_plugin as plugin
 
-    greps: list[tuple[str, ...]] = []
-    real = git_mod.run_git
-
-    def run_git(root, *args, **kwargs):
-        if args and args[0] == "grep" and "-w" not in args:
-            greps.append(args)
-        return real(root, *args, **kwargs)
-
-    monkeypatch.setattr(git_mod, "run_git", run_git)
-    workflow = temporal().split("\nasync def main")[0]
-    new = workflow.replace(
-        '        await workflow.execute_activity("charge")',
-        INSERT + '        await workflow.execute_activity("charge")',
-    )
-    root = _repo_with(tmp_path, {"deploy/worker.py": WORKER_MODULE}, workflow, new)
-    (root / "deploy" / "worker.py").write_text(WORKER_MODULE.replace("use_worker_versioning=True, ", ""))
+    root, new, greps = _worker_edited_since(tmp_path, monkeypatch)
     monkeypatch.chdir(root)
     for run in (plugin.Run(), plugin.Run({})):  # one flake8 run; the warm analyser's
         greps.clear()
