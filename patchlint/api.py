@@ -78,7 +78,8 @@ def analyze_revisions(
     findings = sorted(set(findings), key=lambda f: f.sort_key())
     report = Report(
         findings=findings,
-        files=len(set(old_files) | set(new_files)),
+        # the files that changed: not the unchanged ones analysed because they import a change
+        files=sum(old_files.get(p) != new_files.get(p) for p in set(old_files) | set(new_files)),
         workflows=len({(w.engine, w.path, w.name) for m in new_models for w in m.workflows}),
         pairs=pairs,
         old_models=old_models,

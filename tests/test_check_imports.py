@@ -189,6 +189,7 @@ def test_a_changed_workflow_module_reaches_the_workflows_that_extend_or_call_it(
         ("PAT101", "onboarding.py", 8, "PartnerOnboarding"),
         ("PAT101", "onboarding.py", 12, "Reminder"),
     ]
+    assert (report.files, report.workflows) == (1, 3)  # "3 workflow(s) across 1 changed file(s)"
     # the flake8 plugin on the changed buffer says the same (it analyses the importers as check does)
     from patchlint.integrations import flake8_plugin as plugin
 
