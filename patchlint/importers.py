@@ -73,7 +73,7 @@ def _imported(node: ast.Import | ast.ImportFrom, module: str, importer: str) -> 
 _IMPORT = re.compile(r"\bimport\b")
 
 
-def _import_statements(text: str, words: re.Pattern) -> list[ast.AST] | None:
+def import_statements(text: str, words: re.Pattern) -> list[ast.AST] | None:
     """The import statements of ``text`` that name one of ``words``, each parsed alone: a line with
     the keyword ``import``, and its continuation lines (open parentheses, trailing backslashes).
     None when that cannot be read this way (a line before it continues onto it, or the statement
@@ -109,7 +109,7 @@ def imports_any(text: str, importer: str, modules: Collection[str]) -> bool:
     Only the statements that name a module's last component are parsed, unless they cannot be
     read alone; a file whose imports Python cannot parse counts as importing everything."""
     words = re.compile(r"\b(?:" + "|".join(sorted({re.escape(module_word(m)) for m in modules})) + r")\b")
-    nodes = _import_statements(text, words)
+    nodes = import_statements(text, words)
     if nodes is None:
         try:
             nodes = [n for n in ast.walk(ast.parse(text)) if isinstance(n, (ast.Import, ast.ImportFrom))]

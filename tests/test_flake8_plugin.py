@@ -620,6 +620,54 @@ def test_patch_names_are_the_extractors():
     assert PATCH_WORD.search("if workflow.patched('x'):") and PATCH_WORD.search("DBOS.patch_async(")
 
 
+@pytest.mark.parametrize(
+    ("source", "may"),
+    [
+        ("if workflow.patched('x'):\n    pass\n", True),
+        ("await DBOS.patch_async('x')\n", True),
+        ("wf . deprecate_patch('x')\n", True),
+        ("check = (workflow\n    .patched)\n", True),
+        ("from temporalio.workflow import patched as p\nif p('x'):\n    pass\n", True),
+        ("from temporalio.workflow import (\n    deprecate_patch as dp,\n)\ndp('x')\n", True),
+        ("patched('x')\n", True),
+        ("with mock.patch.object(tasks, 'go'):\n    pass\n", True),  # a superset: not an engine's, still read
+        ("subject = 'Urgent: Security patch needed'\n", False),
+        ("return 'pre-patch'\n", False),
+        ("# apply the patch first\nx = 1\n", False),
+        ("if args.workflow == 'patched':\n    pass\n", False),
+        ("dispatch(x)\n", False),
+    ],
+)
+def test_what_may_call_a_patch_api(source, may):
+    from patchlint.integrations.flake8_plugin import may_call_patch
+
+    assert may_call_patch(source) is may
+
+
+def test_every_patch_call_in_the_testdata_passes_the_gate():
+    """The lifecycle gate is a superset of what the extractor resolves: every fixture module with a
+    patch or deprecate_patch call in its workflows passes it."""
+    from patchlint.api import models_of
+    from patchlint.integrations.flake8_plugin import may_call_patch
+    from patchlint.model.program import DeprecatePatch, Patched, walk
+
+    checked = 0
+    for case in all_cases():
+        for path in sorted(case.folder.rglob("*.py")):
+            text = path.read_text(encoding="utf-8")
+            calls = [
+                node
+                for model in models_of({path.name: text})
+                for wf in model.workflows
+                for node in walk(wf.program)
+                if isinstance(node, (Patched, DeprecatePatch)) and node.src is not None and node.src.path == path.name
+            ]
+            if calls:
+                checked += 1
+                assert may_call_patch(text), path
+    assert checked > 20
+
+
 def test_an_internal_error_is_one_pat000_not_silence(monkeypatch):
     from patchlint.integrations import flake8_plugin as plugin
 

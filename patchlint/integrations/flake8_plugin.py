@@ -23,6 +23,7 @@ change may reach cost a round trip.
 
 from __future__ import annotations
 
+import ast
 import os
 import re
 import tokenize
@@ -36,11 +37,29 @@ BARE_STDIN_NAMES = frozenset({"stdin", "-"})
 # patchlint.extract.source.ENGINE_MARKERS, without importing libcst (a test holds them equal).
 ENGINE_MARKERS = ("temporalio", "dbos")
 # Only patch calls give lifecycle findings (PAT2xx) on a file equal to its base revision, and every
-# one names its API as a word (``workflow.patched``, ``DBOS.patch``, ``from … import patched as p``):
-# the names of patchlint.extract.apis's PATCH and DEPRECATE rows (a test holds them equal). Words, so
-# that ``dispatch`` and ``patching`` do not count.
+# one the extractor resolves names its API: the names of patchlint.extract.apis's PATCH and
+# DEPRECATE rows (a test holds them equal), as an attribute (``workflow.patched``, ``DBOS.patch``,
+# ``f = wf.patched``), called (``patched(...)``), or imported (``from … import patched as p``).
+# Not in a string or a sentence ("Security patch needed", "pre-patch"), nor ``dispatch``.
 PATCH_NAMES = ("deprecate_patch", "deprecate_patch_async", "patch", "patch_async", "patched")
 PATCH_WORD = re.compile(r"\b(?:" + "|".join(PATCH_NAMES) + r")\b")
+PATCH_USE = re.compile(r"\.[\s\\]*(?:" + "|".join(PATCH_NAMES) + r")\b|\b(?:" + "|".join(PATCH_NAMES) + r")\s*\(")
+
+
+def may_call_patch(text: str) -> bool:
+    """Whether the extractor may find a patch API call in ``text`` (a superset, without libcst)."""
+    if not PATCH_WORD.search(text):
+        return False
+    if PATCH_USE.search(text):
+        return True
+    from patchlint.importers import import_statements
+
+    nodes = import_statements(text, PATCH_WORD)  # None: they cannot be read alone; assume it does
+    return nodes is None or any(
+        alias.name in PATCH_NAMES for node in nodes if isinstance(node, ast.ImportFrom) for alias in node.names
+    )
+
+
 # git's own repository discovery is used (one call per directory) when these change it.
 GIT_DISCOVERY_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM")
 DEFAULT_BASE = "HEAD"
@@ -346,7 +365,7 @@ def pending_analysis(
     if config.excluded(rel):
         return None
     commit = tree.commit
-    if engine and tree.unchanged(rel, text, from_disk) and not PATCH_WORD.search(text):
+    if engine and tree.unchanged(rel, text, from_disk) and not may_call_patch(text):
         reached = tree.reached()
         if reached is not None and rel not in reached:
             return None  # equal to the base and nothing it imports changed: no finding can arise
